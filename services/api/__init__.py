@@ -1,0 +1,1 @@
+"""The pledgeflow HTTP API (FastAPI), one package per domain noun."""

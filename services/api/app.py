@@ -1,0 +1,103 @@
+"""The FastAPI application: routers, middleware, error handlers and the resources held for its lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from contracts.problems import Problem
+from services.api.errors import install_error_handlers
+from services.api.health.router import router as health_router
+from services.api.middleware import IdempotencyMiddleware, RequestContextMiddleware
+from services.api.organisations.router import router as organisations_router
+from services.api.state import AppResources
+from services.platform.auth import TokenVerifier
+from services.platform.settings import ApiSettings
+from services.platform.temporal import connect_temporal
+from services.store.db import create_engine, session_factory
+
+API_VERSION = "0.1.0"
+DESCRIPTION = """\
+pledgeflow runs intellectual-property pledge loans (知识产权质押融资) from the first door-to-door visit to
+the last repayment. Every loan is one durable workflow; each party advances its own steps here.
+
+Authenticate with `Authorization: Bearer <JWT>` (claims `sub`, `role`, `org_id`, `district`). Every POST
+accepts an `Idempotency-Key` header: a retry with the same key and body returns the first answer and acts
+once. Every error is `application/problem+json` (RFC 9457).
+"""
+
+ResourcesFactory = Callable[[ApiSettings], Awaitable[AppResources]]
+
+
+async def build_resources(settings: ApiSettings) -> AppResources:
+    engine = create_engine(settings.require_database_url())
+    # Lazy: the API starts (and /readyz says why it is not ready) even while Temporal is still coming up.
+    temporal = await connect_temporal(settings, lazy=True)
+    return AppResources(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        temporal=temporal,
+        verifier=TokenVerifier.from_settings(settings),
+    )
+
+
+def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = build_resources) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = await resources_factory(settings)
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            await resources.engine.dispose()
+
+    app = FastAPI(title="pledgeflow", version=API_VERSION, description=DESCRIPTION, lifespan=lifespan)
+    install_error_handlers(app)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        sessions=lambda: app.state.resources.sessions,
+        verifier=lambda: app.state.resources.verifier,
+        pending_seconds=settings.idempotency_pending_seconds,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    app.include_router(organisations_router)
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Add the `Problem` schema the error responses refer to, and the `Idempotency-Key` header of POSTs."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schemas["Problem"].pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        for schema_name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(schema_name, None)
+        for path in schema.get("paths", {}).values():
+            for method, operation in path.items():
+                if method == "post":
+                    operation.setdefault("parameters", []).append(
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "description": "Makes a retry act once: same key and body → the first response again.",
+                            "schema": {"type": "string", "maxLength": 255},
+                        }
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Organisations taking part in loans: banks, guarantors, insurers, agencies, stations, offices."""

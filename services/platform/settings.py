@@ -1,0 +1,194 @@
+"""Configuration of each pledgeflow process, read from `PLEDGEFLOW_*` environment variables.
+
+One settings class per process (`ApiSettings`, `WorkerSettings`, `MigrateSettings`, `DevSettings`).
+Outside development (`PLEDGEFLOW_ENVIRONMENT=production`) secrets have no default: a process refuses to
+start when a secret is missing or still a placeholder, and says which variable to set.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only signing secret for HS256 tokens. Never accepted outside development.
+DEV_JWT_SECRET = "pledgeflow-development-secret-do-not-use-in-production"  # noqa: S105 - development only
+
+_PLACEHOLDERS = re.compile(
+    r"^(|changeme|change-me|change_me|secret|password|placeholder|todo|xxx+|none|null|example|"
+    r"<.*>|\$\{.*\}|pledgeflow-development-secret.*)$",
+    re.IGNORECASE,
+)
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    CONSOLE = "console"
+    JSON = "json"
+
+
+class InsecureConfiguration(ValueError):
+    """A production process was given no secret, or a placeholder, where a real one is required."""
+
+
+def is_placeholder(value: str) -> bool:
+    """True when a secret is empty or an obvious placeholder such as `changeme` or `<secret>`."""
+    return bool(_PLACEHOLDERS.match(value.strip()))
+
+
+def _database_password(url: str) -> str | None:
+    match = re.match(r"^[a-z0-9+]+://[^:/@]+:([^@]*)@", url)
+    return match.group(1) if match else None
+
+
+class CommonSettings(BaseSettings):
+    """What every process reads: environment, database, Temporal, telemetry and logs."""
+
+    model_config = SettingsConfigDict(env_prefix="PLEDGEFLOW_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL, e.g. postgresql://user:pass@host:5432/pledgeflow.",
+    )
+    temporal_address: str | None = Field(default=None, description="host:port of the Temporal frontend.")
+    temporal_namespace: str = "default"
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: SecretStr | None = None
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP traces endpoint, e.g. http://collector:4318."
+    )
+    log_format: LogFormat | None = Field(default=None, description="console or json; json in production by default.")
+    log_level: str = "INFO"
+    service_name: str = "pledgeflow"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def effective_log_format(self) -> LogFormat:
+        if self.log_format is not None:
+            return self.log_format
+        return LogFormat.JSON if self.is_production else LogFormat.CONSOLE
+
+    def require_database_url(self) -> str:
+        if self.database_url is None:
+            raise InsecureConfiguration("PLEDGEFLOW_DATABASE_URL is not set: say which PostgreSQL to use.")
+        return self.database_url.get_secret_value()
+
+    def require_temporal_address(self) -> str:
+        if not self.temporal_address:
+            raise InsecureConfiguration("PLEDGEFLOW_TEMPORAL_ADDRESS is not set: say which Temporal frontend to use.")
+        return self.temporal_address
+
+    @model_validator(mode="after")
+    def _check_production_secrets(self) -> Self:
+        if not self.is_production:
+            return self
+        self.require_database_url()
+        self.require_temporal_address()
+        password = _database_password(self.require_database_url())
+        if password is None or is_placeholder(password):
+            raise InsecureConfiguration(
+                "PLEDGEFLOW_DATABASE_URL has no password or a placeholder one; production needs a real secret."
+            )
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise InsecureConfiguration("PLEDGEFLOW_TEMPORAL_TLS_CERT and PLEDGEFLOW_TEMPORAL_TLS_KEY go together.")
+        if self.temporal_api_key is not None and is_placeholder(self.temporal_api_key.get_secret_value()):
+            raise InsecureConfiguration("PLEDGEFLOW_TEMPORAL_API_KEY is a placeholder.")
+        return self
+
+
+class JwtAlgorithm(StrEnum):
+    HS256 = "HS256"
+    RS256 = "RS256"
+
+
+class ApiSettings(CommonSettings):
+    """Settings of the API process (`pledgeflow api`)."""
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    jwt_algorithm: JwtAlgorithm | None = Field(default=None, description="HS256 in development, RS256 in production.")
+    jwt_secret: SecretStr | None = Field(default=None, description="HS256 signing secret (development only).")
+    jwt_public_key: str | None = Field(default=None, description="PEM public key for RS256.")
+    jwt_jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider for RS256.")
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: int = 30
+    idempotency_pending_seconds: int = Field(
+        default=60, description="How long an unfinished request holds its Idempotency-Key before a retry may take it."
+    )
+
+    @property
+    def effective_jwt_algorithm(self) -> JwtAlgorithm:
+        if self.jwt_algorithm is not None:
+            return self.jwt_algorithm
+        return JwtAlgorithm.RS256 if self.is_production else JwtAlgorithm.HS256
+
+    def jwt_hs256_secret(self) -> str:
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return DEV_JWT_SECRET
+
+    @model_validator(mode="after")
+    def _check_jwt(self) -> Self:
+        algorithm = self.effective_jwt_algorithm
+        if algorithm is JwtAlgorithm.RS256 and not (self.jwt_public_key or self.jwt_jwks_url):
+            raise InsecureConfiguration("RS256 needs PLEDGEFLOW_JWT_JWKS_URL or PLEDGEFLOW_JWT_PUBLIC_KEY.")
+        if self.is_production:
+            if algorithm is not JwtAlgorithm.RS256:
+                raise InsecureConfiguration("Production tokens must be RS256 (set PLEDGEFLOW_JWT_JWKS_URL).")
+            if self.jwt_issuer is None or self.jwt_audience is None:
+                raise InsecureConfiguration("Production needs PLEDGEFLOW_JWT_ISSUER and PLEDGEFLOW_JWT_AUDIENCE.")
+        else:
+            # An explicitly set secret must be real even in development; leaving it unset uses the dev secret.
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else DEV_JWT_SECRET
+            if secret != DEV_JWT_SECRET and is_placeholder(secret):
+                raise InsecureConfiguration("PLEDGEFLOW_JWT_SECRET is a placeholder.")
+        return self
+
+
+class WorkerSettings(CommonSettings):
+    """Settings of the worker process (`pledgeflow worker`)."""
+
+    max_concurrent_activities: int = 100
+    max_concurrent_workflow_tasks: int = 100
+
+
+class MigrateSettings(CommonSettings):
+    """Settings of `pledgeflow migrate` (only the database is needed)."""
+
+    @model_validator(mode="after")
+    def _check_production_secrets(self) -> Self:  # Temporal is not needed to migrate.
+        if self.is_production:
+            password = _database_password(self.require_database_url())
+            if password is None or is_placeholder(password):
+                raise InsecureConfiguration("PLEDGEFLOW_DATABASE_URL has no password or a placeholder one.")
+        return self
+
+
+class DevSettings(CommonSettings):
+    """Settings of `pledgeflow dev`, the embedded stack for a developer's machine."""
+
+    data_dir: Path = Path(".data")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    jwt_secret: SecretStr | None = Field(default=None, description="Signs the printed demo tokens, as in the API.")
+
+    @model_validator(mode="after")
+    def _check_development(self) -> Self:
+        if self.is_production:
+            raise InsecureConfiguration("`pledgeflow dev` is for development only; run api, worker and migrate.")
+        return self

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, repositories (every SQL statement lives here) and Alembic migrations."""

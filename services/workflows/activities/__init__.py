@@ -1,0 +1,1 @@
+"""Activities: the only place workflow decisions touch PostgreSQL and the outside world."""

@@ -1,0 +1,71 @@
+"""The worker entry point: one process polling the loans task queue with every workflow and activity."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from contracts.queues import LOANS_TASK_QUEUE
+from services.platform.logging import configure_logging
+from services.platform.settings import WorkerSettings
+from services.platform.telemetry import configure_tracing
+from services.platform.temporal import connect_temporal
+from services.store.db import create_engine, session_factory
+from services.workflows.activities.audit import AuditActivities
+
+log = structlog.get_logger("pledgeflow.worker")
+
+# The workflows this worker runs; each later issue adds its own here.
+WORKFLOWS: Sequence[type[Any]] = ()
+
+
+def build_activities(sessions: async_sessionmaker[AsyncSession]) -> list[Any]:
+    audit = AuditActivities(sessions)
+    return [audit.record_audit]
+
+
+def build_worker(
+    client: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    task_queue: str = LOANS_TASK_QUEUE,
+    settings: WorkerSettings | None = None,
+    extra_workflows: Sequence[type[Any]] = (),
+) -> Worker:
+    """A worker with every pledgeflow workflow and activity; it inherits the client's tracing interceptor."""
+    settings = settings or WorkerSettings()
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[*WORKFLOWS, *extra_workflows],
+        activities=build_activities(sessions),
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+    )
+
+
+async def run_worker(settings: WorkerSettings) -> None:
+    configure_logging(settings.effective_log_format, settings.log_level)
+    provider = configure_tracing(settings, "worker")
+    engine = create_engine(settings.require_database_url())
+    client = await connect_temporal(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker = build_worker(client, session_factory(engine), settings=settings)
+    log.info("worker started", task_queue=LOANS_TASK_QUEUE, namespace=settings.temporal_namespace)
+    try:
+        async with worker:
+            await stop.wait()
+            log.info("worker stopping")
+    finally:
+        await engine.dispose()
+        provider.shutdown()
