@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -29,31 +29,33 @@ accepts an `Idempotency-Key` header: a retry with the same key and body returns 
 once. Every error is `application/problem+json` (RFC 9457).
 """
 
-ResourcesFactory = Callable[[ApiSettings], Awaitable[AppResources]]
+ResourcesFactory = Callable[[ApiSettings], AbstractAsyncContextManager[AppResources]]
 
 
-async def build_resources(settings: ApiSettings) -> AppResources:
+@asynccontextmanager
+async def build_resources(settings: ApiSettings) -> AsyncIterator[AppResources]:
+    """Engine, Temporal client and token verifier for the app's lifetime; the engine is disposed at the end."""
     engine = create_engine(settings.require_database_url())
     # Lazy: the API starts (and /readyz says why it is not ready) even while Temporal is still coming up.
     temporal = await connect_temporal(settings, lazy=True)
-    return AppResources(
-        settings=settings,
-        engine=engine,
-        sessions=session_factory(engine),
-        temporal=temporal,
-        verifier=TokenVerifier.from_settings(settings),
-    )
+    try:
+        yield AppResources(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            temporal=temporal,
+            verifier=TokenVerifier.from_settings(settings),
+        )
+    finally:
+        await engine.dispose()
 
 
 def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = build_resources) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        resources = await resources_factory(settings)
-        app.state.resources = resources
-        try:
+        async with resources_factory(settings) as resources:
+            app.state.resources = resources
             yield
-        finally:
-            await resources.engine.dispose()
 
     app = FastAPI(title="pledgeflow", version=API_VERSION, description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)

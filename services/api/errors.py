@@ -21,6 +21,8 @@ from contracts.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, FieldError
 
 log = structlog.get_logger(__name__)
 
+INTERNAL_ERROR_DETAIL = "Something went wrong on our side. Nothing was changed; quote the request id to support."
+
 
 class ApiError(Exception):
     """Base of every error the API answers with; carries its HTTP status and problem type."""
@@ -211,7 +213,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         status=500,
         type_slug="internal-error",
         title="Internal error",
-        detail="Something went wrong on our side. Nothing was changed; quote the request id to support.",
+        detail=INTERNAL_ERROR_DETAIL,
     )
 
 

@@ -23,7 +23,14 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.problems import PROBLEM_MEDIA_TYPE
-from services.api.errors import ApiError, IdempotencyKeyInFlight, IdempotencyKeyReused, Unprocessable, problem_body
+from services.api.errors import (
+    INTERNAL_ERROR_DETAIL,
+    ApiError,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    Unprocessable,
+    problem_body,
+)
 from services.platform.auth import InvalidToken, TokenVerifier
 from services.store import idempotency
 
@@ -53,11 +60,13 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         status_code = 500
+        response_started = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status_code
+            nonlocal status_code, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status_code = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
@@ -75,6 +84,15 @@ class RequestContextMiddleware:
             with structlog.contextvars.bound_contextvars(request_id=request_id):
                 try:
                     await self.app(scope, receive, send_with_id)
+                except Exception as exc:
+                    if response_started:
+                        raise
+                    # Answered here rather than by Starlette's last-resort handler so the 500 carries the
+                    # request id too; the details go to the log, never to the caller.
+                    log.exception("unhandled error", path=scope["path"], exc_info=exc)
+                    span.record_exception(exc)
+                    await send_with_id(internal_error_message(scope, request_id))
+                    await send_with_id(internal_error_body(scope, request_id))
                 finally:
                     span.set_attribute("http.response.status_code", status_code)
                     if status_code >= 500:
@@ -86,6 +104,31 @@ class RequestContextMiddleware:
                         status=status_code,
                         duration_ms=round((time.perf_counter() - started) * 1000, 2),
                     )
+
+
+def _internal_error(scope: Scope, request_id: str) -> bytes:
+    body = problem_body(
+        status=500,
+        type_slug="internal-error",
+        title="Internal error",
+        detail=INTERNAL_ERROR_DETAIL,
+        instance=scope["path"],
+        request_id=request_id,
+    )
+    return json.dumps(body).encode()
+
+
+def internal_error_message(scope: Scope, request_id: str) -> Message:
+    length = len(_internal_error(scope, request_id))
+    return {
+        "type": "http.response.start",
+        "status": 500,
+        "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(length).encode())],
+    }
+
+
+def internal_error_body(scope: Scope, request_id: str) -> Message:
+    return {"type": "http.response.body", "body": _internal_error(scope, request_id)}
 
 
 def request_digest(method: str, path: str, query: bytes, body: bytes) -> str:

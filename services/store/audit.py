@@ -154,6 +154,8 @@ async def verify_chains(session: AsyncSession, *, batch_size: int = 5000) -> Ver
                     .where(tuple_(col(AuditRecord.chain), col(AuditRecord.seq)) > tuple_(*after))
                     .order_by(col(AuditRecord.chain), col(AuditRecord.seq))
                     .limit(batch_size)
+                    # Read what the database holds, not objects this session already has in memory.
+                    .execution_options(populate_existing=True)
                 )
             )
             .scalars()

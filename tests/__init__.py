@@ -1,0 +1,1 @@
+"""The pledgeflow test suite: real PostgreSQL and real Temporal, started by the fixtures."""
