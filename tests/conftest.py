@@ -115,7 +115,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(scripts_dir() / "temporal-test-server"),
-        port=str(free_port()),
+        port=free_port(),
     )
     yield env
     await env.shutdown()

@@ -12,8 +12,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # I/O frameworks and clients that pure domain code must not touch.
 IO_FRAMEWORKS = (
-    "asyncpg", "sqlalchemy", "sqlmodel", "alembic", "fastapi", "starlette", "uvicorn", "httpx", "requests",
-    "temporalio", "structlog", "opentelemetry", "socket", "subprocess", "urllib", "aiohttp", "psycopg",
+    "asyncpg",
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "httpx",
+    "requests",
+    "temporalio",
+    "structlog",
+    "opentelemetry",
+    "socket",
+    "subprocess",
+    "urllib",
+    "aiohttp",
+    "psycopg",
 )
 
 

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,7 +35,6 @@ from services.platform.auth import InvalidToken, TokenVerifier
 from services.store import idempotency
 
 log = structlog.get_logger("pledgeflow.api")
-tracer = trace.get_tracer("pledgeflow.api")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -46,7 +45,7 @@ def _header(scope: Scope, name: str) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (`X-Request-ID`, ours or the caller's), a server span and one log line."""
+    """Gives every request an id (`X-Request-ID`, ours or the caller's), labels its span, logs one line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -58,10 +57,16 @@ class RequestContextMiddleware:
         supplied = _header(scope, "x-request-id")
         request_id = supplied if supplied and _REQUEST_ID.match(supplied) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         status_code = 500
         response_started = False
         started = time.perf_counter()
+        # FastAPI's own telemetry opens the server span (outside every middleware); we label it and read
+        # its trace id for the audit trail.
+        span = trace.get_current_span()
+        span_context = span.get_span_context()
+        trace_id = format(span_context.trace_id, "032x") if span_context.is_valid else None
+        scope["state"]["trace_id"] = trace_id
+        span.set_attribute("pledgeflow.request_id", request_id)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status_code, response_started
@@ -73,37 +78,27 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        with tracer.start_as_current_span(
-            f"{scope['method']} {scope['path']}", context=propagate.extract(carrier), kind=SpanKind.SERVER
-        ) as span:
-            trace_id = format(span.get_span_context().trace_id, "032x")
-            scope["state"]["trace_id"] = trace_id
-            span.set_attribute("http.request.method", scope["method"])
-            span.set_attribute("url.path", scope["path"])
-            span.set_attribute("pledgeflow.request_id", request_id)
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                try:
-                    await self.app(scope, receive, send_with_id)
-                except Exception as exc:
-                    if response_started:
-                        raise
-                    # Answered here rather than by Starlette's last-resort handler so the 500 carries the
-                    # request id too; the details go to the log, never to the caller.
-                    log.exception("unhandled error", path=scope["path"], exc_info=exc)
-                    span.record_exception(exc)
-                    await send_with_id(internal_error_message(scope, request_id))
-                    await send_with_id(internal_error_body(scope, request_id))
-                finally:
-                    span.set_attribute("http.response.status_code", status_code)
-                    if status_code >= 500:
-                        span.set_status(Status(StatusCode.ERROR))
-                    log.info(
-                        "request",
-                        method=scope["method"],
-                        path=scope["path"],
-                        status=status_code,
-                        duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                    )
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                if response_started:
+                    raise
+                # Answered here rather than by Starlette's last-resort handler so the 500 carries the
+                # request id too; the details go to the log, never to the caller.
+                log.exception("unhandled error", path=scope["path"], exc_info=exc)
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR))
+                await send_with_id(internal_error_message(scope, request_id))
+                await send_with_id(internal_error_body(scope, request_id))
+            finally:
+                log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status_code,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
 
 
 def _internal_error(scope: Scope, request_id: str) -> bytes:

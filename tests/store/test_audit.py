@@ -84,7 +84,7 @@ class TestVerify:
     async def test_rehashed_record_breaks_next_link(self, db: AsyncSession) -> None:
         """Rewriting a record and its own hash is caught by the next record's prev_hash."""
         records = [await append_audit(db, entry("T4", action)) for action in ("a", "b")]
-        await self._tamper(db, f"UPDATE audit_record SET hash = '{'f' * 64}' WHERE id = {records[0].id}")
+        await self._tamper(db, f"UPDATE audit_record SET hash = '{'f' * 64}' WHERE id = {records[0].id}")  # noqa: S608
         result = await verify_chains(db)
         assert [(b.chain, b.seq) for b in result.broken] == [("loan:T4", 1)]
 
