@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint typecheck pytest bench openapi venv clean
+.PHONY: run test lint typecheck pytest openapi venv clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
