@@ -120,3 +120,38 @@ class TestIdempotencyKey:
         response = await client.post("/organisations", json=BODY, headers=headers)
         assert response.status_code == 422
         assert "Idempotency-Key" in response.json()["detail"]
+
+
+class TestInFlight:
+    async def test_retry_while_first_is_running(
+        self,
+        client: httpx.AsyncClient,
+        db: AsyncSession,
+        token_for,  # type: ignore[no-untyped-def]
+    ) -> None:
+        """A pending claim (the first request has not answered yet) makes a retry wait with 409."""
+        from datetime import UTC, datetime
+
+        from services.api.middleware import request_digest
+        from services.store.idempotency import claim_key
+
+        authorization = token_for(Role.PLATFORM_ADMIN, "pledgeflow", sub="carol")
+        body = b'{"id":"inflight-bank","kind":"bank","name":"\\u5728\\u9014\\u94f6\\u884c"}'
+        now = datetime.now(UTC)
+        await claim_key(
+            db,
+            caller="pledgeflow/carol",
+            key="k-5",
+            digest=request_digest("POST", "/organisations", b"", body),
+            now=now,
+            stale_before=now,
+        )
+        await db.commit()
+        response = await client.post(
+            "/organisations",
+            content=body,
+            headers={"Authorization": authorization, "Idempotency-Key": "k-5", "content-type": "application/json"},
+        )
+        assert response.status_code == 409
+        assert response.json()["type"].endswith("/idempotency-key-in-flight")
+        assert await _count(db, Organisation, id="inflight-bank") == 0
