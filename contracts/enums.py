@@ -104,3 +104,165 @@ _KIND_LABELS: dict[OrganisationKind, str] = {
     OrganisationKind.ENTERPRISE: "企业",
     OrganisationKind.PLATFORM: "平台运营方",
 }
+
+
+class IPKind(StrEnum):
+    """Kinds of intellectual property that can be pledged."""
+
+    INVENTION_PATENT = "invention_patent"
+    UTILITY_MODEL = "utility_model"
+    DESIGN_PATENT = "design_patent"
+    TRADEMARK = "trademark"
+    COPYRIGHT = "copyright"
+    SOFTWARE_COPYRIGHT = "software_copyright"
+
+    @property
+    def label(self) -> str:
+        return _IP_KIND_LABELS[self]
+
+    @property
+    def is_patent(self) -> bool:
+        return self in (IPKind.INVENTION_PATENT, IPKind.UTILITY_MODEL, IPKind.DESIGN_PATENT)
+
+    @property
+    def authority(self) -> Authority:
+        """Where a pledge of this kind is registered (CNIPA for patents and trademarks)."""
+        if self in (IPKind.COPYRIGHT, IPKind.SOFTWARE_COPYRIGHT):
+            return Authority.CPCC
+        return Authority.CNIPA
+
+
+_IP_KIND_LABELS: dict[IPKind, str] = {
+    IPKind.INVENTION_PATENT: "发明专利",
+    IPKind.UTILITY_MODEL: "实用新型专利",
+    IPKind.DESIGN_PATENT: "外观设计专利",
+    IPKind.TRADEMARK: "商标",
+    IPKind.COPYRIGHT: "著作权",
+    IPKind.SOFTWARE_COPYRIGHT: "计算机软件著作权",
+}
+
+
+class Authority(StrEnum):
+    """Registration authorities: CNIPA (国家知识产权局) and the copyright protection centre (中国版权保护中心)."""
+
+    CNIPA = "cnipa"
+    CPCC = "cpcc"
+
+
+class LegalStatus(StrEnum):
+    VALID = "valid"
+    LAPSED = "lapsed"
+    INVALIDATED = "invalidated"
+    FROZEN = "frozen"
+
+
+class SizeClass(StrEnum):
+    """Enterprise size (大型 / 中型 / 小型 / 微型), which sets subsidy ratios and caps."""
+
+    LARGE = "large"
+    MEDIUM = "medium"
+    SMALL = "small"
+    MICRO = "micro"
+
+
+class RepaymentMode(StrEnum):
+    MONTHLY_INTEREST = "monthly_interest"
+    QUARTERLY_INTEREST = "quarterly_interest"
+    BULLET = "bullet"
+    EQUAL_INSTALMENT = "equal_instalment"
+    EQUAL_PRINCIPAL = "equal_principal"
+
+    @property
+    def label(self) -> str:
+        return _REPAYMENT_LABELS[self]
+
+
+_REPAYMENT_LABELS: dict[RepaymentMode, str] = {
+    RepaymentMode.MONTHLY_INTEREST: "按月付息、到期还本",
+    RepaymentMode.QUARTERLY_INTEREST: "按季付息、到期还本",
+    RepaymentMode.BULLET: "一次性还本付息",
+    RepaymentMode.EQUAL_INSTALMENT: "等额本息",
+    RepaymentMode.EQUAL_PRINCIPAL: "等额本金",
+}
+
+
+class CreditSupport(StrEnum):
+    """What backs the loan besides the pledged IP (none of these = IP only)."""
+
+    CONTROLLER_GUARANTEE = "controller_guarantee"
+    GUARANTEE_COMPANY = "guarantee_company"
+    INSURANCE = "insurance"
+
+
+class Stage(StrEnum):
+    """Stages of a loan; `withdrawn` and `rejected` end a loan before disbursement."""
+
+    GUIDANCE = "guidance"
+    VALUATION = "valuation"
+    APPROVAL = "approval"
+    REGISTRATION = "registration"
+    DISBURSEMENT = "disbursement"
+    SERVICING = "servicing"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return _STAGE_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Before disbursement and not ended: the loan can still be withdrawn or rejected."""
+        return self not in (Stage.SERVICING, Stage.WITHDRAWN, Stage.REJECTED)
+
+    @property
+    def holds_assets(self) -> bool:
+        return self not in (Stage.WITHDRAWN, Stage.REJECTED)
+
+
+_STAGE_LABELS: dict[Stage, str] = {
+    Stage.GUIDANCE: "贷前指导",
+    Stage.VALUATION: "价值评估",
+    Stage.APPROVAL: "授信审批",
+    Stage.REGISTRATION: "质押登记",
+    Stage.DISBURSEMENT: "放款",
+    Stage.SERVICING: "还款监控",
+    Stage.WITHDRAWN: "已撤回",
+    Stage.REJECTED: "已否决",
+}
+
+
+class ValuationMethod(StrEnum):
+    INCOME = "income"
+    MARKET = "market"
+    COST = "cost"
+
+
+class FilingChannel(StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+
+
+class ChecklistItem(StrEnum):
+    """The guidance checklist of the district guideline §三(一)."""
+
+    POLICY_BRIEFING = "policy_briefing"
+    QUALIFICATION_REVIEW = "qualification_review"
+    VALUATION = "valuation"
+    CONTRACT = "contract"
+    REGISTRATION = "registration"
+    SUBSIDY_CLAIM = "subsidy_claim"
+
+    @property
+    def label(self) -> str:
+        return _CHECKLIST_LABELS[self]
+
+
+_CHECKLIST_LABELS: dict[ChecklistItem, str] = {
+    ChecklistItem.POLICY_BRIEFING: "政策解读",
+    ChecklistItem.QUALIFICATION_REVIEW: "资质审查",
+    ChecklistItem.VALUATION: "价值评估",
+    ChecklistItem.CONTRACT: "合同填写",
+    ChecklistItem.REGISTRATION: "质押登记",
+    ChecklistItem.SUBSIDY_CLAIM: "申报资助",
+}

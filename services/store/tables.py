@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Date,
     DateTime,
+    ForeignKey,
     Index,
+    Integer,
     LargeBinary,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -85,6 +92,156 @@ class AuditRecord(SQLModel, table=True):
     dedup_key: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class DistrictRow(SQLModel, table=True):
+    """The districts of Shenzhen (reference data)."""
+
+    __tablename__ = "district"
+
+    code: str = Field(primary_key=True, max_length=16)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Enterprise(SQLModel, table=True):
+    """A borrower (出质人): identified by its unified social credit code."""
+
+    __tablename__ = "enterprise"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    credit_code: str = Field(sa_column=Column(String(18), nullable=False, unique=True))
+    credit_code_override_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    district: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    size_class: str = Field(sa_column=Column(String(16), nullable=False))
+    legal_person: str = Field(sa_column=Column(Text, nullable=False))
+    contact_name: str = Field(sa_column=Column(Text, nullable=False))
+    contact_phone: str = Field(sa_column=Column(String(32), nullable=False))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class IpAsset(SQLModel, table=True):
+    """A patent, trademark or copyright that an enterprise owns and may pledge."""
+
+    __tablename__ = "ip_asset"
+    __table_args__ = (UniqueConstraint("kind", "number", name="uq_ip_asset_kind_number"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    number: str = Field(sa_column=Column(String(64), nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    owner_enterprise_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("enterprise.id"), nullable=False, index=True)
+    )
+    co_owners: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    expiry_date: date = Field(sa_column=Column(Date, nullable=False))
+    legal_status: str = Field(sa_column=Column(String(16), nullable=False))
+    fees_paid: bool = Field(sa_column=Column(Boolean, nullable=False))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class LoanProduct(SQLModel, table=True):
+    """A bank's IP pledge loan product (e.g. 中国银行 惠如愿·知惠贷)."""
+
+    __tablename__ = "loan_product"
+
+    id: str = Field(primary_key=True, max_length=64)
+    bank_id: str = Field(sa_column=Column(String(64), ForeignKey("organisation.id"), nullable=False, index=True))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    pledge_rates: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
+    min_term_months: int = Field(sa_column=Column(Integer, nullable=False))
+    max_term_months: int = Field(sa_column=Column(Integer, nullable=False))
+    min_spread_bp: int = Field(sa_column=Column(Integer, nullable=False))
+    max_spread_bp: int = Field(sa_column=Column(Integer, nullable=False))
+    repayment_modes: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    requires_guarantor: bool = Field(sa_column=Column(Boolean, nullable=False))
+    requires_insurer: bool = Field(sa_column=Column(Boolean, nullable=False))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class LprRate(SQLModel, table=True):
+    """The one-year Loan Prime Rate (贷款市场报价利率) from its effective date."""
+
+    __tablename__ = "lpr_rate"
+
+    effective_date: date = Field(sa_column=Column(Date, primary_key=True))
+    one_year_percent: Decimal = Field(sa_column=Column(Numeric(6, 4), nullable=False))
+    five_year_percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(6, 4), nullable=True))
+
+
+class Loan(SQLModel, table=True):
+    """Read model of a loan, written only by the workflow's activities; `state` is the workflow's last word."""
+
+    __tablename__ = "loan"
+
+    id: str = Field(primary_key=True, max_length=64)
+    enterprise_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    district: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    bank_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    station_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    valuer_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    guarantor_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    insurer_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    stage: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    opened_at: datetime = Field(sa_column=Column(_tz(), nullable=False, index=True))
+    updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    step_count: int = Field(sa_column=Column(Integer, nullable=False))
+    requested_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
+    max_loan: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
+    approved_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
+    disbursed_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
+    state: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+
+
+class LoanEvent(SQLModel, table=True):
+    """One step of a loan's timeline: what happened, who did it and when."""
+
+    __tablename__ = "loan_event"
+    __table_args__ = (UniqueConstraint("loan_id", "event_key", name="uq_loan_event_key"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    loan_id: str = Field(sa_column=Column(String(64), ForeignKey("loan.id"), nullable=False, index=True))
+    seq: int = Field(sa_column=Column(Integer, nullable=False))
+    event_key: str = Field(sa_column=Column(String(200), nullable=False))
+    kind: str = Field(sa_column=Column(String(64), nullable=False))
+    stage: str = Field(sa_column=Column(String(16), nullable=False))
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    actor_sub: str = Field(sa_column=Column(String(200), nullable=False))
+    actor_role: str = Field(sa_column=Column(String(32), nullable=False))
+    actor_org: str = Field(sa_column=Column(String(64), nullable=False))
+    occurred_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    request_id: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+
+
+class PledgeHold(SQLModel, table=True):
+    """An IP asset held by an open loan; a partial unique index lets one open loan hold an asset at a time."""
+
+    __tablename__ = "pledge_hold"
+    __table_args__ = (
+        Index("uq_pledge_hold_active_asset", "asset_id", unique=True, postgresql_where=text("released_at IS NULL")),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    asset_id: str = Field(sa_column=Column(String(64), ForeignKey("ip_asset.id"), nullable=False))
+    loan_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    held_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    released_at: datetime | None = Field(default=None, sa_column=Column(_tz(), nullable=True))
+
+
+class ScheduleLine(SQLModel, table=True):
+    """One line of a loan's repayment schedule, generated at disbursement."""
+
+    __tablename__ = "schedule_line"
+    __table_args__ = (UniqueConstraint("loan_id", "seq", name="uq_schedule_line_seq"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    loan_id: str = Field(sa_column=Column(String(64), ForeignKey("loan.id"), nullable=False, index=True))
+    seq: int = Field(sa_column=Column(Integer, nullable=False))
+    period_start: date = Field(sa_column=Column(Date, nullable=False))
+    due_date: date = Field(sa_column=Column(Date, nullable=False))
+    principal: Decimal = Field(sa_column=Column(Numeric(15, 2), nullable=False))
+    interest: Decimal = Field(sa_column=Column(Numeric(15, 2), nullable=False))
 
 
 metadata = SQLModel.metadata

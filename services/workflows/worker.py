@@ -19,16 +19,19 @@ from services.platform.telemetry import configure_tracing
 from services.platform.temporal import connect_temporal
 from services.store.db import create_engine, session_factory
 from services.workflows.activities.audit import AuditActivities
+from services.workflows.activities.loans import LoanActivities
+from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
 
 log = structlog.get_logger("pledgeflow.worker")
 
-# The workflows this worker runs; each later issue adds its own here.
-WORKFLOWS: Sequence[type[Any]] = ()
+# The workflows this worker runs.
+WORKFLOWS: Sequence[type[Any]] = (LoanLifecycleWorkflow,)
 
 
 def build_activities(sessions: async_sessionmaker[AsyncSession]) -> list[Any]:
     audit = AuditActivities(sessions)
-    return [audit.record_audit]
+    loans = LoanActivities(sessions)
+    return [audit.record_audit, loans.record_loan_step, loans.hold_assets]
 
 
 def build_worker(

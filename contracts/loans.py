@@ -1,0 +1,445 @@
+"""The loan lifecycle's vocabulary: workflow input, update inputs, the state the workflow keeps, step errors.
+
+Every update input carries the `actor` (who acts, from their token) and the `request_id`; the workflow records
+both with the step. Money is Decimal yuan with two places; dates are Shanghai calendar dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.enums import (
+    Authority,
+    ChecklistItem,
+    CreditSupport,
+    District,
+    FilingChannel,
+    IPKind,
+    LegalStatus,
+    RepaymentMode,
+    Role,
+    Stage,
+    ValuationMethod,
+)
+
+Money = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=2)]
+NonNegativeMoney = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+LOAN_WORKFLOW_NAME = "LoanLifecycleWorkflow"
+
+# Types of the ApplicationError a rejected step raises; the API maps each to an HTTP status.
+STEP_WRONG_STAGE = "StepWrongStage"  # 409: not now, the loan is in another stage
+STEP_NOT_YOUR_STEP = "StepNotYourStep"  # 403: wrong role or not this loan's party for this step
+STEP_RULE_VIOLATION = "StepRuleViolation"  # 409: the step breaks a lending rule (amount above the maximum, ...)
+STEP_ERROR_TYPES = (STEP_WRONG_STAGE, STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Actor(_Model):
+    """Who takes a step: the claims of their token."""
+
+    sub: str
+    role: Role
+    org_id: str
+    district: District | None = None
+
+
+class Recorded(_Model):
+    """Who did something and when (Shanghai time is derived for display; stored in UTC)."""
+
+    by: Actor
+    at: datetime
+    request_id: str | None = None
+
+
+class AssetSnapshot(_Model):
+    """What the loan knows of a pledged IP asset, copied from the register when the application is made."""
+
+    id: str
+    kind: IPKind
+    number: str
+    title: str
+    owner_enterprise_id: str
+    co_owners: list[str] = Field(default_factory=list)
+    expiry_date: date
+    legal_status: LegalStatus
+    fees_paid: bool
+
+
+class ProductTerms(_Model):
+    """A bank's loan product as it stood when the application was made."""
+
+    id: str
+    bank_id: str
+    name: str
+    pledge_rates: dict[IPKind, Decimal]
+    min_term_months: int
+    max_term_months: int
+    min_spread_bp: int
+    max_spread_bp: int
+    repayment_modes: list[RepaymentMode]
+    requires_guarantor: bool = False
+    requires_insurer: bool = False
+
+
+class LoanConfig(_Model):
+    """Per-loan settings fixed when the case is opened."""
+
+    reminder_working_days: int = Field(default=5, ge=1, le=60)
+    registration_working_days: dict[str, int] = Field(
+        default_factory=lambda: {
+            "patent_online": 2,
+            "patent_paper": 5,
+            "trademark_online": 2,
+            "trademark_paper": 2,
+            "copyright_online": 10,
+            "copyright_paper": 10,
+        }
+    )
+
+
+class OpenLoanInput(_Model):
+    """Starts `LoanLifecycleWorkflow` (id `loan-<loan_id>`) for a new case."""
+
+    loan_id: str
+    enterprise_id: str
+    enterprise_name: str
+    district: District
+    bank_id: str | None = None
+    station_id: str | None = None
+    opened: Recorded
+    note: str | None = None
+    config: LoanConfig = Field(default_factory=LoanConfig)
+
+
+# ---- update inputs -------------------------------------------------------------------------------------------
+
+
+class StepInput(_Model):
+    actor: Actor
+    request_id: str | None = None
+
+
+class LogVisitInput(StepInput):
+    visited_on: date
+    people: list[ShortText] = Field(min_length=1)
+    place: ShortText
+    outcome: Text
+    next_action: Text | None = None
+    next_visit_on: date | None = None
+
+
+class TickChecklistInput(StepInput):
+    item: ChecklistItem
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class QualificationReviewInput(StepInput):
+    """The checks of the guideline §三(一): 资质审查."""
+
+    registered_in_district: bool
+    taxpaying_in_district: bool
+    independent_legal_person: bool
+    owns_ip: bool
+    ip_valid_and_fees_paid: bool
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @property
+    def passed(self) -> bool:
+        return all(
+            (
+                self.registered_in_district,
+                self.taxpaying_in_district,
+                self.independent_legal_person,
+                self.owns_ip,
+                self.ip_valid_and_fees_paid,
+            )
+        )
+
+
+class SubmitApplicationInput(StepInput):
+    bank_id: str
+    product: ProductTerms
+    requested_amount: Money
+    requested_term_months: int = Field(ge=1, le=120)
+    assets: list[AssetSnapshot] = Field(min_length=1)
+    valuer_id: str | None = Field(default=None, description="Appraisal agency; none means the bank values in-house.")
+
+
+class SubmitValuationInput(StepInput):
+    asset_id: str
+    method: ValuationMethod
+    value: Money
+    base_date: date
+    valid_until: date
+    report_number: ShortText
+    agency: ShortText
+    fee: NonNegativeMoney = Decimal("0.00")
+
+
+class AcceptValuationInput(StepInput):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ProposeTermsInput(StepInput):
+    amount: Money
+    lpr_percent: Decimal = Field(gt=0, max_digits=6, decimal_places=4)
+    lpr_date: date
+    spread_bp: int = Field(ge=-500, le=2000)
+    term_months: int = Field(ge=1, le=120)
+    repayment_mode: RepaymentMode
+    credit_support: list[CreditSupport] = Field(default_factory=list)
+    guarantor_id: str | None = None
+    insurer_id: str | None = None
+
+
+class DecideApprovalInput(StepInput):
+    approve: bool
+    reason: Text
+
+
+class SignOffInput(StepInput):
+    contract_number: ShortText
+    fee: NonNegativeMoney
+
+
+class DeclineSignOffInput(StepInput):
+    reason: Text
+
+
+class FileRegistrationInput(StepInput):
+    asset_id: str
+    channel: FilingChannel
+    filed_on: date
+    co_owner_consents: list[str] = Field(default_factory=list)
+
+
+class RegistrationOutcomeInput(StepInput):
+    asset_id: str
+    registered: bool
+    registration_number: ShortText | None = None
+    effective_date: date | None = None
+    refusal_reason: Text | None = None
+
+
+class DisburseInput(StepInput):
+    contract_number: ShortText
+    amount: Money
+    disbursed_on: date
+    voucher: ShortText
+
+
+class CloseCaseInput(StepInput):
+    reason: Text
+
+
+# ---- the state the workflow keeps ---------------------------------------------------------------------------
+
+
+class Visit(Recorded):
+    visited_on: date
+    people: list[str]
+    place: str
+    outcome: str
+    next_action: str | None = None
+    next_visit_on: date | None = None
+
+
+class ChecklistTick(Recorded):
+    item: ChecklistItem
+    note: str | None = None
+
+
+class QualificationReview(Recorded):
+    registered_in_district: bool
+    taxpaying_in_district: bool
+    independent_legal_person: bool
+    owns_ip: bool
+    ip_valid_and_fees_paid: bool
+    notes: str | None = None
+    passed: bool
+
+
+class Application(Recorded):
+    bank_id: str
+    product: ProductTerms
+    requested_amount: Decimal
+    requested_term_months: int
+    assets: list[AssetSnapshot]
+    valuer_id: str | None = None
+
+
+class ValuationReport(Recorded):
+    asset_id: str
+    method: ValuationMethod
+    value: Decimal
+    base_date: date
+    valid_until: date
+    report_number: str
+    agency: str
+    fee: Decimal
+    in_house: bool
+
+
+class Proposal(Recorded):
+    amount: Decimal
+    lpr_percent: Decimal
+    lpr_date: date
+    spread_bp: int
+    rate_percent: Decimal
+    term_months: int
+    repayment_mode: RepaymentMode
+    credit_support: list[CreditSupport]
+    guarantor_id: str | None = None
+    insurer_id: str | None = None
+
+
+class Decision(Recorded):
+    approved: bool
+    reason: str
+
+
+class SignOff(Recorded):
+    org_id: str
+    party: Literal["guarantor", "insurer"]
+    contract_number: str
+    fee: Decimal
+
+
+class Filing(Recorded):
+    asset_id: str
+    attempt: int
+    authority: Authority
+    channel: FilingChannel
+    filed_on: date
+    deadline: date
+    overdue: bool = False
+    outcome: Literal["pending", "registered", "refused"] = "pending"
+    registration_number: str | None = None
+    effective_date: date | None = None
+    refusal_reason: str | None = None
+    outcome_recorded: Recorded | None = None
+
+
+class Disbursement(Recorded):
+    contract_number: str
+    amount: Decimal
+    disbursed_on: date
+    voucher: str
+    maturity_date: date
+
+
+class Reminder(_Model):
+    raised_at: datetime
+    idle_since: date
+    working_days: int
+
+
+class Closure(Recorded):
+    outcome: Literal["withdrawn", "rejected"]
+    reason: str
+
+
+class LoanState(_Model):
+    """Everything the workflow knows of one loan; the read model stores a copy of it."""
+
+    loan_id: str
+    enterprise_id: str
+    enterprise_name: str
+    district: District
+    bank_id: str | None = None
+    station_id: str | None = None
+    stage: Stage = Stage.GUIDANCE
+    opened: Recorded
+    note: str | None = None
+    config: LoanConfig
+    last_activity_at: datetime
+    reminders: list[Reminder] = Field(default_factory=list)
+    visits: list[Visit] = Field(default_factory=list)
+    checklist: dict[ChecklistItem, ChecklistTick] = Field(default_factory=dict)
+    qualification: QualificationReview | None = None
+    application: Application | None = None
+    valuations: dict[str, ValuationReport] = Field(default_factory=dict)
+    valuation_accepted: Recorded | None = None
+    max_loan: Decimal | None = None
+    proposal: Proposal | None = None
+    decision: Decision | None = None
+    sign_offs: dict[str, SignOff] = Field(default_factory=dict)
+    declines: list[Closure | Decision] = Field(default_factory=list)
+    filings: dict[str, Filing] = Field(default_factory=dict)
+    filing_history: list[Filing] = Field(default_factory=list)
+    disbursement: Disbursement | None = None
+    closure: Closure | None = None
+    step_count: int = 0
+
+    @property
+    def asset_ids(self) -> list[str]:
+        return [a.id for a in self.application.assets] if self.application else []
+
+    def required_sign_offs(self) -> dict[str, Literal["guarantor", "insurer"]]:
+        """Organisations whose sign-off must be in before disbursement."""
+        required: dict[str, Literal["guarantor", "insurer"]] = {}
+        if self.proposal is not None and self.decision is not None and self.decision.approved:
+            if self.proposal.guarantor_id:
+                required[self.proposal.guarantor_id] = "guarantor"
+            if self.proposal.insurer_id:
+                required[self.proposal.insurer_id] = "insurer"
+        return required
+
+
+class ScheduleLineModel(_Model):
+    seq: int
+    period_start: date
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+
+
+class StepResult(_Model):
+    """What an accepted step returns: the loan's state after it."""
+
+    loan_id: str
+    stage: Stage
+    event: str
+    state: LoanState
+
+
+# ---- activity inputs -----------------------------------------------------------------------------------------
+
+
+class LoanEventRecord(_Model):
+    """One timeline entry, keyed so that a retried activity records it once."""
+
+    key: str
+    kind: str
+    summary: str
+    actor: Actor
+    at: datetime
+    request_id: str | None = None
+    payload_digest: str
+    data: dict[str, object] | None = None
+
+
+class RecordLoanStepInput(_Model):
+    """Persist an accepted step: the loan's state, the timeline event, its audit record (and a schedule)."""
+
+    state: LoanState
+    event: LoanEventRecord
+    schedule: list[ScheduleLineModel] | None = None
+
+
+class HoldAssetsInput(_Model):
+    loan_id: str
+    asset_ids: list[str]
+
+
+ASSET_ALREADY_PLEDGED = "AssetAlreadyPledged"

@@ -1,0 +1,183 @@
+"""Repository of the loan read model: loans, their timeline, pledge holds and repayment schedules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.store.tables import Loan, LoanEvent, PledgeHold, ScheduleLine
+
+
+async def upsert_loan(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert or replace a loan's read-model row (the workflow's state is the source)."""
+    await session.execute(
+        insert(Loan)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["id"],
+            set_={k: v for k, v in values.items() if k not in ("id", "opened_at")},
+            # An older step retried late must not overwrite a newer one.
+            where=col(Loan.step_count) <= values["step_count"],
+        )
+    )
+
+
+async def add_event(session: AsyncSession, event: LoanEvent) -> bool:
+    """Append a timeline event; False when an event with this key was already recorded."""
+    seq = (
+        await session.execute(
+            select(func.coalesce(func.max(col(LoanEvent.seq)), 0)).where(col(LoanEvent.loan_id) == event.loan_id)
+        )
+    ).scalar_one()
+    values = event.model_dump(exclude={"id", "seq"})
+    inserted = await session.execute(
+        insert(LoanEvent)
+        .values(**values, seq=seq + 1)
+        .on_conflict_do_nothing(constraint="uq_loan_event_key")
+        .returning(col(LoanEvent.id))
+    )
+    return inserted.scalar_one_or_none() is not None
+
+
+async def lock_loan(session: AsyncSession, loan_id: str) -> None:
+    """Serialise writers of one loan's read model (transaction-scoped)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 1))"), {"k": f"loan:{loan_id}"})
+
+
+@dataclass(frozen=True)
+class HeldElsewhere:
+    asset_id: str
+    loan_id: str
+
+
+async def hold_assets(
+    session: AsyncSession, loan_id: str, asset_ids: Sequence[str], now: datetime
+) -> HeldElsewhere | None:
+    """Hold the assets for this loan; returns the first asset another open loan holds (and holds nothing)."""
+    existing = (
+        (
+            await session.execute(
+                select(PledgeHold).where(col(PledgeHold.asset_id).in_(asset_ids), col(PledgeHold.released_at).is_(None))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for hold in existing:
+        if hold.loan_id != loan_id:
+            return HeldElsewhere(hold.asset_id, hold.loan_id)
+    mine = {hold.asset_id for hold in existing}
+    for asset_id in asset_ids:
+        if asset_id not in mine:
+            session.add(PledgeHold(asset_id=asset_id, loan_id=loan_id, held_at=now))
+    await session.flush()
+    return None
+
+
+async def release_assets(session: AsyncSession, loan_id: str, now: datetime) -> None:
+    await session.execute(
+        update(PledgeHold)
+        .where(col(PledgeHold.loan_id) == loan_id, col(PledgeHold.released_at).is_(None))
+        .values(released_at=now)
+    )
+
+
+async def active_holds(session: AsyncSession, asset_ids: Sequence[str]) -> dict[str, str]:
+    """asset id → the open loan holding it."""
+    rows = await session.execute(
+        select(col(PledgeHold.asset_id), col(PledgeHold.loan_id)).where(
+            col(PledgeHold.asset_id).in_(asset_ids), col(PledgeHold.released_at).is_(None)
+        )
+    )
+    return {str(asset_id): str(loan_id) for asset_id, loan_id in rows.all()}
+
+
+async def replace_schedule(session: AsyncSession, loan_id: str, lines: Sequence[ScheduleLine]) -> None:
+    existing = (await session.execute(select(func.count()).where(col(ScheduleLine.loan_id) == loan_id))).scalar_one()
+    if existing:
+        return
+    session.add_all(lines)
+    await session.flush()
+
+
+async def get_loan(session: AsyncSession, loan_id: str) -> Loan | None:
+    return await session.get(Loan, loan_id, populate_existing=True)
+
+
+@dataclass(frozen=True)
+class LoanFilter:
+    stage: str | None = None
+    district: str | None = None
+    bank_id: str | None = None
+    enterprise_id: str | None = None
+    station_id: str | None = None
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
+    # Visibility: a caller sees loans where one of these matches (None: sees all).
+    visible_to_org: str | None = None
+    visible_to_district: str | None = None
+
+
+async def list_loans(
+    session: AsyncSession, flt: LoanFilter, *, after: tuple[datetime, str] | None, limit: int
+) -> Sequence[Loan]:
+    """Newest first, keyset-paginated on (opened_at, id)."""
+    query = select(Loan)
+    for column, value in (
+        (Loan.stage, flt.stage),
+        (Loan.district, flt.district),
+        (Loan.bank_id, flt.bank_id),
+        (Loan.enterprise_id, flt.enterprise_id),
+        (Loan.station_id, flt.station_id),
+    ):
+        if value is not None:
+            query = query.where(col(column) == value)
+    if flt.opened_from is not None:
+        query = query.where(col(Loan.opened_at) >= flt.opened_from)
+    if flt.opened_to is not None:
+        query = query.where(col(Loan.opened_at) < flt.opened_to)
+    if flt.visible_to_org is not None or flt.visible_to_district is not None:
+        conditions = []
+        if flt.visible_to_org is not None:
+            org = flt.visible_to_org
+            conditions += [
+                col(Loan.bank_id) == org,
+                col(Loan.station_id) == org,
+                col(Loan.enterprise_id) == org,
+                col(Loan.valuer_id) == org,
+                col(Loan.guarantor_id) == org,
+                col(Loan.insurer_id) == org,
+            ]
+        if flt.visible_to_district is not None:
+            conditions.append(col(Loan.district) == flt.visible_to_district)
+        query = query.where(or_(*conditions))
+    if after is not None:
+        query = query.where(tuple_(col(Loan.opened_at), col(Loan.id)) < tuple_(*after))
+    query = query.order_by(col(Loan.opened_at).desc(), col(Loan.id).desc()).limit(limit)
+    return (await session.execute(query)).scalars().all()
+
+
+async def list_events(session: AsyncSession, loan_id: str) -> Sequence[LoanEvent]:
+    query = select(LoanEvent).where(col(LoanEvent.loan_id) == loan_id).order_by(col(LoanEvent.seq))
+    return (await session.execute(query)).scalars().all()
+
+
+async def list_schedule(session: AsyncSession, loan_id: str) -> Sequence[ScheduleLine]:
+    query = select(ScheduleLine).where(col(ScheduleLine.loan_id) == loan_id).order_by(col(ScheduleLine.seq))
+    return (await session.execute(query)).scalars().all()
+
+
+def schedule_line(
+    loan_id: str, seq: int, period_start: date, due_date: date, principal: Decimal, interest: Decimal
+) -> ScheduleLine:
+    return ScheduleLine(
+        loan_id=loan_id, seq=seq, period_start=period_start, due_date=due_date, principal=principal, interest=interest
+    )

@@ -1,0 +1,117 @@
+"""Activities of the loan lifecycle: persist accepted steps (read model, timeline, audit) and hold assets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from contracts.enums import Stage
+from contracts.loans import ASSET_ALREADY_PLEDGED, HoldAssetsInput, LoanState, RecordLoanStepInput
+from services.platform.telemetry import current_trace_id
+from services.store import loans as repository
+from services.store.audit import AuditEntry, append_audit
+from services.store.tables import LoanEvent
+
+
+def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
+    """The loan table's columns, derived from the workflow's state."""
+    return {
+        "id": state.loan_id,
+        "enterprise_id": state.enterprise_id,
+        "district": state.district.value,
+        "bank_id": state.bank_id,
+        "station_id": state.station_id,
+        "valuer_id": state.application.valuer_id if state.application else None,
+        "guarantor_id": state.proposal.guarantor_id if state.proposal else None,
+        "insurer_id": state.proposal.insurer_id if state.proposal else None,
+        "stage": state.stage.value,
+        "opened_at": state.opened.at,
+        "updated_at": now,
+        "step_count": state.step_count,
+        "requested_amount": state.application.requested_amount if state.application else None,
+        "max_loan": state.max_loan,
+        "approved_amount": state.proposal.amount
+        if state.decision and state.decision.approved and state.proposal
+        else None,
+        "disbursed_amount": state.disbursement.amount if state.disbursement else None,
+        "state": state.model_dump(mode="json"),
+    }
+
+
+class LoanActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    @activity.defn(name="record_loan_step")
+    async def record_loan_step(self, data: RecordLoanStepInput) -> bool:
+        """Write the step in one transaction; a retry of a step already written changes nothing."""
+        state, event = data.state, data.event
+        now = datetime.now(UTC)
+        async with self.sessions() as session, session.begin():
+            await repository.lock_loan(session, state.loan_id)
+            await repository.upsert_loan(session, read_model_row(state, now))
+            fresh = await repository.add_event(
+                session,
+                LoanEvent(
+                    loan_id=state.loan_id,
+                    seq=0,
+                    event_key=event.key,
+                    kind=event.kind,
+                    stage=state.stage.value,
+                    summary=event.summary,
+                    actor_sub=event.actor.sub,
+                    actor_role=event.actor.role.value,
+                    actor_org=event.actor.org_id,
+                    occurred_at=event.at,
+                    request_id=event.request_id,
+                    data=event.data,
+                ),
+            )
+            if not fresh:
+                return False
+            await append_audit(
+                session,
+                AuditEntry(
+                    actor_sub=event.actor.sub,
+                    actor_role=event.actor.role.value,
+                    actor_org=event.actor.org_id,
+                    action=f"loan.{event.kind}",
+                    target_type="loan",
+                    target_id=state.loan_id,
+                    payload_digest=event.payload_digest,
+                    request_id=event.request_id,
+                    trace_id=current_trace_id(),
+                    details={"stage": state.stage.value},
+                    dedup_key=event.key,
+                ),
+                now=event.at,
+            )
+            if data.schedule:
+                await repository.replace_schedule(
+                    session,
+                    state.loan_id,
+                    [
+                        repository.schedule_line(
+                            state.loan_id, line.seq, line.period_start, line.due_date, line.principal, line.interest
+                        )
+                        for line in data.schedule
+                    ],
+                )
+            if state.stage in (Stage.WITHDRAWN, Stage.REJECTED):
+                await repository.release_assets(session, state.loan_id, now)
+        return True
+
+    @activity.defn(name="hold_assets")
+    async def hold_assets(self, data: HoldAssetsInput) -> None:
+        """Hold the loan's assets, or fail (not retried) when another open loan holds one of them."""
+        async with self.sessions() as session, session.begin():
+            elsewhere = await repository.hold_assets(session, data.loan_id, data.asset_ids, datetime.now(UTC))
+            if elsewhere is not None:
+                raise ApplicationError(
+                    f"asset {elsewhere.asset_id} is already pledged in open loan {elsewhere.loan_id}",
+                    type=ASSET_ALREADY_PLEDGED,
+                    non_retryable=True,
+                )
