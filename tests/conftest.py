@@ -26,7 +26,7 @@ from services.api.state import AppResources
 from services.platform.auth import TokenVerifier, mint_token
 from services.platform.embedded import EmbeddedPostgres, TemporalDevServer, free_port, scripts_dir
 from services.platform.settings import ApiSettings
-from services.platform.temporal import connect_temporal
+from services.platform.temporal import connect_temporal, ensure_search_attributes
 from services.store.db import create_engine
 from services.store.migrate import upgrade
 
@@ -117,6 +117,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=str(scripts_dir() / "temporal-test-server"),
         port=free_port(),
     )
+    await ensure_search_attributes(env.client, "default")
     yield env
     await env.shutdown()
 

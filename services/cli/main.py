@@ -63,7 +63,7 @@ def _cmd_seed(_: argparse.Namespace) -> int:
     from services.store.seed import seed_database
 
     count = asyncio.run(seed_database(MigrateSettings().require_database_url()))
-    print(f"demo reference data loaded ({count} organisations)")
+    print(f"demo reference data loaded ({count} rows)")
     return 0
 
 

@@ -9,6 +9,7 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
 
+from contracts.queues import SEARCH_ATTRIBUTES
 from services.platform.settings import CommonSettings
 
 
@@ -34,3 +35,25 @@ async def connect_temporal(settings: CommonSettings, *, lazy: bool = False) -> C
         interceptors=[TracingInterceptor()],
         lazy=lazy,
     )
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> None:
+    """Register the custom search attributes of `contracts.queues.SEARCH_ATTRIBUTES` (idempotent).
+
+    The dev server gets them on its command line; this serves the time-skipping test server and a fresh
+    self-hosted namespace.
+    """
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.service import RPCError, RPCStatusCode
+
+    for name, kind in SEARCH_ATTRIBUTES.items():
+        request = AddSearchAttributesRequest(
+            search_attributes={name: IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{kind.upper()}")},
+            namespace=namespace,
+        )
+        try:
+            await client.operator_service.add_search_attributes(request)
+        except RPCError as error:
+            if error.status != RPCStatusCode.ALREADY_EXISTS:
+                raise

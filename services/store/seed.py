@@ -7,14 +7,18 @@ Banks, the guarantor, the association and the station are those named in the cit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from stdnum.cn import uscc
 
-from contracts.enums import District, OrganisationKind, Role
+from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, RepaymentMode, Role, SizeClass
+from contracts.identifiers import check_credit_code, check_ip_number, patent_check_digit
 from services.store.db import create_engine, session_factory
 from services.store.organisations import upsert_organisations
-from services.store.tables import Organisation
+from services.store.reference import upsert
+from services.store.tables import DistrictRow, Enterprise, IpAsset, LoanProduct, LprRate, Organisation
 
 _DISTRICT_OFFICE_NAMES: dict[District, str] = {
     District.NANSHAN: "南山区科技创新局",
@@ -87,9 +91,264 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 
 
+def _enterprise(
+    id_: str,
+    name: str,
+    code: str,
+    district: District,
+    size: SizeClass,
+    legal: str,
+    contact: str,
+    phone: str,
+    now: datetime,
+) -> Enterprise:
+    return Enterprise(
+        id=id_,
+        name=name,
+        credit_code=check_credit_code(code),
+        district=district.value,
+        size_class=size.value,
+        legal_person=legal,
+        contact_name=contact,
+        contact_phone=phone,
+        created_at=now,
+    )
+
+
+def _patent(digits12: str) -> str:
+    return f"{digits12}.{patent_check_digit(digits12)}"
+
+
+# Real companies with their real credit codes (shared/domain.md §5); the 光明 company is a demo with a code
+# whose check character is computed, so the 光明 station's door-to-door case has a borrower in its district.
+def demo_enterprises(now: datetime) -> list[Enterprise]:
+    guangming_code = "91440300MA5G" + "0K7P3"
+    guangming_code += uscc.calc_check_digit(guangming_code)
+    return [
+        _enterprise(
+            "ent-tencent",
+            "腾讯科技（深圳）有限公司",
+            "91440300708461136T",
+            District.NANSHAN,
+            SizeClass.LARGE,
+            "马化腾",
+            "张经理",
+            "0755-86013388",
+            now,
+        ),
+        _enterprise(
+            "ent-huawei",
+            "华为技术有限公司",
+            "914403001922038216",
+            District.LONGGANG,
+            SizeClass.LARGE,
+            "赵明路",
+            "李经理",
+            "0755-28780808",
+            now,
+        ),
+        _enterprise(
+            "ent-byd",
+            "比亚迪股份有限公司",
+            "91440300192317458F",
+            District.PINGSHAN,
+            SizeClass.LARGE,
+            "王传福",
+            "陈经理",
+            "0755-89888888",
+            now,
+        ),
+        _enterprise(
+            "ent-guangming-demo",
+            "深圳光明演示科技有限公司（演示）",
+            guangming_code,
+            District.GUANGMING,
+            SizeClass.SMALL,
+            "周光明",
+            "周光明",
+            "0755-23450000",
+            now,
+        ),
+    ]
+
+
+def demo_assets(now: datetime) -> list[IpAsset]:
+    def asset(
+        id_: str, kind: IPKind, number: str, title: str, owner: str, expiry: date, co_owners: list[str] | None = None
+    ) -> IpAsset:
+        return IpAsset(
+            id=id_,
+            kind=kind.value,
+            number=check_ip_number(kind, number),
+            title=title,
+            owner_enterprise_id=owner,
+            co_owners=co_owners or [],
+            expiry_date=expiry,
+            legal_status=LegalStatus.VALID.value,
+            fees_paid=True,
+            created_at=now,
+        )
+
+    return [
+        asset(
+            "ip-gm-inv-1",
+            IPKind.INVENTION_PATENT,
+            _patent("202310456781"),
+            "一种柔性光电传感器的封装方法",
+            "ent-guangming-demo",
+            date(2043, 3, 1),
+        ),
+        asset(
+            "ip-gm-inv-2",
+            IPKind.INVENTION_PATENT,
+            _patent("202210987652"),
+            "光学检测装置及其标定方法",
+            "ent-guangming-demo",
+            date(2042, 6, 15),
+        ),
+        asset(
+            "ip-gm-um-1",
+            IPKind.UTILITY_MODEL,
+            _patent("202420123453"),
+            "一种便携式光谱采集装置",
+            "ent-guangming-demo",
+            date(2034, 1, 20),
+        ),
+        asset(
+            "ip-gm-tm-1", IPKind.TRADEMARK, "第61234567号", "光明演示 GMDEMO", "ent-guangming-demo", date(2032, 5, 27)
+        ),
+        asset(
+            "ip-gm-sw-1",
+            IPKind.SOFTWARE_COPYRIGHT,
+            "2023SR0456789",
+            "光谱数据分析软件 V2.0",
+            "ent-guangming-demo",
+            date(2073, 12, 31),
+        ),
+        asset(
+            "ip-tencent-inv-1",
+            IPKind.INVENTION_PATENT,
+            "201710601862.3",
+            "一种数据处理方法及装置",
+            "ent-tencent",
+            date(2037, 7, 10),
+        ),
+        asset(
+            "ip-huawei-inv-1",
+            IPKind.INVENTION_PATENT,
+            "ZL201811564288.X",
+            "一种通信方法及通信装置",
+            "ent-huawei",
+            date(2038, 12, 20),
+        ),
+        asset(
+            "ip-byd-um-1",
+            IPKind.UTILITY_MODEL,
+            _patent("202320765439"),
+            "一种电池包托盘结构",
+            "ent-byd",
+            date(2033, 4, 1),
+            co_owners=["比亚迪汽车工业有限公司"],
+        ),
+    ]
+
+
+def _product(
+    id_: str,
+    bank: str,
+    name: str,
+    rates: dict[IPKind, str],
+    terms: tuple[int, int],
+    spreads: tuple[int, int],
+    modes: list[RepaymentMode],
+    now: datetime,
+    *,
+    guarantor: bool = False,
+    insurer: bool = False,
+) -> LoanProduct:
+    return LoanProduct(
+        id=id_,
+        bank_id=bank,
+        name=name,
+        pledge_rates={k.value: v for k, v in rates.items()},
+        min_term_months=terms[0],
+        max_term_months=terms[1],
+        min_spread_bp=spreads[0],
+        max_spread_bp=spreads[1],
+        repayment_modes=[m.value for m in modes],
+        requires_guarantor=guarantor,
+        requires_insurer=insurer,
+        created_at=now,
+    )
+
+
+_PATENTS_AND_MARKS = {
+    IPKind.INVENTION_PATENT: "0.40",
+    IPKind.UTILITY_MODEL: "0.30",
+    IPKind.DESIGN_PATENT: "0.20",
+    IPKind.TRADEMARK: "0.50",
+    IPKind.SOFTWARE_COPYRIGHT: "0.30",
+    IPKind.COPYRIGHT: "0.20",
+}
+
+
+def demo_products(now: datetime) -> list[LoanProduct]:
+    every_mode = list(RepaymentMode)
+    return [
+        _product(
+            "boc-zhihuidai", "boc-shenzhen", "惠如愿·知惠贷", _PATENTS_AND_MARKS, (3, 36), (0, 150), every_mode, now
+        ),
+        _product(
+            "icbc-zhihuidai",
+            "icbc-shenzhen",
+            "智惠贷",
+            {IPKind.INVENTION_PATENT: "0.25", IPKind.UTILITY_MODEL: "0.15", IPKind.TRADEMARK: "0.50"},
+            (6, 36),
+            (-20, 100),
+            [RepaymentMode.MONTHLY_INTEREST, RepaymentMode.EQUAL_INSTALMENT],
+            now,
+        ),
+        _product(
+            "cmb-zhichandai", "cmb-shenzhen", "知识产权质押贷", _PATENTS_AND_MARKS, (6, 36), (0, 200), every_mode, now
+        ),
+        _product(
+            "srcb-zhiyadai",
+            "srcb",
+            "知识产权质押贷（专业免费评估）",
+            _PATENTS_AND_MARKS,
+            (6, 36),
+            (20, 200),
+            every_mode,
+            now,
+        ),
+        _product(
+            "webank-zhichandai",
+            "webank",
+            "微众知产贷",
+            _PATENTS_AND_MARKS,
+            (3, 24),
+            (50, 250),
+            [RepaymentMode.EQUAL_INSTALMENT, RepaymentMode.EQUAL_PRINCIPAL, RepaymentMode.MONTHLY_INTEREST],
+            now,
+            insurer=False,
+        ),
+    ]
+
+
+# One-year and five-year LPR (全国银行间同业拆借中心); kept as data, extended when a new quote is published.
+DEMO_LPR: tuple[tuple[date, str, str], ...] = (
+    (date(2023, 8, 21), "3.45", "4.20"),
+    (date(2024, 2, 20), "3.45", "3.95"),
+    (date(2024, 7, 22), "3.35", "3.85"),
+    (date(2024, 10, 21), "3.10", "3.60"),
+    (date(2025, 5, 20), "3.00", "3.50"),
+)
+
+
 async def load_demo_data(session: AsyncSession) -> int:
-    """Insert or refresh the demo reference data; safe to run on every start."""
+    """Insert or refresh the demo reference data; safe to run on every start. Returns the rows written."""
     now = datetime.now(UTC)
+    await upsert(session, [DistrictRow(code=d.value, name=d.label) for d in District], key="code")
     await upsert_organisations(
         session,
         [
@@ -97,7 +356,19 @@ async def load_demo_data(session: AsyncSession) -> int:
             for o in DEMO_ORGANISATIONS
         ],
     )
-    return len(DEMO_ORGANISATIONS)
+    enterprises, assets, products = demo_enterprises(now), demo_assets(now), demo_products(now)
+    await upsert(session, enterprises)
+    await upsert(session, assets)
+    await upsert(session, products)
+    await upsert(
+        session,
+        [
+            LprRate(effective_date=d, one_year_percent=Decimal(one), five_year_percent=Decimal(five))
+            for d, one, five in DEMO_LPR
+        ],
+        key="effective_date",
+    )
+    return len(District) + len(DEMO_ORGANISATIONS) + len(enterprises) + len(assets) + len(products) + len(DEMO_LPR)
 
 
 async def seed_database(database_url: str) -> int:

@@ -1,0 +1,346 @@
+"""LoanLifecycleWorkflow on the time-skipping server: every stage, every rejection, every timer."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from contracts.enums import FilingChannel, Stage
+from contracts.loans import (
+    STEP_NOT_YOUR_STEP,
+    STEP_RULE_VIOLATION,
+    STEP_WRONG_STAGE,
+    LoanState,
+    StepResult,
+)
+from contracts.queues import loan_workflow_id
+from services.domain.calendar import SHANGHAI, add_working_days
+from services.platform.embedded import EmbeddedPostgres
+from services.store.db import create_engine, session_factory
+from services.store.seed import load_demo_data
+from services.store.tables import AuditRecord, Loan, LoanEvent, PledgeHold, ScheduleLine
+from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.worker import build_worker
+from tests.conftest import fresh_database
+from tests.workflows import loan_steps as steps
+
+
+@pytest.fixture
+async def seeded_sessions(postgres: EmbeddedPostgres) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(await fresh_database(postgres))
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        await load_demo_data(session)
+    yield sessions
+    await engine.dispose()
+
+
+@dataclass
+class Loans:
+    env: WorkflowEnvironment
+    sessions: async_sessionmaker[AsyncSession]
+    queue: str
+    handles: list[WorkflowHandle[LoanLifecycleWorkflow, LoanState]] = field(default_factory=list)
+
+    async def today(self) -> date:
+        return (await self.env.get_current_time()).astimezone(SHANGHAI).date()
+
+    async def open(self, reminder_days: int = 5) -> WorkflowHandle[LoanLifecycleWorkflow, LoanState]:
+        loan_id = uuid.uuid4().hex[:12]
+        handle = await self.env.client.start_workflow(
+            LoanLifecycleWorkflow.run,
+            steps.open_input(loan_id, await self.env.get_current_time(), reminder_days),
+            id=loan_workflow_id(loan_id),
+            task_queue=self.queue,
+        )
+        self.handles.append(handle)
+        return handle
+
+    async def terminate_all(self) -> None:
+        """End this test's loans: the shared time-skipping server would otherwise wait on their timers'
+        workflow tasks, whose worker is gone, before skipping time for the next test."""
+        for handle in self.handles:
+            with contextlib.suppress(RPCError):
+                await handle.terminate("test finished")
+
+    async def advance(
+        self,
+        handle: WorkflowHandle[LoanLifecycleWorkflow, LoanState],
+        done: Callable[[LoanState], bool],
+        *,
+        until: date,
+    ) -> LoanState:
+        """Skip time in 6-hour steps until `done(state)` or the start of `until` (Shanghai); return the state."""
+        limit = datetime.combine(until, time.min, tzinfo=SHANGHAI)
+        while True:
+            state = await handle.query(LoanLifecycleWorkflow.get_state)
+            now = await self.env.get_current_time()
+            if done(state) or now >= limit:
+                return state
+            await self.env.sleep(min(timedelta(hours=6), limit - now))
+
+    async def count(self, model: type, loan_id: str) -> int:
+        column = model.chain if model is AuditRecord else model.loan_id  # type: ignore[attr-defined]
+        value = f"loan:{loan_id}" if model is AuditRecord else loan_id
+        async with self.sessions() as session:
+            return int((await session.execute(select(func.count()).where(col(column) == value))).scalar_one())
+
+    async def to_approval(self, handle: WorkflowHandle[LoanLifecycleWorkflow, LoanState], **app: object) -> None:
+        today = await self.today()
+        await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(today))
+        await handle.execute_update(LoanLifecycleWorkflow.review_qualification, steps.qualification())
+        await handle.execute_update(LoanLifecycleWorkflow.submit_application, steps.application(**app))  # type: ignore[arg-type]
+        await handle.execute_update(LoanLifecycleWorkflow.submit_valuation, steps.valuation(today))
+        await handle.execute_update(LoanLifecycleWorkflow.accept_valuation, steps.accept())
+
+    async def to_registration(
+        self, handle: WorkflowHandle[LoanLifecycleWorkflow, LoanState], guarantor: str | None = None
+    ) -> None:
+        await self.to_approval(handle)
+        await handle.execute_update(LoanLifecycleWorkflow.propose_terms, steps.proposal(guarantor=guarantor))
+        await handle.execute_update(LoanLifecycleWorkflow.decide_approval, steps.decide())
+
+
+@pytest.fixture
+async def loans(
+    time_skipping_env: WorkflowEnvironment, seeded_sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Loans]:
+    queue = f"loans-{uuid.uuid4().hex}"
+    loans = Loans(time_skipping_env, seeded_sessions, queue)
+    async with build_worker(time_skipping_env.client, seeded_sessions, task_queue=queue):
+        try:
+            yield loans
+        finally:
+            await loans.terminate_all()
+
+
+async def rejected(call: object, kind: str, text: str) -> None:
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await call  # type: ignore[misc]
+    cause = info.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == kind, cause.message
+    assert text in cause.message
+
+
+class TestHappyPath:
+    async def test_case_to_disbursement(self, loans: Loans) -> None:
+        handle = await loans.open()
+        loan_id = handle.id.removeprefix("loan-")
+        await loans.to_registration(handle, guarantor="sz-guarantee")
+        state = await handle.query(LoanLifecycleWorkflow.get_state)
+        assert state.stage is Stage.REGISTRATION
+        assert state.max_loan is not None
+        assert str(state.max_loan) == "4000000.00"
+        await handle.execute_update(LoanLifecycleWorkflow.sign_off, steps.sign_off())
+        today = await loans.today()
+        await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
+        result: StepResult = await handle.execute_update(
+            LoanLifecycleWorkflow.record_registration_outcome, steps.registered(today)
+        )
+        assert result.stage is Stage.DISBURSEMENT
+        result = await handle.execute_update(LoanLifecycleWorkflow.disburse, steps.disburse(today))
+        assert result.stage is Stage.SERVICING
+        assert result.state.disbursement is not None
+        async with loans.sessions() as session:
+            loan = await session.get(Loan, loan_id)
+            assert loan is not None
+            assert loan.stage == "servicing"
+            assert str(loan.disbursed_amount) == "3000000.00"
+        # 1 opened + visit, qualification, application, valuation, accept, propose, approve, sign-off, file,
+        # registered, disbursed = 12 events, each with one audit record
+        assert await loans.count(LoanEvent, loan_id) == 12
+        assert await loans.count(AuditRecord, loan_id) == 12
+        assert await loans.count(ScheduleLine, loan_id) == 13  # monthly interest on the 20th + maturity
+
+
+class TestRejections:
+    async def test_wrong_stage_and_wrong_party(self, loans: Loans) -> None:
+        handle = await loans.open()
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.submit_application, steps.application()),
+            STEP_RULE_VIOLATION,
+            "qualification review must pass",
+        )
+        await handle.execute_update(LoanLifecycleWorkflow.review_qualification, steps.qualification())
+        await handle.execute_update(LoanLifecycleWorkflow.submit_application, steps.application())
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.propose_terms, steps.proposal()),
+            STEP_WRONG_STAGE,
+            "valuation must be accepted before approval; current stage: valuation",
+        )
+        await rejected(
+            handle.execute_update(
+                LoanLifecycleWorkflow.log_visit,
+                steps.visit(await loans.today()).model_copy(update={"actor": steps.OTHER_BANK_OFFICER}),
+            ),
+            STEP_NOT_YOUR_STEP,
+            "service-station specialist",
+        )
+        history = await handle.fetch_history()
+        accepted = [
+            e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        ]
+        assert len(accepted) == 2, "a rejected update reached history (only qualification and application may)"
+
+    async def test_amount_above_maximum_and_four_eyes(self, loans: Loans) -> None:
+        handle = await loans.open()
+        await loans.to_approval(handle)
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.propose_terms, steps.proposal(amount="4000000.01")),
+            STEP_RULE_VIOLATION,
+            "above the maximum loan ¥4,000,000.00",
+        )
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.propose_terms, steps.proposal(spread=151)),
+            STEP_RULE_VIOLATION,
+            "spread",
+        )
+        await handle.execute_update(LoanLifecycleWorkflow.propose_terms, steps.proposal())
+        same_person = steps.APPROVER.model_copy(update={"sub": steps.OFFICER.sub})
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.decide_approval, steps.decide(actor=same_person)),
+            STEP_NOT_YOUR_STEP,
+            "four eyes",
+        )
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.decide_approval, steps.decide(actor=steps.OFFICER)),
+            STEP_NOT_YOUR_STEP,
+            "bank approver",
+        )
+        result = await handle.execute_update(LoanLifecycleWorkflow.decide_approval, steps.decide(approve=False))
+        assert result.stage is Stage.REJECTED
+
+    async def test_expired_valuation(self, loans: Loans) -> None:
+        handle = await loans.open()
+        today = await loans.today()
+        await handle.execute_update(LoanLifecycleWorkflow.review_qualification, steps.qualification())
+        await handle.execute_update(LoanLifecycleWorkflow.submit_application, steps.application())
+        old = steps.valuation(today - timedelta(days=400), valid_days=365)
+        await handle.execute_update(LoanLifecycleWorkflow.submit_valuation, old)
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.accept_valuation, steps.accept()),
+            STEP_RULE_VIOLATION,
+            "expired",
+        )
+
+    async def test_same_asset_in_two_open_loans_until_withdrawn(self, loans: Loans) -> None:
+        first, second = await loans.open(), await loans.open()
+        for handle in (first, second):
+            await handle.execute_update(LoanLifecycleWorkflow.review_qualification, steps.qualification())
+        await first.execute_update(LoanLifecycleWorkflow.submit_application, steps.application())
+        await rejected(
+            second.execute_update(LoanLifecycleWorkflow.submit_application, steps.application()),
+            STEP_RULE_VIOLATION,
+            f"already pledged in open loan {first.id.removeprefix('loan-')}",
+        )
+        assert (await second.query(LoanLifecycleWorkflow.get_state)).stage is Stage.GUIDANCE
+        await first.execute_update(LoanLifecycleWorkflow.withdraw, steps.close())
+        assert await first.result() is not None
+        result = await second.execute_update(LoanLifecycleWorkflow.submit_application, steps.application())
+        assert result.stage is Stage.VALUATION
+        assert await loans.count(PledgeHold, first.id.removeprefix("loan-")) == 1  # released, kept as history
+
+    async def test_registration_prechecks(self, loans: Loans) -> None:
+        handle = await loans.open()
+        today = await loans.today()
+        short_lived = steps.asset(expiry=today + timedelta(days=200), co_owners=["合作大学"])
+        await handle.execute_update(LoanLifecycleWorkflow.review_qualification, steps.qualification())
+        await handle.execute_update(LoanLifecycleWorkflow.submit_application, steps.application(assets=[short_lived]))
+        await handle.execute_update(LoanLifecycleWorkflow.submit_valuation, steps.valuation(today))
+        await handle.execute_update(LoanLifecycleWorkflow.accept_valuation, steps.accept())
+        await handle.execute_update(LoanLifecycleWorkflow.propose_terms, steps.proposal())
+        await handle.execute_update(LoanLifecycleWorkflow.decide_approval, steps.decide())
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today)),
+            STEP_RULE_VIOLATION,
+            "co-owner consent missing",
+        )
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today, consents=["合作大学"])),
+            STEP_RULE_VIOLATION,
+            "after 202310456781.4 expires",
+        )
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.disburse, steps.disburse(today)),
+            STEP_WRONG_STAGE,
+            "registered and effective before disbursement",
+        )
+
+    async def test_guarantor_not_on_loan_and_decline(self, loans: Loans) -> None:
+        handle = await loans.open()
+        await loans.to_registration(handle, guarantor="sz-guarantee")
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.sign_off, steps.sign_off(steps.OTHER_GUARANTOR)),
+            STEP_NOT_YOUR_STEP,
+            "guarantee company or insurer named",
+        )
+        result = await handle.execute_update(LoanLifecycleWorkflow.decline_sign_off, steps.decline())
+        assert result.stage is Stage.APPROVAL
+        assert result.state.decision is None
+
+
+class TestRegistration:
+    async def test_refused_then_refiled(self, loans: Loans) -> None:
+        handle = await loans.open()
+        await loans.to_registration(handle)
+        today = await loans.today()
+        await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
+        result = await handle.execute_update(LoanLifecycleWorkflow.record_registration_outcome, steps.refused())
+        assert result.state.filings["ip-gm-inv-1"].outcome == "refused"
+        await handle.execute_update(
+            LoanLifecycleWorkflow.file_registration, steps.filing(today, channel=FilingChannel.PAPER)
+        )
+        result = await handle.execute_update(LoanLifecycleWorkflow.record_registration_outcome, steps.registered(today))
+        assert result.stage is Stage.DISBURSEMENT
+        assert result.state.filings["ip-gm-inv-1"].attempt == 2
+        assert len(result.state.filing_history) == 1
+
+
+class TestTimers:
+    async def test_inactivity_reminder(self, loans: Loans) -> None:
+        handle = await loans.open(reminder_days=3)
+        opened = await loans.today()
+        due = add_working_days(opened, 3) + timedelta(days=1)  # the end of the third working day
+        state = await loans.advance(handle, lambda s: bool(s.reminders), until=due + timedelta(days=2))
+        first = state.reminders[0]
+        assert first.idle_since == opened
+        assert first.raised_at.astimezone(SHANGHAI).date() == due
+        async with loans.sessions() as session:
+            query = select(LoanEvent.kind).where(col(LoanEvent.loan_id) == handle.id.removeprefix("loan-"))
+            assert "reminder" in (await session.execute(query)).scalars().all()
+
+    async def test_activity_postpones_reminder(self, loans: Loans) -> None:
+        handle = await loans.open(reminder_days=3)
+        opened = await loans.today()
+        await loans.advance(handle, lambda s: False, until=add_working_days(opened, 2))
+        await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(await loans.today()))
+        state = await loans.advance(handle, lambda s: False, until=add_working_days(opened, 4))
+        assert state.reminders == [], "a visit should have reset the idle clock"
+
+    async def test_registration_deadline_overdue(self, loans: Loans) -> None:
+        handle = await loans.open(reminder_days=60)
+        await loans.to_registration(handle)
+        today = await loans.today()
+        await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
+        deadline = add_working_days(today, 2)
+        state = await loans.advance(handle, lambda s: False, until=deadline)
+        assert state.filings["ip-gm-inv-1"].deadline == deadline
+        assert not state.filings["ip-gm-inv-1"].overdue, "overdue before the deadline passed"
+        state = await loans.advance(
+            handle, lambda s: s.filings["ip-gm-inv-1"].overdue, until=deadline + timedelta(days=3)
+        )
+        assert state.filings["ip-gm-inv-1"].overdue
