@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -129,7 +130,7 @@ class StepInput(_Model):
     request_id: str | None = None
 
 
-class LogVisitInput(StepInput):
+class LogVisitRequest(_Model):
     visited_on: date
     people: list[ShortText] = Field(min_length=1)
     place: ShortText
@@ -138,12 +139,20 @@ class LogVisitInput(StepInput):
     next_visit_on: date | None = None
 
 
-class TickChecklistInput(StepInput):
+class LogVisitInput(StepInput, LogVisitRequest):
+    """LogVisitRequest as the workflow receives it, with the actor."""
+
+
+class TickChecklistRequest(_Model):
     item: ChecklistItem
     note: str | None = Field(default=None, max_length=2000)
 
 
-class QualificationReviewInput(StepInput):
+class TickChecklistInput(StepInput, TickChecklistRequest):
+    """TickChecklistRequest as the workflow receives it, with the actor."""
+
+
+class QualificationReviewRequest(_Model):
     """The checks of the guideline §三(一): 资质审查."""
 
     registered_in_district: bool
@@ -166,6 +175,10 @@ class QualificationReviewInput(StepInput):
         )
 
 
+class QualificationReviewInput(StepInput, QualificationReviewRequest):
+    """QualificationReviewRequest as the workflow receives it, with the actor."""
+
+
 class SubmitApplicationInput(StepInput):
     bank_id: str
     product: ProductTerms
@@ -175,7 +188,7 @@ class SubmitApplicationInput(StepInput):
     valuer_id: str | None = Field(default=None, description="Appraisal agency; none means the bank values in-house.")
 
 
-class SubmitValuationInput(StepInput):
+class SubmitValuationRequest(_Model):
     asset_id: str
     method: ValuationMethod
     value: Money
@@ -186,8 +199,16 @@ class SubmitValuationInput(StepInput):
     fee: NonNegativeMoney = Decimal("0.00")
 
 
-class AcceptValuationInput(StepInput):
+class SubmitValuationInput(StepInput, SubmitValuationRequest):
+    """SubmitValuationRequest as the workflow receives it, with the actor."""
+
+
+class AcceptValuationRequest(_Model):
     note: str | None = Field(default=None, max_length=2000)
+
+
+class AcceptValuationInput(StepInput, AcceptValuationRequest):
+    """AcceptValuationRequest as the workflow receives it, with the actor."""
 
 
 class ProposeTermsInput(StepInput):
@@ -202,28 +223,44 @@ class ProposeTermsInput(StepInput):
     insurer_id: str | None = None
 
 
-class DecideApprovalInput(StepInput):
+class DecideApprovalRequest(_Model):
     approve: bool
     reason: Text
 
 
-class SignOffInput(StepInput):
+class DecideApprovalInput(StepInput, DecideApprovalRequest):
+    """DecideApprovalRequest as the workflow receives it, with the actor."""
+
+
+class SignOffRequest(_Model):
     contract_number: ShortText
     fee: NonNegativeMoney
 
 
-class DeclineSignOffInput(StepInput):
+class SignOffInput(StepInput, SignOffRequest):
+    """SignOffRequest as the workflow receives it, with the actor."""
+
+
+class DeclineSignOffRequest(_Model):
     reason: Text
 
 
-class FileRegistrationInput(StepInput):
+class DeclineSignOffInput(StepInput, DeclineSignOffRequest):
+    """DeclineSignOffRequest as the workflow receives it, with the actor."""
+
+
+class FileRegistrationRequest(_Model):
     asset_id: str
     channel: FilingChannel
     filed_on: date
     co_owner_consents: list[str] = Field(default_factory=list)
 
 
-class RegistrationOutcomeInput(StepInput):
+class FileRegistrationInput(StepInput, FileRegistrationRequest):
+    """FileRegistrationRequest as the workflow receives it, with the actor."""
+
+
+class RegistrationOutcomeRequest(_Model):
     asset_id: str
     registered: bool
     registration_number: ShortText | None = None
@@ -231,18 +268,30 @@ class RegistrationOutcomeInput(StepInput):
     refusal_reason: Text | None = None
 
 
-class DisburseInput(StepInput):
+class RegistrationOutcomeInput(StepInput, RegistrationOutcomeRequest):
+    """RegistrationOutcomeRequest as the workflow receives it, with the actor."""
+
+
+class DisburseRequest(_Model):
     contract_number: ShortText
     amount: Money
     disbursed_on: date
     voucher: ShortText
 
 
-class CloseCaseInput(StepInput):
+class DisburseInput(StepInput, DisburseRequest):
+    """DisburseRequest as the workflow receives it, with the actor."""
+
+
+class CloseCaseRequest(_Model):
     reason: Text
 
 
 # ---- the state the workflow keeps ---------------------------------------------------------------------------
+
+
+class CloseCaseInput(StepInput, CloseCaseRequest):
+    """CloseCaseRequest as the workflow receives it, with the actor."""
 
 
 class Visit(Recorded):
@@ -443,3 +492,28 @@ class HoldAssetsInput(_Model):
 
 
 ASSET_ALREADY_PLEDGED = "AssetAlreadyPledged"
+
+
+class LoanUpdate(StrEnum):
+    """Names of the workflow's updates, for callers that may not import the workflow (the API)."""
+
+    OPENED = "opened"
+
+    LOG_VISIT = "log_visit"
+    TICK_CHECKLIST = "tick_checklist"
+    REVIEW_QUALIFICATION = "review_qualification"
+    SUBMIT_APPLICATION = "submit_application"
+    SUBMIT_VALUATION = "submit_valuation"
+    ACCEPT_VALUATION = "accept_valuation"
+    PROPOSE_TERMS = "propose_terms"
+    DECIDE_APPROVAL = "decide_approval"
+    SIGN_OFF = "sign_off"
+    DECLINE_SIGN_OFF = "decline_sign_off"
+    FILE_REGISTRATION = "file_registration"
+    RECORD_REGISTRATION_OUTCOME = "record_registration_outcome"
+    DISBURSE = "disburse"
+    WITHDRAW = "withdraw"
+    REJECT = "reject"
+
+
+LOAN_STATE_QUERY = "get_state"

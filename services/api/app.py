@@ -9,10 +9,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from contracts.problems import Problem
+from services.api.enterprises.router import router as enterprises_router
 from services.api.errors import install_error_handlers
 from services.api.health.router import router as health_router
+from services.api.loans.router import router as loans_router
 from services.api.middleware import IdempotencyMiddleware, RequestContextMiddleware
 from services.api.organisations.router import router as organisations_router
+from services.api.products.router import router as products_router
 from services.api.state import AppResources
 from services.platform.auth import TokenVerifier
 from services.platform.settings import ApiSettings
@@ -68,6 +71,9 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)
     app.include_router(organisations_router)
+    app.include_router(enterprises_router)
+    app.include_router(products_router)
+    app.include_router(loans_router)
     _document_problems(app)
     return app
 

@@ -127,6 +127,13 @@ class ApiSettings(CommonSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_leeway_seconds: int = 30
+    loan_reminder_working_days: int = Field(
+        default=5, ge=1, le=60, description="Working days without a visit or step before a case raises a reminder."
+    )
+    registration_working_days: dict[str, int] | None = Field(
+        default=None,
+        description='Override registration deadlines, e.g. {"patent_online": 2, "patent_paper": 5, ...}.',
+    )
     idempotency_pending_seconds: int = Field(
         default=60, description="How long an unfinished request holds its Idempotency-Key before a retry may take it."
     )

@@ -97,6 +97,7 @@ class LoanLifecycleWorkflow:
         )
         self._lock = asyncio.Lock()
         self._changed = False
+        self._opened_persisted = False
 
     # ---- the main loop: timers ---------------------------------------------------------------------------
 
@@ -114,6 +115,7 @@ class LoanLifecycleWorkflow:
                 payload_digest=payload_digest(data.model_dump(mode="json")),
             )
         )
+        self._opened_persisted = True
         while self.state.stage.is_open:
             self._changed = False
             wake_at = self._next_timer()
@@ -234,6 +236,12 @@ class LoanLifecycleWorkflow:
             schedule,
         )
         return StepResult(loan_id=self.state.loan_id, stage=self.state.stage, event=kind, state=self.state)
+
+    @workflow.update
+    async def opened(self, data: StepInput) -> StepResult:
+        """Answers once the new case is in the read model (used with update-with-start to open a case)."""
+        await workflow.wait_condition(lambda: self._opened_persisted)
+        return StepResult(loan_id=self.state.loan_id, stage=self.state.stage, event="opened", state=self.state)
 
     # ---- queries --------------------------------------------------------------------------------------------
 

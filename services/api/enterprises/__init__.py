@@ -1,0 +1,1 @@
+"""Enterprises (borrowers) and the IP assets they own."""

@@ -1,0 +1,93 @@
+"""Request and response bodies of the loans endpoints (simple steps reuse the request models in contracts)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.enums import CreditSupport, District, RepaymentMode, Stage
+from contracts.loans import LoanState, Money
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpenLoanRequest(_Body):
+    enterprise_id: str = Field(min_length=1, max_length=64)
+    bank_id: str | None = Field(default=None, description="Set when a bank opens the case (its own id).")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ApplicationRequest(_Body):
+    bank_id: str = Field(min_length=1, max_length=64)
+    product_id: str = Field(min_length=1, max_length=64)
+    requested_amount: Money
+    requested_term_months: int = Field(ge=1, le=120)
+    asset_ids: list[str] = Field(min_length=1, max_length=50)
+    valuer_id: str | None = Field(default=None, description="Appraisal agency; omit for the bank's in-house valuation.")
+
+
+class ProposalRequest(_Body):
+    amount: Money
+    spread_bp: int = Field(ge=-500, le=2000, description="Basis points over the one-year LPR in force today.")
+    term_months: int = Field(ge=1, le=120)
+    repayment_mode: RepaymentMode
+    credit_support: list[CreditSupport] = Field(default_factory=list)
+    guarantor_id: str | None = None
+    insurer_id: str | None = None
+
+
+class Party(BaseModel):
+    id: str
+    name: str | None
+
+
+class LoanSummary(BaseModel):
+    id: str
+    stage: Stage
+    stage_label: str
+    enterprise_id: str
+    district: District
+    bank_id: str | None
+    station_id: str | None
+    opened_at: datetime
+    updated_at: datetime
+    requested_amount: Decimal | None
+    max_loan: Decimal | None
+    approved_amount: Decimal | None
+    disbursed_amount: Decimal | None
+
+
+class LoanView(LoanSummary):
+    parties: dict[str, Party] = Field(description="enterprise, bank, station, valuer, guarantor, insurer where known")
+    actions: list[str] = Field(description="The steps you may take on this loan now.")
+    state: LoanState
+
+
+class LoanPage(BaseModel):
+    items: list[LoanSummary]
+    next_cursor: str | None
+
+
+class TimelineEntry(BaseModel):
+    seq: int
+    kind: str
+    stage: Stage
+    summary: str
+    by: str
+    role: str
+    organisation: str
+    at: datetime
+    request_id: str | None
+
+
+class ScheduleLineView(BaseModel):
+    seq: int
+    period_start: date
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    total: Decimal

@@ -1,0 +1,373 @@
+"""Rules of the loans endpoints: who sees a loan, how a case opens, how a step reaches the loan's workflow.
+
+The API never writes a loan's process state: it asks the workflow (an Update, validated there) and reads
+what the workflow's activities wrote. Step rejections come back as ApplicationErrors and map to 403/409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, RepaymentMode, Role, Stage
+from contracts.loans import (
+    LOAN_WORKFLOW_NAME,
+    STEP_NOT_YOUR_STEP,
+    STEP_RULE_VIOLATION,
+    STEP_WRONG_STAGE,
+    Actor,
+    AssetSnapshot,
+    LoanConfig,
+    LoanState,
+    LoanUpdate,
+    OpenLoanInput,
+    ProductTerms,
+    ProposeTermsInput,
+    Recorded,
+    StepInput,
+    StepResult,
+    SubmitApplicationInput,
+)
+from contracts.queues import LOANS_TASK_QUEUE, loan_workflow_id
+from services.api.dependencies import RequestContext
+from services.api.errors import ApiError
+from services.api.loans.exceptions import (
+    CannotOpenLoan,
+    LoanNotFound,
+    NotYourStep,
+    StepRuleViolation,
+    StepWrongStage,
+    UnknownReference,
+    WorkflowUnavailable,
+)
+from services.api.loans.schemas import (
+    ApplicationRequest,
+    LoanPage,
+    LoanSummary,
+    LoanView,
+    OpenLoanRequest,
+    Party,
+    ProposalRequest,
+    ScheduleLineView,
+    TimelineEntry,
+)
+from services.domain.calendar import shanghai_date
+from services.domain.loan_rules import available_actions
+from services.platform.auth import Principal
+from services.store import loans as repository
+from services.store import organisations, reference
+from services.store.tables import Loan
+
+_STEP_ERRORS: dict[str, type[ApiError]] = {
+    STEP_WRONG_STAGE: StepWrongStage,
+    STEP_NOT_YOUR_STEP: NotYourStep,
+    STEP_RULE_VIOLATION: StepRuleViolation,
+}
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(sub=principal.sub, role=principal.role, org_id=principal.org_id, district=principal.district)
+
+
+def can_see(principal: Principal, loan: Loan) -> bool:
+    """A caller sees a loan where its organisation is a party (or its district, for district roles)."""
+    role, org = principal.role, principal.org_id
+    if role in (Role.PLATFORM_ADMIN, Role.CITY_ADMIN):
+        return True
+    if role is Role.DISTRICT_REVIEWER:
+        return principal.district is not None and loan.district == principal.district.value
+    if role is Role.STATION_SPECIALIST:
+        return loan.station_id == org or (principal.district is not None and loan.district == principal.district.value)
+    parties = {
+        Role.ENTERPRISE: loan.enterprise_id,
+        Role.BANK_OFFICER: loan.bank_id,
+        Role.BANK_APPROVER: loan.bank_id,
+        Role.GUARANTOR: loan.guarantor_id,
+        Role.INSURER: loan.insurer_id,
+        Role.VALUER: loan.valuer_id,
+    }
+    return parties.get(role) == org
+
+
+def _visibility(principal: Principal) -> tuple[str | None, str | None]:
+    """(organisation, district) a caller's list is limited to; (None, None) for city-wide roles."""
+    if principal.role in (Role.PLATFORM_ADMIN, Role.CITY_ADMIN):
+        return None, None
+    district = principal.district.value if principal.district else None
+    if principal.role is Role.DISTRICT_REVIEWER:
+        return None, district or "-"
+    if principal.role is Role.STATION_SPECIALIST:
+        return principal.org_id, district
+    return principal.org_id, None
+
+
+def update_id(context: RequestContext) -> str:
+    """The Temporal update id: derived from the Idempotency-Key, so a retried request is one update."""
+    if context.idempotency_key is None:
+        return uuid.uuid4().hex
+    digest = hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()
+    return f"idem-{digest[:32]}"
+
+
+def _summary_fields(loan: Loan) -> dict[str, object]:
+    stage = Stage(loan.stage)
+    return {
+        "id": loan.id,
+        "stage": stage,
+        "stage_label": stage.label,
+        "enterprise_id": loan.enterprise_id,
+        "district": District(loan.district),
+        "bank_id": loan.bank_id,
+        "station_id": loan.station_id,
+        "opened_at": loan.opened_at,
+        "updated_at": loan.updated_at,
+        "requested_amount": loan.requested_amount,
+        "max_loan": loan.max_loan,
+        "approved_amount": loan.approved_amount,
+        "disbursed_amount": loan.disbursed_amount,
+    }
+
+
+async def loan_view(session: AsyncSession, principal: Principal, loan: Loan) -> LoanView:
+    state = LoanState.model_validate(loan.state)
+    parties: dict[str, Party] = {}
+    enterprise = await reference.get_enterprise(session, loan.enterprise_id)
+    parties["enterprise"] = Party(id=loan.enterprise_id, name=enterprise.name if enterprise else None)
+    for label, org_id in (
+        ("bank", loan.bank_id),
+        ("station", loan.station_id),
+        ("valuer", loan.valuer_id),
+        ("guarantor", loan.guarantor_id),
+        ("insurer", loan.insurer_id),
+    ):
+        if org_id:
+            organisation = await organisations.get_organisation(session, org_id)
+            parties[label] = Party(id=org_id, name=organisation.name if organisation else None)
+    actions = [a.value for a in available_actions(actor_of(principal), state)]
+    return LoanView(**_summary_fields(loan), parties=parties, actions=actions, state=state)
+
+
+async def reload(session: AsyncSession, loan_id: str) -> Loan:
+    loan = await repository.get_loan(session, loan_id)
+    if loan is None:
+        raise LoanNotFound(loan_id)
+    return loan
+
+
+def _derived_loan_id(context: RequestContext) -> str:
+    if context.idempotency_key is None:
+        return uuid.uuid4().hex[:16]
+    return hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()[:16]
+
+
+async def open_loan(
+    session: AsyncSession, temporal: Client, context: RequestContext, body: OpenLoanRequest, config: LoanConfig
+) -> LoanView:
+    principal = context.principal
+    enterprise = await reference.get_enterprise(session, body.enterprise_id)
+    if enterprise is None:
+        raise UnknownReference(f"There is no enterprise {body.enterprise_id!r}; register it first.")
+    station_id: str | None = None
+    bank_id = body.bank_id
+    if principal.role is Role.STATION_SPECIALIST:
+        if principal.district is None or principal.district.value != enterprise.district:
+            raise CannotOpenLoan(
+                f"{enterprise.name} is in {District(enterprise.district).label}; your station serves "
+                f"{principal.district.label if principal.district else 'no district'}."
+            )
+        station_id = principal.org_id
+    elif principal.role is Role.BANK_OFFICER:
+        if bank_id not in (None, principal.org_id):
+            raise CannotOpenLoan("A bank opens cases for itself; leave bank_id empty or give your own bank's id.")
+        bank_id = principal.org_id
+    else:
+        raise CannotOpenLoan(f"Cases are opened by a station specialist or a bank officer, not {principal.role.value}.")
+    if bank_id is not None:
+        bank = await organisations.get_organisation(session, bank_id)
+        if bank is None or bank.kind != OrganisationKind.BANK:
+            raise UnknownReference(f"There is no bank {bank_id!r}.")
+    loan_id = _derived_loan_id(context)
+    actor = actor_of(principal)
+    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+        LOAN_WORKFLOW_NAME,
+        OpenLoanInput(
+            loan_id=loan_id,
+            enterprise_id=enterprise.id,
+            enterprise_name=enterprise.name,
+            district=District(enterprise.district),
+            bank_id=bank_id,
+            station_id=station_id,
+            opened=Recorded(by=actor, at=datetime.now(UTC), request_id=context.request_id),
+            note=body.note,
+            config=config,
+        ),
+        id=loan_workflow_id(loan_id),
+        task_queue=LOANS_TASK_QUEUE,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    try:
+        await temporal.execute_update_with_start_workflow(
+            LoanUpdate.OPENED.value,
+            StepInput(actor=actor, request_id=context.request_id),
+            start_workflow_operation=start,
+            result_type=StepResult,
+        )
+    except RPCError as error:
+        raise WorkflowUnavailable("The loan could not be opened right now; nothing was created. Try again.") from error
+    return await loan_view(session, principal, await reload(session, loan_id))
+
+
+async def run_step(
+    session: AsyncSession, temporal: Client, context: RequestContext, loan: Loan, update: LoanUpdate, data: StepInput
+) -> LoanView:
+    """Send one step to the loan's workflow and answer with the loan as the step left it."""
+    handle = temporal.get_workflow_handle(loan_workflow_id(loan.id))
+    try:
+        await handle.execute_update(update.value, data, id=update_id(context), result_type=StepResult)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type in _STEP_ERRORS:
+            raise _STEP_ERRORS[cause.type](cause.message) from None
+        raise
+    except RPCError as error:
+        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise StepWrongStage(f"The loan is closed; current stage: {loan.stage}.") from None
+        raise WorkflowUnavailable("The loan's workflow did not answer; nothing was changed. Try again.") from error
+    return await loan_view(session, context.principal, await reload(session, loan.id))
+
+
+async def application_input(
+    session: AsyncSession, context: RequestContext, body: ApplicationRequest
+) -> SubmitApplicationInput:
+    product = await reference.get_product(session, body.product_id)
+    if product is None or product.bank_id != body.bank_id:
+        raise UnknownReference(f"Bank {body.bank_id!r} has no product {body.product_id!r}.")
+    assets = await reference.get_assets(session, body.asset_ids)
+    missing = sorted(set(body.asset_ids) - {a.id for a in assets})
+    if missing:
+        raise UnknownReference(f"No IP asset with id {', '.join(missing)}.")
+    if body.valuer_id is not None:
+        valuer = await organisations.get_organisation(session, body.valuer_id)
+        if valuer is None or valuer.kind != OrganisationKind.APPRAISAL_AGENCY:
+            raise UnknownReference(f"There is no appraisal agency {body.valuer_id!r}.")
+    return SubmitApplicationInput(
+        actor=actor_of(context.principal),
+        request_id=context.request_id,
+        bank_id=body.bank_id,
+        product=ProductTerms(
+            id=product.id,
+            bank_id=product.bank_id,
+            name=product.name,
+            pledge_rates={IPKind(k): Decimal(v) for k, v in product.pledge_rates.items()},
+            min_term_months=product.min_term_months,
+            max_term_months=product.max_term_months,
+            min_spread_bp=product.min_spread_bp,
+            max_spread_bp=product.max_spread_bp,
+            repayment_modes=[RepaymentMode(m) for m in product.repayment_modes],
+            requires_guarantor=product.requires_guarantor,
+            requires_insurer=product.requires_insurer,
+        ),
+        requested_amount=body.requested_amount,
+        requested_term_months=body.requested_term_months,
+        assets=[
+            AssetSnapshot(
+                id=a.id,
+                kind=IPKind(a.kind),
+                number=a.number,
+                title=a.title,
+                owner_enterprise_id=a.owner_enterprise_id,
+                co_owners=a.co_owners,
+                expiry_date=a.expiry_date,
+                legal_status=LegalStatus(a.legal_status),
+                fees_paid=a.fees_paid,
+            )
+            for a in sorted(assets, key=lambda a: body.asset_ids.index(a.id))
+        ],
+        valuer_id=body.valuer_id,
+    )
+
+
+async def proposal_input(session: AsyncSession, context: RequestContext, body: ProposalRequest) -> ProposeTermsInput:
+    today = shanghai_date(datetime.now(UTC))
+    lpr = await reference.lpr_on(session, today)
+    if lpr is None:
+        raise UnknownReference(f"No LPR is recorded for {today}; a platform admin must add it first.")
+    for org_id, kind in (
+        (body.guarantor_id, OrganisationKind.GUARANTEE_COMPANY),
+        (body.insurer_id, OrganisationKind.INSURER),
+    ):
+        if org_id is not None:
+            organisation = await organisations.get_organisation(session, org_id)
+            if organisation is None or organisation.kind != kind:
+                raise UnknownReference(f"There is no {kind.label} with id {org_id!r}.")
+    return ProposeTermsInput(
+        actor=actor_of(context.principal),
+        request_id=context.request_id,
+        lpr_percent=lpr.one_year_percent,
+        lpr_date=lpr.effective_date,
+        **body.model_dump(),
+    )
+
+
+def _cursor(loan: Loan) -> str:
+    return f"{loan.opened_at.astimezone(UTC).isoformat()}|{loan.id}"
+
+
+def _parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    try:
+        moment, loan_id = cursor.split("|", 1)
+        return datetime.fromisoformat(moment), loan_id
+    except ValueError as error:
+        raise UnknownReference("The cursor is not one this API gave out; start from the first page.") from error
+
+
+async def list_loans(
+    session: AsyncSession, principal: Principal, flt: repository.LoanFilter, cursor: str | None, limit: int
+) -> LoanPage:
+    org, district = _visibility(principal)
+    flt = repository.LoanFilter(**{**flt.__dict__, "visible_to_org": org, "visible_to_district": district})
+    rows = await repository.list_loans(session, flt, after=_parse_cursor(cursor), limit=limit + 1)
+    items = [LoanSummary(**_summary_fields(row)) for row in rows[:limit]]
+    return LoanPage(items=items, next_cursor=_cursor(rows[limit - 1]) if len(rows) > limit else None)
+
+
+async def timeline(session: AsyncSession, loan: Loan) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            seq=e.seq,
+            kind=e.kind,
+            stage=Stage(e.stage),
+            summary=e.summary,
+            by=e.actor_sub,
+            role=e.actor_role,
+            organisation=e.actor_org,
+            at=e.occurred_at,
+            request_id=e.request_id,
+        )
+        for e in await repository.list_events(session, loan.id)
+    ]
+
+
+async def schedule(session: AsyncSession, loan: Loan) -> list[ScheduleLineView]:
+    return [
+        ScheduleLineView(
+            seq=line.seq,
+            period_start=line.period_start,
+            due_date=line.due_date,
+            principal=line.principal,
+            interest=line.interest,
+            total=line.principal + line.interest,
+        )
+        for line in await repository.list_schedule(session, loan.id)
+    ]

@@ -1,0 +1,73 @@
+"""Bodies of the product, LPR and district endpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contracts.enums import District, IPKind, RepaymentMode
+
+Rate = Decimal
+
+
+class ProductCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    bank_id: str
+    name: str = Field(min_length=1, max_length=200)
+    pledge_rates: dict[IPKind, Decimal] = Field(min_length=1, description="Loan-to-value per IP kind, e.g. 0.40.")
+    min_term_months: int = Field(ge=1, le=120)
+    max_term_months: int = Field(ge=1, le=120)
+    min_spread_bp: int = Field(ge=-500, le=2000)
+    max_spread_bp: int = Field(ge=-500, le=2000)
+    repayment_modes: list[RepaymentMode] = Field(min_length=1)
+    requires_guarantor: bool = False
+    requires_insurer: bool = False
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ProductCreate:
+        if self.min_term_months > self.max_term_months:
+            raise ValueError("min_term_months is above max_term_months")
+        if self.min_spread_bp > self.max_spread_bp:
+            raise ValueError("min_spread_bp is above max_spread_bp")
+        if any(not (Decimal(0) < rate <= Decimal(1)) for rate in self.pledge_rates.values()):
+            raise ValueError("a pledge rate is a fraction above 0 and at most 1, e.g. 0.40")
+        return self
+
+
+class ProductRead(BaseModel):
+    id: str
+    bank_id: str
+    name: str
+    pledge_rates: dict[IPKind, Decimal]
+    min_term_months: int
+    max_term_months: int
+    min_spread_bp: int
+    max_spread_bp: int
+    repayment_modes: list[RepaymentMode]
+    requires_guarantor: bool
+    requires_insurer: bool
+
+
+class LprCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    effective_date: date
+    one_year_percent: Decimal = Field(gt=0, lt=20, max_digits=6, decimal_places=4)
+    five_year_percent: Decimal | None = Field(default=None, gt=0, lt=20, max_digits=6, decimal_places=4)
+
+
+class LprRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    effective_date: date
+    one_year_percent: Decimal
+    five_year_percent: Decimal | None
+
+
+class DistrictRead(BaseModel):
+    code: District
+    name: str
