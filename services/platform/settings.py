@@ -15,6 +15,8 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.queues import LOANS_TASK_QUEUE
+
 # Development-only signing secret for HS256 tokens. Never accepted outside development.
 DEV_JWT_SECRET = "pledgeflow-development-secret-do-not-use-in-production"  # noqa: S105 - development only
 
@@ -61,6 +63,7 @@ class CommonSettings(BaseSettings):
     )
     temporal_address: str | None = Field(default=None, description="host:port of the Temporal frontend.")
     temporal_namespace: str = "default"
+    task_queue: str = Field(default=LOANS_TASK_QUEUE, description="Task queue of the loan workflows.")
     temporal_tls_cert: Path | None = None
     temporal_tls_key: Path | None = None
     temporal_tls_ca: Path | None = None

@@ -70,7 +70,8 @@ STAGE_KEY = SearchAttributeKey.for_keyword("PledgeflowStage")
 DISTRICT_KEY = SearchAttributeKey.for_keyword("PledgeflowDistrict")
 BANK_KEY = SearchAttributeKey.for_keyword("PledgeflowBank")
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Persisting a step is a few short statements; a worker that dies mid-activity is retried after this.
+ACTIVITY_TIMEOUT = timedelta(seconds=10)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 SYSTEM = Actor(sub="pledgeflow", role="platform_admin", org_id="pledgeflow")
 

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from contracts.queues import LOANS_TASK_QUEUE
 from services.platform.logging import configure_logging
 from services.platform.settings import WorkerSettings
 from services.platform.telemetry import configure_tracing
@@ -38,7 +37,7 @@ def build_worker(
     client: Client,
     sessions: async_sessionmaker[AsyncSession],
     *,
-    task_queue: str = LOANS_TASK_QUEUE,
+    task_queue: str | None = None,
     settings: WorkerSettings | None = None,
     extra_workflows: Sequence[type[Any]] = (),
 ) -> Worker:
@@ -46,7 +45,7 @@ def build_worker(
     settings = settings or WorkerSettings()
     return Worker(
         client,
-        task_queue=task_queue,
+        task_queue=task_queue or settings.task_queue,
         workflows=[*WORKFLOWS, *extra_workflows],
         activities=build_activities(sessions),
         max_concurrent_activities=settings.max_concurrent_activities,
@@ -64,7 +63,7 @@ async def run_worker(settings: WorkerSettings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     worker = build_worker(client, session_factory(engine), settings=settings)
-    log.info("worker started", task_queue=LOANS_TASK_QUEUE, namespace=settings.temporal_namespace)
+    log.info("worker started", task_queue=settings.task_queue, namespace=settings.temporal_namespace)
     try:
         async with worker:
             await stop.wait()

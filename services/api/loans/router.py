@@ -89,7 +89,7 @@ async def open_loan(
     config = LoanConfig(reminder_working_days=settings.loan_reminder_working_days)
     if settings.registration_working_days:
         config.registration_working_days.update(settings.registration_working_days)
-    return await service.open_loan(session, temporal, context, body, config)
+    return await service.open_loan(session, temporal, context, body, config, settings.task_queue)
 
 
 @router.get(

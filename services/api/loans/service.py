@@ -37,7 +37,7 @@ from contracts.loans import (
     StepResult,
     SubmitApplicationInput,
 )
-from contracts.queues import LOANS_TASK_QUEUE, loan_workflow_id
+from contracts.queues import loan_workflow_id
 from services.api.dependencies import RequestContext
 from services.api.errors import ApiError
 from services.api.loans.exceptions import (
@@ -170,7 +170,12 @@ def _derived_loan_id(context: RequestContext) -> str:
 
 
 async def open_loan(
-    session: AsyncSession, temporal: Client, context: RequestContext, body: OpenLoanRequest, config: LoanConfig
+    session: AsyncSession,
+    temporal: Client,
+    context: RequestContext,
+    body: OpenLoanRequest,
+    config: LoanConfig,
+    task_queue: str,
 ) -> LoanView:
     principal = context.principal
     enterprise = await reference.get_enterprise(session, body.enterprise_id)
@@ -211,7 +216,7 @@ async def open_loan(
             config=config,
         ),
         id=loan_workflow_id(loan_id),
-        task_queue=LOANS_TASK_QUEUE,
+        task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
     try:
