@@ -137,6 +137,16 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from services.cli.demo import run_demo
+
+    settings = ApiSettings()
+    if settings.is_production:
+        print("pledgeflow demo mints development tokens and is for development only.", file=sys.stderr)
+        return 2
+    return run_demo(args.api, settings.jwt_hs256_secret())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pledgeflow", description="IP pledge-loan workflow service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub.add_parser("verify", help="check every hash chain; name the first broken link").set_defaults(
         func=_cmd_audit_verify
     )
+    from services.cli.demo import default_api
+
+    demo = sub.add_parser("demo", help="drive one demo loan from a new case to disbursement through the API")
+    demo.add_argument("--api", default=default_api(), help="API base URL (default: the local API)")
+    demo.set_defaults(func=_cmd_demo)
     openapi = sub.add_parser("openapi", help="export the OpenAPI document to contracts/openapi.json")
     openapi.add_argument("--output", default=str(OPENAPI_PATH))
     openapi.add_argument("--check", action="store_true", help="fail if the file differs from the app")

@@ -107,6 +107,17 @@ def test_dev_stack_lifecycle(dev_dirs: tuple[Path, int], tmp_path: Path) -> None
         )
         assert created.status_code == 201, created.text
         ports = json.loads((data_dir / "ports.json").read_text())
+        # `pledgeflow demo` drives a loan from case to disbursement against this running stack.
+        demo = subprocess.run(
+            [sys.executable, "-m", "services.cli.main", "demo", "--api", first.api],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert "disburse (放款)" in demo.stdout
+        assert "stage servicing" in demo.stdout
     finally:
         first.ctrl_c()
     assert first.process.returncode == 0
@@ -118,6 +129,17 @@ def test_dev_stack_lifecycle(dev_dirs: tuple[Path, int], tmp_path: Path) -> None
         second.wait_ready()
         again = httpx.get(f"{second.api}/organisations/persisted-bank", headers=headers)
         assert again.status_code == 200, "data did not survive the restart"
+        loans = httpx.get(f"{second.api}/loans?stage=servicing", headers=headers).json()
+        assert len(loans["items"]) == 1, "the demo loan did not survive the restart"
+        failing = subprocess.run(
+            [sys.executable, "-m", "services.cli.main", "demo", "--api", f"http://127.0.0.1:{free_port()}"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert failing.returncode == 1
+        assert "step 'find a free asset' failed" in failing.stderr
         assert json.loads((data_dir / "ports.json").read_text()) == ports
         children = second.descendants()
     finally:

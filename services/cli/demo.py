@@ -1,0 +1,222 @@
+"""`pledgeflow demo`: drive one loan from a new case to disbursement through the HTTP API, printing each step.
+
+Runs against a running `make run` (or any API whose development tokens it can mint). Each party acts with its
+own demo token, as in real life: the 光明 station opens and guides the case, the appraisal agency values, the
+bank approves with four eyes, the guarantor signs off, the bank registers the pledge and disburses.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from contracts.enums import Role
+from services.domain.calendar import shanghai_date
+from services.platform.auth import mint_token
+from services.store.seed import DEMO_USERS
+
+ENTERPRISE = "ent-guangming-demo"
+
+
+class StepFailed(Exception):
+    def __init__(self, step: str, detail: str) -> None:
+        super().__init__(f"step '{step}' failed: {detail}")
+        self.step = step
+
+
+def default_api() -> str:
+    return f"http://127.0.0.1:{os.environ.get('PLEDGEFLOW_API_PORT', '8000')}"
+
+
+class Demo:
+    def __init__(self, api: str, secret: str) -> None:
+        self.http = httpx.Client(base_url=api, timeout=30)
+        self.tokens = {
+            user.role: mint_token(secret, sub=user.sub, role=user.role, org_id=user.org_id, district=user.district)
+            for user in DEMO_USERS
+        }
+        self.today = shanghai_date(datetime.now(UTC))
+
+    def call(self, step: str, role: Role, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"}
+        if method == "POST":
+            headers["Idempotency-Key"] = f"demo-{uuid.uuid4().hex}"
+        try:
+            response = self.http.request(method, path, json=body, headers=headers)
+        except httpx.HTTPError as error:
+            raise StepFailed(step, f"the API at {self.http.base_url} did not answer ({error})") from error
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise StepFailed(step, f"HTTP {response.status_code}: {detail}")
+        return response.json()
+
+    def step(self, n: int, step: str, role: Role, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        loan: dict[str, Any] = self.call(step, role, "POST", path, body)
+        print(f"{n:>2}. {step:<34} by {role.value:<19} → stage {loan['stage']} ({loan['stage_label']})", flush=True)
+        return loan
+
+    def free_asset(self) -> str:
+        assets = self.call("find a free asset", Role.STATION_SPECIALIST, "GET", f"/ip-assets?owner={ENTERPRISE}")
+        for asset in assets["items"]:
+            if asset["pledged_in_loan"] is None and asset["kind"] == "invention_patent":
+                return str(asset["id"])
+        for asset in assets["items"]:
+            if asset["pledged_in_loan"] is None:
+                return str(asset["id"])
+        raise StepFailed("find a free asset", f"every asset of {ENTERPRISE} is pledged in an open loan")
+
+    def run(self) -> str:
+        day = self.today.isoformat()
+        asset = self.free_asset()
+        loan = self.step(
+            1,
+            "open the case",
+            Role.STATION_SPECIALIST,
+            "/loans",
+            {"enterprise_id": ENTERPRISE, "note": "白名单企业，上门服务"},
+        )
+        base = f"/loans/{loan['id']}"
+        print(f"    loan {loan['id']} for {loan['parties']['enterprise']['name']}, pledging {asset}")
+        self.step(
+            2,
+            "log a door-to-door visit",
+            Role.STATION_SPECIALIST,
+            f"{base}/visits",
+            {
+                "visited_on": day,
+                "people": ["周光明", "光小知专员"],
+                "place": "光明区企业办公室",
+                "outcome": "企业有融资需求，讲解贴息政策",
+                "next_action": "准备资质材料",
+            },
+        )
+        self.step(3, "tick 政策解读", Role.STATION_SPECIALIST, f"{base}/checklist", {"item": "policy_briefing"})
+        self.step(
+            4,
+            "qualification review (资质审查)",
+            Role.STATION_SPECIALIST,
+            f"{base}/qualification-review",
+            {
+                "registered_in_district": True,
+                "taxpaying_in_district": True,
+                "independent_legal_person": True,
+                "owns_ip": True,
+                "ip_valid_and_fees_paid": True,
+            },
+        )
+        self.step(
+            5,
+            "submit the application",
+            Role.STATION_SPECIALIST,
+            f"{base}/application",
+            {
+                "bank_id": "boc-shenzhen",
+                "product_id": "boc-zhihuidai",
+                "requested_amount": "3000000.00",
+                "requested_term_months": 12,
+                "asset_ids": [asset],
+                "valuer_id": "demo-appraisal",
+            },
+        )
+        self.step(
+            6,
+            "valuation report (价值评估)",
+            Role.VALUER,
+            f"{base}/valuations",
+            {
+                "asset_id": asset,
+                "method": "income",
+                "value": "10000000.00",
+                "base_date": day,
+                "valid_until": (self.today + timedelta(days=365)).isoformat(),
+                "report_number": f"演评字[{loan['id']}]",
+                "agency": "演示资产评估有限公司",
+                "fee": "20000.00",
+            },
+        )
+        loan = self.step(7, "accept the valuation", Role.BANK_OFFICER, f"{base}/valuation-acceptance", {})
+        print(f"    maximum loan ¥{loan['max_loan']}")
+        self.step(
+            8,
+            "propose terms",
+            Role.BANK_OFFICER,
+            f"{base}/proposal",
+            {
+                "amount": "3000000.00",
+                "spread_bp": 50,
+                "term_months": 12,
+                "repayment_mode": "monthly_interest",
+                "credit_support": ["guarantee_company"],
+                "guarantor_id": "sz-guarantee",
+            },
+        )
+        self.step(
+            9,
+            "approve (four eyes)",
+            Role.BANK_APPROVER,
+            f"{base}/approval-decision",
+            {"approve": True, "reason": "估值充分，担保到位，同意"},
+        )
+        self.step(
+            10,
+            "guarantor signs off",
+            Role.GUARANTOR,
+            f"{base}/sign-offs",
+            {"contract_number": "深担（演示）保字第0001号", "fee": "30000.00"},
+        )
+        self.step(
+            11,
+            "file the pledge registration",
+            Role.BANK_OFFICER,
+            f"{base}/registrations",
+            {"asset_id": asset, "channel": "online", "filed_on": day},
+        )
+        self.step(
+            12,
+            "record the registration (质权设立)",
+            Role.BANK_OFFICER,
+            f"{base}/registration-outcomes",
+            {
+                "asset_id": asset,
+                "registered": True,
+                "registration_number": f"Y{self.today:%Y}4400{loan['id'][:6]}",
+                "effective_date": day,
+            },
+        )
+        loan = self.step(
+            13,
+            "disburse (放款)",
+            Role.BANK_OFFICER,
+            f"{base}/disbursement",
+            {
+                "contract_number": f"中银深借字（演示）{loan['id'][:8]}",
+                "amount": "3000000.00",
+                "disbursed_on": day,
+                "voucher": "放款凭证（演示）",
+            },
+        )
+        schedule = self.call("read the schedule", Role.BANK_OFFICER, "GET", f"{base}/schedule")
+        print(
+            f"    disbursed ¥{loan['disbursed_amount']}; {len(schedule)} repayment lines, first due "
+            f"{schedule[0]['due_date']}, last due {schedule[-1]['due_date']}"
+        )
+        print(f"    timeline: {self.http.base_url}{base}/timeline")
+        return str(loan["id"])
+
+
+def run_demo(api: str, secret: str) -> int:
+    try:
+        Demo(api, secret).run()
+    except StepFailed as error:
+        print(f"demo failed at {error}", file=sys.stderr)
+        return 1
+    print("demo complete: one loan from case to disbursement")
+    return 0
