@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint typecheck pytest openapi venv clean
+.PHONY: run test lint typecheck pytest bench openapi venv clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -39,6 +39,9 @@ pytest: venv
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+bench: venv
+	$(BIN)/python -m tests.bench.loan_bench
 
 openapi: venv
 	$(BIN)/pledgeflow openapi

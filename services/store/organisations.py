@@ -53,3 +53,13 @@ async def upsert_organisations(session: AsyncSession, organisations: Sequence[Or
                 set_={k: v for k, v in values.items() if k not in ("id", "created_at")},
             )
         )
+
+
+async def names_of(session: AsyncSession, organisation_ids: Sequence[str]) -> dict[str, str]:
+    """id → name for the given organisations, in one query."""
+    if not organisation_ids:
+        return {}
+    rows = await session.execute(
+        select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.id).in_(organisation_ids))
+    )
+    return {str(i): str(n) for i, n in rows.all()}

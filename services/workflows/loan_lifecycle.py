@@ -99,6 +99,7 @@ class LoanLifecycleWorkflow:
         self._lock = asyncio.Lock()
         self._changed = False
         self._opened_persisted = False
+        self._indexed: tuple[str, str, str | None] | None = None
 
     # ---- the main loop: timers ---------------------------------------------------------------------------
 
@@ -199,13 +200,20 @@ class LoanLifecycleWorkflow:
         return {"by": data.actor, "at": workflow.now(), "request_id": data.request_id}
 
     def _upsert_search_attributes(self) -> None:
+        current = (self.state.stage.value, self.state.district.value, self.state.bank_id)
+        if current == self._indexed:
+            return  # unchanged: an upsert would only add a history event
+        self._indexed = current
         updates = [STAGE_KEY.value_set(self.state.stage.value), DISTRICT_KEY.value_set(self.state.district.value)]
         if self.state.bank_id:
             updates.append(BANK_KEY.value_set(self.state.bank_id))
         workflow.upsert_search_attributes(updates)
 
     async def _persist(self, event: LoanEventRecord, schedule: list[ScheduleLineModel] | None = None) -> None:
-        await workflow.execute_activity(
+        # A local activity: a few short statements on our own database, run by this worker inside the workflow
+        # task, so a step costs one round trip to Temporal instead of three. It is idempotent (keyed by the
+        # event), so a retry after a worker crash writes nothing twice.
+        await workflow.execute_local_activity(
             "record_loan_step",
             RecordLoanStepInput(state=self.state, event=event, schedule=schedule),
             result_type=bool,

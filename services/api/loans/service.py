@@ -137,23 +137,39 @@ def _summary_fields(loan: Loan) -> dict[str, object]:
     }
 
 
-async def loan_view(session: AsyncSession, principal: Principal, loan: Loan) -> LoanView:
-    state = LoanState.model_validate(loan.state)
-    parties: dict[str, Party] = {}
-    enterprise = await reference.get_enterprise(session, loan.enterprise_id)
-    parties["enterprise"] = Party(id=loan.enterprise_id, name=enterprise.name if enterprise else None)
-    for label, org_id in (
-        ("bank", loan.bank_id),
-        ("station", loan.station_id),
-        ("valuer", loan.valuer_id),
-        ("guarantor", loan.guarantor_id),
-        ("insurer", loan.insurer_id),
-    ):
-        if org_id:
-            organisation = await organisations.get_organisation(session, org_id)
-            parties[label] = Party(id=org_id, name=organisation.name if organisation else None)
+def _summary_from_state(loan: Loan, state: LoanState) -> dict[str, object]:
+    """The summary columns as the workflow's state says them (fresher than a row read before the step)."""
+    approved = state.proposal.amount if state.proposal and state.decision and state.decision.approved else None
+    return {
+        **_summary_fields(loan),
+        "stage": state.stage,
+        "stage_label": state.stage.label,
+        "bank_id": state.bank_id,
+        "requested_amount": state.application.requested_amount if state.application else None,
+        "max_loan": state.max_loan,
+        "approved_amount": approved,
+        "disbursed_amount": state.disbursement.amount if state.disbursement else None,
+    }
+
+
+async def loan_view(
+    session: AsyncSession, principal: Principal, loan: Loan, state: LoanState | None = None
+) -> LoanView:
+    """The loan for this caller; `state` (a step's result) spares reading the row again."""
+    summary = _summary_fields(loan) if state is None else _summary_from_state(loan, state)
+    state = state or LoanState.model_validate(loan.state)
+    roles = {
+        "bank": state.bank_id,
+        "station": state.station_id,
+        "valuer": state.application.valuer_id if state.application else None,
+        "guarantor": state.proposal.guarantor_id if state.proposal else None,
+        "insurer": state.proposal.insurer_id if state.proposal else None,
+    }
+    names = await organisations.names_of(session, [org for org in roles.values() if org])
+    parties = {"enterprise": Party(id=state.enterprise_id, name=state.enterprise_name)}
+    parties |= {label: Party(id=org, name=names.get(org)) for label, org in roles.items() if org}
     actions = [a.value for a in available_actions(actor_of(principal), state)]
-    return LoanView(**_summary_fields(loan), parties=parties, actions=actions, state=state)
+    return LoanView(**summary, parties=parties, actions=actions, state=state)
 
 
 async def reload(session: AsyncSession, loan_id: str) -> Loan:
@@ -237,7 +253,9 @@ async def run_step(
     """Send one step to the loan's workflow and answer with the loan as the step left it."""
     handle = temporal.get_workflow_handle(loan_workflow_id(loan.id))
     try:
-        await handle.execute_update(update.value, data, id=update_id(context), result_type=StepResult)
+        result: StepResult = await handle.execute_update(
+            update.value, data, id=update_id(context), result_type=StepResult
+        )
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         if isinstance(cause, ApplicationError) and cause.type in _STEP_ERRORS:
@@ -247,7 +265,7 @@ async def run_step(
         if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             raise StepWrongStage(f"The loan is closed; current stage: {loan.stage}.") from None
         raise WorkflowUnavailable("The loan's workflow did not answer; nothing was changed. Try again.") from error
-    return await loan_view(session, context.principal, await reload(session, loan.id))
+    return await loan_view(session, context.principal, loan, result.state)
 
 
 async def application_input(

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): figures printed as JSON lines, never asserted in tests."""

@@ -1,0 +1,351 @@
+"""`make bench`: the cost of a loan step through the API against a raw Temporal update, on the embedded stack.
+
+Everything runs in one process against embedded PostgreSQL and the Temporal dev server started here: the
+worker, the API (uvicorn on a free port, reached over real HTTP) and the load. Prints one JSON object per
+figure; the last line holds the summary (`raw_update_p50_ms`, `step_p50_ms`, ratios, `loans_per_s`, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from contracts.enums import District, IPKind, LegalStatus, Role
+from contracts.identifiers import patent_check_digit
+from contracts.loans import LogVisitInput, StepResult
+from services.api.app import create_app
+from services.api.state import AppResources
+from services.domain.calendar import shanghai_date
+from services.platform.auth import TokenVerifier, mint_token
+from services.platform.embedded import EmbeddedPostgres, TemporalDevServer, free_port
+from services.platform.logging import configure_logging
+from services.platform.settings import ApiSettings, LogFormat, WorkerSettings
+from services.platform.temporal import connect_temporal
+from services.store.db import create_engine, session_factory
+from services.store.migrate import upgrade
+from services.store.reference import add
+from services.store.seed import load_demo_data
+from services.store.tables import IpAsset
+from services.workflows.worker import build_worker
+from tests.bench.echo import BenchEchoWorkflow, Ping
+
+SECRET = "bench-secret-0123456789-abcdefghijklmnop"
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def emit(**figure: Any) -> None:
+    print(json.dumps(figure, ensure_ascii=False), flush=True)
+
+
+async def timed(call: Callable[[], Awaitable[Any]], samples: list[float]) -> Any:
+    started = time.perf_counter()
+    result = await call()
+    samples.append((time.perf_counter() - started) * 1000)
+    return result
+
+
+def token(role: Role, org: str, district: District | None = None) -> dict[str, str]:
+    return {
+        "Authorization": "Bearer "
+        + mint_token(SECRET, sub=f"bench-{role.value}", role=role, org_id=org, district=district)
+    }
+
+
+SPECIALIST = token(Role.STATION_SPECIALIST, "station-guangming", District.GUANGMING)
+OFFICER = token(Role.BANK_OFFICER, "boc-shenzhen")
+APPROVER = token(Role.BANK_APPROVER, "boc-shenzhen")
+VALUER = token(Role.VALUER, "demo-appraisal")
+GUARANTOR = token(Role.GUARANTOR, "sz-guarantee")
+
+
+class Http:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.samples: list[float] = []
+
+    async def post(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        response = await timed(lambda: self.client.post(path, json=body, headers=headers), self.samples)
+        if response.status_code >= 300:
+            raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
+        result: dict[str, Any] = response.json()
+        return result
+
+
+async def drive_loan(http: Http, asset_id: str) -> None:
+    """One loan from a new case to disbursement: 12 POSTs over HTTP."""
+    day = shanghai_date(datetime.now(UTC)).isoformat()
+    loan = await http.post("/loans", SPECIALIST, {"enterprise_id": "ent-guangming-demo"})
+    base = f"/loans/{loan['id']}"
+    await http.post(
+        f"{base}/visits", SPECIALIST, {"visited_on": day, "people": ["周"], "place": "光明", "outcome": "ok"}
+    )
+    await http.post(
+        f"{base}/qualification-review",
+        SPECIALIST,
+        {
+            "registered_in_district": True,
+            "taxpaying_in_district": True,
+            "independent_legal_person": True,
+            "owns_ip": True,
+            "ip_valid_and_fees_paid": True,
+        },
+    )
+    await http.post(
+        f"{base}/application",
+        SPECIALIST,
+        {
+            "bank_id": "boc-shenzhen",
+            "product_id": "boc-zhihuidai",
+            "requested_amount": "3000000.00",
+            "requested_term_months": 12,
+            "asset_ids": [asset_id],
+            "valuer_id": "demo-appraisal",
+        },
+    )
+    valid_until = (shanghai_date(datetime.now(UTC)) + timedelta(days=365)).isoformat()
+    await http.post(
+        f"{base}/valuations",
+        VALUER,
+        {
+            "asset_id": asset_id,
+            "method": "income",
+            "value": "10000000.00",
+            "base_date": day,
+            "valid_until": valid_until,
+            "report_number": f"B-{loan['id']}",
+            "agency": "演示资产评估有限公司",
+            "fee": "20000.00",
+        },
+    )
+    await http.post(f"{base}/valuation-acceptance", OFFICER, {})
+    await http.post(
+        f"{base}/proposal",
+        OFFICER,
+        {
+            "amount": "3000000.00",
+            "spread_bp": 50,
+            "term_months": 12,
+            "repayment_mode": "monthly_interest",
+            "credit_support": ["guarantee_company"],
+            "guarantor_id": "sz-guarantee",
+        },
+    )
+    await http.post(f"{base}/approval-decision", APPROVER, {"approve": True, "reason": "同意"})
+    await http.post(f"{base}/sign-offs", GUARANTOR, {"contract_number": "G-1", "fee": "1.00"})
+    await http.post(f"{base}/registrations", OFFICER, {"asset_id": asset_id, "channel": "online", "filed_on": day})
+    await http.post(
+        f"{base}/registration-outcomes",
+        OFFICER,
+        {"asset_id": asset_id, "registered": True, "registration_number": f"R-{loan['id']}", "effective_date": day},
+    )
+    await http.post(
+        f"{base}/disbursement",
+        OFFICER,
+        {"contract_number": f"C-{loan['id']}", "amount": "3000000.00", "disbursed_on": day, "voucher": "V"},
+    )
+
+
+STEPS_PER_LOAN = 12  # the POSTs of drive_loan, opening the case included
+
+
+async def main(calls: int, loans: int) -> None:
+    configure_logging(LogFormat.CONSOLE, "WARNING")
+    root = Path(tempfile.mkdtemp(prefix="pledgeflow-bench-"))
+    postgres = EmbeddedPostgres(root / "pg", free_port(), log_path=root / "pg.log")
+    temporal = TemporalDevServer(port=free_port(), ui_port=None, db_file=root / "temporal.db")
+    postgres.start()
+    temporal.start()
+    try:
+        postgres.create_database("bench")
+        url = postgres.url("bench")
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url, pool_size=40)
+        sessions = session_factory(engine)
+        now = datetime.now(UTC)
+        async with sessions() as session, session.begin():
+            await load_demo_data(session)
+            for n in range(loans):
+                digits = f"2024101{n:05d}"
+                await add(
+                    session,
+                    IpAsset(
+                        id=f"bench-{n}",
+                        kind=IPKind.INVENTION_PATENT.value,
+                        number=f"{digits}.{patent_check_digit(digits)}",
+                        title=f"基准专利 {n}",
+                        owner_enterprise_id="ent-guangming-demo",
+                        co_owners=[],
+                        expiry_date=now.date().replace(year=now.year + 15),
+                        legal_status=LegalStatus.VALID.value,
+                        fees_paid=True,
+                        created_at=now,
+                    ),
+                )
+        settings = ApiSettings(database_url=url, temporal_address=temporal.address, jwt_secret=SECRET)
+        client = await connect_temporal(settings)
+        resources = AppResources(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            temporal=client,
+            verifier=TokenVerifier.from_settings(settings),
+        )
+
+        @asynccontextmanager
+        async def factory(_: ApiSettings):  # type: ignore[no-untyped-def]
+            yield resources
+
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, resources_factory=factory),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                access_log=False,
+            )
+        )
+        serving = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
+            await asyncio.sleep(0.05)
+        worker = build_worker(client, sessions, settings=WorkerSettings(), extra_workflows=[BenchEchoWorkflow])
+        limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+        async with worker, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits) as http:
+            # 1. The raw update round trip.
+            echo = await client.start_workflow(
+                BenchEchoWorkflow.run, id=f"echo-{uuid.uuid4().hex}", task_queue=settings.task_queue
+            )
+            raw: list[float] = []
+            for n in range(calls + 20):
+                sink = raw if n >= 20 else []
+                await timed(lambda n=n: echo.execute_update(BenchEchoWorkflow.ping, Ping(n=n)), sink)
+            raw_p50, raw_p99 = statistics.median(raw), percentile(raw, 99)
+            emit(figure="raw_update", calls=len(raw), p50_ms=round(raw_p50, 2), p99_ms=round(raw_p99, 2))
+
+            # 2. One step (log a visit) through HTTP: auth, loan lookup, update, persistence, the loan's view.
+            step = Http(http)
+            day = shanghai_date(datetime.now(UTC)).isoformat()
+            visit_loans = [
+                (await step.post("/loans", SPECIALIST, {"enterprise_id": "ent-guangming-demo"}))["id"]
+                for _ in range(10)
+            ]
+            step.samples.clear()
+            for n in range(calls + 20):
+                loan_id = visit_loans[n % len(visit_loans)]
+                await step.post(
+                    f"/loans/{loan_id}/visits",
+                    SPECIALIST,
+                    {"visited_on": day, "people": ["周"], "place": "光明", "outcome": f"visit {n}"},
+                )
+            samples = step.samples[20:]
+            direct: list[float] = []
+            handle = client.get_workflow_handle(f"loan-{visit_loans[0]}")
+            actor = {
+                "sub": "bench",
+                "role": "station_specialist",
+                "org_id": "station-guangming",
+                "district": "guangming",
+            }
+            for n in range(50):
+                visit = LogVisitInput.model_validate(
+                    {"actor": actor, "visited_on": day, "people": ["周"], "place": "光明", "outcome": f"direct {n}"}
+                )
+                await timed(lambda v=visit: handle.execute_update("log_visit", v, result_type=StepResult), direct)
+            emit(figure="direct_update_log_visit", calls=len(direct), p50_ms=round(statistics.median(direct), 2))
+            step_p50, step_p99 = statistics.median(samples), percentile(samples, 99)
+            emit(
+                figure="http_step_log_visit",
+                calls=len(samples),
+                p50_ms=round(step_p50, 2),
+                p99_ms=round(step_p99, 2),
+                p50_ratio=round(step_p50 / raw_p50, 2),
+                p99_ratio=round(step_p99 / raw_p99, 2),
+                target="p50 ≤ 1.5×, p99 ≤ 2× the raw update",
+            )
+
+            # 3. Many loans at once, case to disbursement, through HTTP.
+            flow = Http(http)
+            started = time.perf_counter()
+            await asyncio.gather(*(drive_loan(flow, f"bench-{n}") for n in range(loans)))
+            wall = time.perf_counter() - started
+            emit(
+                figure="concurrent_loans",
+                loans=loans,
+                steps=len(flow.samples),
+                wall_s=round(wall, 2),
+                loans_per_s=round(loans / wall, 2),
+                step_p50_ms=round(statistics.median(flow.samples), 2),
+                step_p99_ms=round(percentile(flow.samples, 99), 2),
+            )
+
+            # 4. The same number of raw updates, concurrently on as many workflows.
+            echoes = [
+                await client.start_workflow(
+                    BenchEchoWorkflow.run, id=f"echo-{uuid.uuid4().hex}", task_queue=settings.task_queue
+                )
+                for _ in range(loans)
+            ]
+            raw_flow: list[float] = []
+
+            async def raw_loan(handle: Any) -> None:
+                for n in range(STEPS_PER_LOAN):
+                    await timed(lambda n=n: handle.execute_update(BenchEchoWorkflow.ping, Ping(n=n)), raw_flow)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(raw_loan(h) for h in echoes))
+            raw_wall = time.perf_counter() - started
+            emit(
+                figure="concurrent_raw_updates",
+                workflows=loans,
+                updates=len(raw_flow),
+                wall_s=round(raw_wall, 2),
+                loans_per_s=round(loans / raw_wall, 2),
+                update_p99_ms=round(percentile(raw_flow, 99), 2),
+            )
+            for handle in [echo, *echoes]:
+                await handle.signal(BenchEchoWorkflow.finish)
+        server.should_exit = True
+        await serving
+        await engine.dispose()
+        emit(
+            raw_update_p50_ms=round(raw_p50, 2),
+            raw_update_p99_ms=round(raw_p99, 2),
+            step_p50_ms=round(step_p50, 2),
+            step_p99_ms=round(step_p99, 2),
+            step_p50_ratio=round(step_p50 / raw_p50, 2),
+            step_p99_ratio=round(step_p99 / raw_p99, 2),
+            loans=loans,
+            loans_per_s=round(loans / wall, 2),
+            raw_loans_per_s=round(loans / raw_wall, 2),
+            concurrent_step_p99_ms=round(percentile(flow.samples, 99), 2),
+            concurrent_raw_update_p99_ms=round(percentile(raw_flow, 99), 2),
+        )
+    finally:
+        temporal.stop()
+        postgres.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=500, help="sequential calls for the latency figures")
+    parser.add_argument("--loans", type=int, default=200, help="loans driven concurrently")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.calls, arguments.loans))
