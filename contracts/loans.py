@@ -368,6 +368,8 @@ class Filing(Recorded):
     asset_id: str
     attempt: int
     authority: Authority
+    adapter: str = "manual"
+    authority_reference: str | None = None
     channel: FilingChannel
     filed_on: date
     deadline: date
@@ -517,3 +519,21 @@ class LoanUpdate(StrEnum):
 
 
 LOAN_STATE_QUERY = "get_state"
+
+
+class AuthorityFilingInput(_Model):
+    """A pledge registration handed to the registration authority's adapter."""
+
+    loan_id: str
+    asset: AssetSnapshot
+    channel: FilingChannel
+    filed_on: date
+    attempt: int
+
+
+class AuthorityReceipt(_Model):
+    """What the authority's adapter answers when a filing is handed over."""
+
+    adapter: str
+    reference: str | None = None
+    outcome_entered_manually: bool = True

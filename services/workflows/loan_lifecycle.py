@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
         AcceptValuationInput,
         Actor,
         Application,
+        AuthorityFilingInput,
+        AuthorityReceipt,
         ChecklistTick,
         CloseCaseInput,
         Closure,
@@ -448,10 +450,26 @@ class LoanLifecycleWorkflow:
             previous = self.state.filings.get(asset.id)
             if previous is not None:
                 self.state.filing_history.append(previous)
+            attempt = (previous.attempt + 1) if previous else 1
+            receipt = await workflow.execute_activity(
+                "file_with_authority",
+                AuthorityFilingInput(
+                    loan_id=self.state.loan_id,
+                    asset=asset,
+                    channel=data.channel,
+                    filed_on=data.filed_on,
+                    attempt=attempt,
+                ),
+                result_type=AuthorityReceipt,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
             filing = Filing(
                 asset_id=asset.id,
-                attempt=(previous.attempt + 1) if previous else 1,
+                attempt=attempt,
                 authority=asset.kind.authority,
+                adapter=receipt.adapter,
+                authority_reference=receipt.reference,
                 channel=data.channel,
                 filed_on=data.filed_on,
                 deadline=add_working_days(data.filed_on, days),

@@ -18,6 +18,7 @@ from services.platform.telemetry import configure_tracing
 from services.platform.temporal import connect_temporal
 from services.store.db import create_engine, session_factory
 from services.workflows.activities.audit import AuditActivities
+from services.workflows.activities.authority import AuthorityActivities, ManualAuthority, RegistrationAuthority
 from services.workflows.activities.loans import LoanActivities
 from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
 
@@ -27,10 +28,13 @@ log = structlog.get_logger("pledgeflow.worker")
 WORKFLOWS: Sequence[type[Any]] = (LoanLifecycleWorkflow,)
 
 
-def build_activities(sessions: async_sessionmaker[AsyncSession]) -> list[Any]:
+def build_activities(
+    sessions: async_sessionmaker[AsyncSession], authority: RegistrationAuthority | None = None
+) -> list[Any]:
     audit = AuditActivities(sessions)
     loans = LoanActivities(sessions)
-    return [audit.record_audit, loans.record_loan_step, loans.hold_assets]
+    registration = AuthorityActivities(authority or ManualAuthority())
+    return [audit.record_audit, loans.record_loan_step, loans.hold_assets, registration.file_with_authority]
 
 
 def build_worker(
@@ -40,6 +44,7 @@ def build_worker(
     task_queue: str | None = None,
     settings: WorkerSettings | None = None,
     extra_workflows: Sequence[type[Any]] = (),
+    authority: RegistrationAuthority | None = None,
 ) -> Worker:
     """A worker with every pledgeflow workflow and activity; it inherits the client's tracing interceptor."""
     settings = settings or WorkerSettings()
@@ -47,7 +52,7 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[*WORKFLOWS, *extra_workflows],
-        activities=build_activities(sessions),
+        activities=build_activities(sessions, authority),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
     )

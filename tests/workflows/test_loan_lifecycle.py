@@ -23,6 +23,8 @@ from contracts.loans import (
     STEP_NOT_YOUR_STEP,
     STEP_RULE_VIOLATION,
     STEP_WRONG_STAGE,
+    AuthorityFilingInput,
+    AuthorityReceipt,
     LoanState,
     StepResult,
 )
@@ -308,6 +310,43 @@ class TestRegistration:
         assert result.stage is Stage.DISBURSEMENT
         assert result.state.filings["ip-gm-inv-1"].attempt == 2
         assert len(result.state.filing_history) == 1
+
+
+class FakeCnipa:
+    """The outside world (the patent office's online system), faked behind the adapter interface."""
+
+    name = "fake-cnipa"
+
+    def __init__(self) -> None:
+        self.filings: list[AuthorityFilingInput] = []
+
+    async def file(self, filing: AuthorityFilingInput) -> AuthorityReceipt:
+        self.filings.append(filing)
+        return AuthorityReceipt(
+            adapter=self.name, reference=f"CNIPA-{filing.asset.number}-{filing.attempt}", outcome_entered_manually=False
+        )
+
+
+class TestAuthorityAdapter:
+    async def test_filing_goes_through_the_adapter(
+        self, time_skipping_env: WorkflowEnvironment, seeded_sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        cnipa = FakeCnipa()
+        queue = f"loans-{uuid.uuid4().hex}"
+        loans = Loans(time_skipping_env, seeded_sessions, queue)
+        async with build_worker(time_skipping_env.client, seeded_sessions, task_queue=queue, authority=cnipa):
+            try:
+                handle = await loans.open()
+                await loans.to_registration(handle)
+                result = await handle.execute_update(
+                    LoanLifecycleWorkflow.file_registration, steps.filing(await loans.today())
+                )
+            finally:
+                await loans.terminate_all()
+        filing = result.state.filings["ip-gm-inv-1"]
+        assert filing.adapter == "fake-cnipa"
+        assert filing.authority_reference == "CNIPA-202310456781.4-1"
+        assert [f.asset.id for f in cnipa.filings] == ["ip-gm-inv-1"]
 
 
 class TestTimers:
