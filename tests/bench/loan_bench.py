@@ -177,7 +177,7 @@ async def main(calls: int, loans: int) -> None:
         postgres.create_database("bench")
         url = postgres.url("bench")
         await asyncio.to_thread(upgrade, url)
-        engine = create_engine(url, pool_size=40)
+        engine = create_engine(url, pool_size=20)
         sessions = session_factory(engine)
         now = datetime.now(UTC)
         async with sessions() as session, session.begin():
@@ -226,7 +226,11 @@ async def main(calls: int, loans: int) -> None:
         serving = asyncio.create_task(server.serve())
         while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
             await asyncio.sleep(0.05)
-        worker = build_worker(client, sessions, settings=WorkerSettings(), extra_workflows=[BenchEchoWorkflow])
+        # The worker has its own pool, as a separate process would in production.
+        worker_engine = create_engine(url, pool_size=20)
+        worker = build_worker(
+            client, session_factory(worker_engine), settings=WorkerSettings(), extra_workflows=[BenchEchoWorkflow]
+        )
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
         async with worker, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits) as http:
             # 1. The raw update round trip.
@@ -325,6 +329,7 @@ async def main(calls: int, loans: int) -> None:
         server.should_exit = True
         await serving
         await engine.dispose()
+        await worker_engine.dispose()
         emit(
             raw_update_p50_ms=round(raw_p50, 2),
             raw_update_p99_ms=round(raw_p99, 2),

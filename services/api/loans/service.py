@@ -218,6 +218,7 @@ async def open_loan(
             raise UnknownReference(f"There is no bank {bank_id!r}.")
     loan_id = _derived_loan_id(context)
     actor = actor_of(principal)
+    await session.commit()  # release the connection while the workflow starts (see run_step)
     start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         LOAN_WORKFLOW_NAME,
         OpenLoanInput(
@@ -251,6 +252,9 @@ async def run_step(
     session: AsyncSession, temporal: Client, context: RequestContext, loan: Loan, update: LoanUpdate, data: StepInput
 ) -> LoanView:
     """Send one step to the loan's workflow and answer with the loan as the step left it."""
+    # Hand the pooled connection back while the workflow works: nothing is written here, and a request that
+    # held a connection through the update would starve the pool under load.
+    await session.commit()
     handle = temporal.get_workflow_handle(loan_workflow_id(loan.id))
     try:
         result: StepResult = await handle.execute_update(
