@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 
 from contracts.enums import CreditSupport, FilingChannel, IPKind, LegalStatus, Role, Stage
 from contracts.loans import (
@@ -23,6 +22,7 @@ from contracts.loans import (
     FileRegistrationInput,
     LoanConfig,
     LoanState,
+    LoanUpdate,
     ProposeTermsInput,
     RegistrationOutcomeInput,
     SubmitApplicationInput,
@@ -30,6 +30,9 @@ from contracts.loans import (
 )
 from services.domain.money import format_yuan, to_fen
 from services.domain.schedule import maturity_date
+
+# A step is named like the workflow update that takes it.
+LoanAction = LoanUpdate
 
 
 class StepRejected(Exception):
@@ -39,24 +42,6 @@ class StepRejected(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
-
-
-class LoanAction(StrEnum):
-    LOG_VISIT = "log_visit"
-    TICK_CHECKLIST = "tick_checklist"
-    REVIEW_QUALIFICATION = "review_qualification"
-    SUBMIT_APPLICATION = "submit_application"
-    SUBMIT_VALUATION = "submit_valuation"
-    ACCEPT_VALUATION = "accept_valuation"
-    PROPOSE_TERMS = "propose_terms"
-    DECIDE_APPROVAL = "decide_approval"
-    SIGN_OFF = "sign_off"
-    DECLINE_SIGN_OFF = "decline_sign_off"
-    FILE_REGISTRATION = "file_registration"
-    RECORD_REGISTRATION_OUTCOME = "record_registration_outcome"
-    DISBURSE = "disburse"
-    WITHDRAW = "withdraw"
-    REJECT = "reject"
 
 
 OPEN_STAGES = (Stage.GUIDANCE, Stage.VALUATION, Stage.APPROVAL, Stage.REGISTRATION, Stage.DISBURSEMENT)
@@ -160,7 +145,7 @@ def check_allowed(action: LoanAction, actor: Actor, state: LoanState) -> None:
 def available_actions(actor: Actor, state: LoanState) -> list[LoanAction]:
     """The steps this actor may take on this loan now (each may still fail on its content)."""
     actions = []
-    for action in LoanAction:
+    for action in _STAGES:
         try:
             check_allowed(action, actor, state)
             _state_allows(action, actor, state)

@@ -383,3 +383,13 @@ class TestTimers:
             handle, lambda s: s.filings["ip-gm-inv-1"].overdue, until=deadline + timedelta(days=3)
         )
         assert state.filings["ip-gm-inv-1"].overdue
+
+
+def test_update_names_match_the_workflow() -> None:
+    """The API calls updates by the names in contracts; each must exist on the workflow, and every update too."""
+    from temporalio import workflow
+
+    from contracts.loans import LoanUpdate
+
+    definition = workflow._Definition.must_from_class(LoanLifecycleWorkflow)
+    assert set(definition.updates) == {u.value for u in LoanUpdate}
