@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, RepaymentMode, Role, Stage
+from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, Role, Stage
 from contracts.loans import (
     LOAN_WORKFLOW_NAME,
     STEP_NOT_YOUR_STEP,
@@ -30,7 +29,6 @@ from contracts.loans import (
     LoanState,
     LoanUpdate,
     OpenLoanInput,
-    ProductTerms,
     ProposeTermsInput,
     Recorded,
     StepInput,
@@ -60,6 +58,7 @@ from services.api.loans.schemas import (
     ScheduleLineView,
     TimelineEntry,
 )
+from services.api.products.service import product_terms
 from services.domain.calendar import shanghai_date
 from services.domain.loan_rules import available_actions
 from services.platform.auth import Principal
@@ -290,19 +289,7 @@ async def application_input(
         actor=actor_of(context.principal),
         request_id=context.request_id,
         bank_id=body.bank_id,
-        product=ProductTerms(
-            id=product.id,
-            bank_id=product.bank_id,
-            name=product.name,
-            pledge_rates={IPKind(k): Decimal(v) for k, v in product.pledge_rates.items()},
-            min_term_months=product.min_term_months,
-            max_term_months=product.max_term_months,
-            min_spread_bp=product.min_spread_bp,
-            max_spread_bp=product.max_spread_bp,
-            repayment_modes=[RepaymentMode(m) for m in product.repayment_modes],
-            requires_guarantor=product.requires_guarantor,
-            requires_insurer=product.requires_insurer,
-        ),
+        product=product_terms(product),
         requested_amount=body.requested_amount,
         requested_term_months=body.requested_term_months,
         assets=[
