@@ -84,16 +84,18 @@ async def test_districts(client: httpx.AsyncClient) -> None:
 
 
 ENTERPRISE = {
-        "id": "ent-ref",
-        "name": "腾讯科技（深圳）有限公司",
-        "credit_code": "91440300708461136T",
-        "district": "nanshan",
-        "size_class": "large",
-        "legal_person": "马化腾",
-        "contact_name": "张",
-        "contact_phone": "0755-86013388",
-    }
+    "id": "ent-ref",
+    "name": "腾讯科技（深圳）有限公司",
+    "credit_code": "91440300708461136T",
+    "district": "nanshan",
+    "size_class": "large",
+    "legal_person": "马化腾",
+    "contact_name": "张",
+    "contact_phone": "0755-86013388",
+}
 
+
+class TestEnterprisesAndAssets:
     async def test_station_of_another_district(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
         headers = {"Authorization": token_for(Role.STATION_SPECIALIST, "station-guangming", District.GUANGMING)}
         assert (await client.post("/enterprises", json=ENTERPRISE, headers=headers)).status_code == 403
