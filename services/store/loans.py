@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, tuple_, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -45,11 +45,6 @@ async def add_event(session: AsyncSession, event: LoanEvent) -> bool:
         .returning(col(LoanEvent.id))
     )
     return inserted.scalar_one_or_none() is not None
-
-
-async def lock_loan(session: AsyncSession, loan_id: str) -> None:
-    """Serialise writers of one loan's read model (transaction-scoped)."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 1))"), {"k": f"loan:{loan_id}"})
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,9 @@ class LoanActivities:
         """Write the step in one transaction; a retry of a step already written changes nothing."""
         state, event = data.state, data.event
         now = datetime.now(UTC)
+        # No lock of our own: one loan's steps reach here one at a time (the workflow persists each step before
+        # taking the next), and the audit chain of the loan is locked by append_audit.
         async with self.sessions() as session, session.begin():
-            await repository.lock_loan(session, state.loan_id)
             await repository.upsert_loan(session, read_model_row(state, now))
             fresh = await repository.add_event(
                 session,
