@@ -1,0 +1,1 @@
+"""Tests of services.domain and the value types in contracts."""
