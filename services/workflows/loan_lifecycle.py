@@ -18,8 +18,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.audit import RecordAuditInput  # noqa: F401 - keeps the sandbox's module cache warm
-    from contracts.enums import Stage
+    from contracts.enums import Role, Stage
     from contracts.loans import (
         LOAN_WORKFLOW_NAME,
         STEP_RULE_VIOLATION,
@@ -75,7 +74,7 @@ BANK_KEY = SearchAttributeKey.for_keyword("PledgeflowBank")
 # Persisting a step is a few short statements; a worker that dies mid-activity is retried after this.
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-SYSTEM = Actor(sub="pledgeflow", role="platform_admin", org_id="pledgeflow")
+SYSTEM = Actor(sub="pledgeflow", role=Role.PLATFORM_ADMIN, org_id="pledgeflow")
 
 
 def _rejected(error: StepRejected) -> ApplicationError:
@@ -139,20 +138,23 @@ class LoanLifecycleWorkflow:
             idle_since = shanghai_date(self.state.reminders[-1].raised_at)
         return end_of_day(add_working_days(idle_since, self.state.config.reminder_working_days))
 
+    def _awaiting_outcome(self) -> list[Filing]:
+        """Filings whose deadline runs: pending, not yet flagged, while the loan is in registration
+        (a guarantor's decline sends the loan back to approval and pauses them)."""
+        if self.state.stage is not Stage.REGISTRATION:
+            return []
+        return [f for f in self.state.filings.values() if f.outcome == "pending" and not f.overdue]
+
     def _next_timer(self) -> datetime | None:
-        candidates = [self._reminder_due()]
-        candidates += [
-            end_of_day(f.deadline) for f in self.state.filings.values() if f.outcome == "pending" and not f.overdue
-        ]
-        return min(candidates)
+        return min([self._reminder_due(), *(end_of_day(f.deadline) for f in self._awaiting_outcome())])
 
     async def _fire_due_timers(self) -> None:
         async with self._lock:
             now = workflow.now()
             if not self.state.stage.is_open:
                 return
-            for filing in self.state.filings.values():
-                if filing.outcome == "pending" and not filing.overdue and end_of_day(filing.deadline) <= now:
+            for filing in self._awaiting_outcome():
+                if end_of_day(filing.deadline) <= now:
                     filing.overdue = True
                     await self._accepted_by_timer(
                         f"registration-overdue-{filing.asset_id}-{filing.attempt}",
@@ -429,9 +431,6 @@ class LoanLifecycleWorkflow:
             self.state.stage = Stage.APPROVAL
             self.state.decision = None
             self.state.sign_offs = {}
-            for filing in self.state.filings.values():
-                if filing.outcome == "pending":
-                    filing.overdue = True  # stop its timer; the filing stays on record
             return await self._accepted(data, "sign_off_declined", f"{data.actor.org_id} declined: {data.reason}")
 
     @decline_sign_off.validator
