@@ -37,6 +37,13 @@ OTHER_OFFICER = (Role.BANK_OFFICER, "icbc-shenzhen", None)
 GUARANTOR = (Role.GUARANTOR, "sz-guarantee", None)
 VALUER = (Role.VALUER, "demo-appraisal", None)
 ADMIN = (Role.PLATFORM_ADMIN, "pledgeflow", None)
+QUALIFIED = {
+    "registered_in_district": True,
+    "taxpaying_in_district": True,
+    "independent_legal_person": True,
+    "owns_ip": True,
+    "ip_valid_and_fees_paid": True,
+}
 
 
 @dataclass
@@ -133,13 +140,7 @@ async def to_approval(stack: Stack, loan_id: str, asset: str) -> None:
     await stack.post(
         f"{base}/qualification-review",
         SPECIALIST,
-        {
-            "registered_in_district": True,
-            "taxpaying_in_district": True,
-            "independent_legal_person": True,
-            "owns_ip": True,
-            "ip_valid_and_fees_paid": True,
-        },
+        QUALIFIED,
     )
     await stack.post(
         f"{base}/application",
@@ -268,13 +269,7 @@ class TestLoanEndToEnd:
         await stack.post(
             f"/loans/{second}/qualification-review",
             SPECIALIST,
-            {
-                "registered_in_district": True,
-                "taxpaying_in_district": True,
-                "independent_legal_person": True,
-                "owns_ip": True,
-                "ip_valid_and_fees_paid": True,
-            },
+            QUALIFIED,
         )
         application = {
             "bank_id": "boc-shenzhen",

@@ -71,9 +71,7 @@ async def list_enterprises(
     responses=problem_responses(Unauthenticated, EnterpriseNotFound),
 )
 async def get_enterprise(enterprise_id: str, session: SessionDep, principal: PrincipalDep) -> EnterpriseRead:
-    if principal.role is Role.ENTERPRISE and principal.org_id != enterprise_id:
-        raise EnterpriseNotFound(f"There is no enterprise {enterprise_id!r}.")
-    return await service.get_enterprise(session, enterprise_id)
+    return await service.get_enterprise(session, principal, enterprise_id)
 
 
 @router.post(

@@ -76,9 +76,10 @@ async def register_enterprise(session: AsyncSession, context: RequestContext, bo
     return EnterpriseRead.model_validate(enterprise)
 
 
-async def get_enterprise(session: AsyncSession, enterprise_id: str) -> EnterpriseRead:
+async def get_enterprise(session: AsyncSession, principal: Principal, enterprise_id: str) -> EnterpriseRead:
+    """An enterprise; an enterprise user sees only its own (others are 404, never their data)."""
     enterprise = await reference.get_enterprise(session, enterprise_id)
-    if enterprise is None:
+    if enterprise is None or (principal.role is Role.ENTERPRISE and principal.org_id != enterprise_id):
         raise EnterpriseNotFound(f"There is no enterprise {enterprise_id!r}.")
     return EnterpriseRead.model_validate(enterprise)
 

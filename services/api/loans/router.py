@@ -22,7 +22,6 @@ from contracts.loans import (
     DisburseRequest,
     FileRegistrationInput,
     FileRegistrationRequest,
-    LoanConfig,
     LoanUpdate,
     LogVisitInput,
     LogVisitRequest,
@@ -85,11 +84,7 @@ async def open_loan(
     context: RequestContextDep,
     resources: ResourcesDep,
 ) -> LoanView:
-    settings = resources.settings
-    config = LoanConfig(reminder_working_days=settings.loan_reminder_working_days)
-    if settings.registration_working_days:
-        config.registration_working_days.update(settings.registration_working_days)
-    return await service.open_loan(session, temporal, context, body, config, settings.task_queue)
+    return await service.open_loan(session, temporal, context, body, resources.settings)
 
 
 @router.get(

@@ -62,6 +62,7 @@ from services.api.products.service import product_terms
 from services.domain.calendar import shanghai_date
 from services.domain.loan_rules import available_actions
 from services.platform.auth import Principal
+from services.platform.settings import ApiSettings
 from services.store import loans as repository
 from services.store import organisations, reference
 from services.store.tables import Loan
@@ -178,6 +179,14 @@ async def reload(session: AsyncSession, loan_id: str) -> Loan:
     return loan
 
 
+def loan_config(settings: ApiSettings) -> LoanConfig:
+    """Per-loan settings fixed when a case opens (reminder and registration deadlines)."""
+    config = LoanConfig(reminder_working_days=settings.loan_reminder_working_days)
+    if settings.registration_working_days:
+        config.registration_working_days.update(settings.registration_working_days)
+    return config
+
+
 def _derived_loan_id(context: RequestContext) -> str:
     if context.idempotency_key is None:
         return uuid.uuid4().hex[:16]
@@ -189,8 +198,7 @@ async def open_loan(
     temporal: Client,
     context: RequestContext,
     body: OpenLoanRequest,
-    config: LoanConfig,
-    task_queue: str,
+    settings: ApiSettings,
 ) -> LoanView:
     principal = context.principal
     enterprise = await reference.get_enterprise(session, body.enterprise_id)
@@ -229,10 +237,10 @@ async def open_loan(
             station_id=station_id,
             opened=Recorded(by=actor, at=datetime.now(UTC), request_id=context.request_id),
             note=body.note,
-            config=config,
+            config=loan_config(settings),
         ),
         id=loan_workflow_id(loan_id),
-        task_queue=task_queue,
+        task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
     try:

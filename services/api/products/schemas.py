@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.enums import District, IPKind, RepaymentMode
+from contracts.loans import ProductTerms
 
 Rate = Decimal
 
@@ -38,18 +39,8 @@ class ProductCreate(BaseModel):
         return self
 
 
-class ProductRead(BaseModel):
-    id: str
-    bank_id: str
-    name: str
-    pledge_rates: dict[IPKind, Decimal]
-    min_term_months: int
-    max_term_months: int
-    min_spread_bp: int
-    max_spread_bp: int
-    repayment_modes: list[RepaymentMode]
-    requires_guarantor: bool
-    requires_insurer: bool
+class ProductRead(ProductTerms):
+    """A loan product, exactly as loans copy it into their application (`contracts.loans.ProductTerms`)."""
 
 
 class LprCreate(BaseModel):

@@ -18,7 +18,7 @@ from services.store.tables import LoanProduct, LprRate
 
 
 def product_terms(product: LoanProduct) -> ProductTerms:
-    """A product as loans see it (also the body of `ProductRead`)."""
+    """A product as loans see it (and as `GET /products` shows it)."""
     return ProductTerms(
         id=product.id,
         bank_id=product.bank_id,
@@ -35,7 +35,7 @@ def product_terms(product: LoanProduct) -> ProductTerms:
 
 
 def _read(product: LoanProduct) -> ProductRead:
-    return ProductRead(**product_terms(product).model_dump())
+    return ProductRead.model_validate(product_terms(product).model_dump())
 
 
 async def register_product(session: AsyncSession, context: RequestContext, body: ProductCreate) -> ProductRead:
