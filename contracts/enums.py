@@ -195,7 +195,9 @@ class CreditSupport(StrEnum):
 
 
 class Stage(StrEnum):
-    """Stages of a loan; `withdrawn` and `rejected` end a loan before disbursement."""
+    """Stages of a loan. Before disbursement a loan may end `withdrawn` or `rejected`; after it, a loan in
+    `servicing` ends `closed` (repaid, pledge released), `disposed` (pledged IP sold, debt covered) or
+    `written_off` (the remainder written off after disposal)."""
 
     GUIDANCE = "guidance"
     VALUATION = "valuation"
@@ -203,8 +205,13 @@ class Stage(StrEnum):
     REGISTRATION = "registration"
     DISBURSEMENT = "disbursement"
     SERVICING = "servicing"
+    RELEASE = "release"
+    DEFAULT = "default"
     WITHDRAWN = "withdrawn"
     REJECTED = "rejected"
+    CLOSED = "closed"
+    DISPOSED = "disposed"
+    WRITTEN_OFF = "written_off"
 
     @property
     def label(self) -> str:
@@ -213,11 +220,20 @@ class Stage(StrEnum):
     @property
     def is_open(self) -> bool:
         """Before disbursement and not ended: the loan can still be withdrawn or rejected."""
-        return self not in (Stage.SERVICING, Stage.WITHDRAWN, Stage.REJECTED)
+        return self in (Stage.GUIDANCE, Stage.VALUATION, Stage.APPROVAL, Stage.REGISTRATION, Stage.DISBURSEMENT)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (Stage.WITHDRAWN, Stage.REJECTED, Stage.CLOSED, Stage.DISPOSED, Stage.WRITTEN_OFF)
+
+    @property
+    def is_servicing(self) -> bool:
+        """Disbursed and not yet ended: repayments, release or disposal are under way."""
+        return self in (Stage.SERVICING, Stage.RELEASE, Stage.DEFAULT)
 
     @property
     def holds_assets(self) -> bool:
-        return self not in (Stage.WITHDRAWN, Stage.REJECTED)
+        return not self.is_terminal
 
 
 _STAGE_LABELS: dict[Stage, str] = {
@@ -227,9 +243,62 @@ _STAGE_LABELS: dict[Stage, str] = {
     Stage.REGISTRATION: "质押登记",
     Stage.DISBURSEMENT: "放款",
     Stage.SERVICING: "还款监控",
+    Stage.RELEASE: "解除质押",
+    Stage.DEFAULT: "违约处置",
     Stage.WITHDRAWN: "已撤回",
     Stage.REJECTED: "已否决",
+    Stage.CLOSED: "已结清",
+    Stage.DISPOSED: "已处置",
+    Stage.WRITTEN_OFF: "已核销",
 }
+
+
+class DayCount(StrEnum):
+    """Day-count basis of a product's interest: actual days over 360 (RMB default) or 365."""
+
+    ACT_360 = "act_360"
+    ACT_365 = "act_365"
+
+    @property
+    def basis(self) -> int:
+        return 360 if self is DayCount.ACT_360 else 365
+
+
+class RiskTier(StrEnum):
+    """Five-tier loan classification (五级分类); days past due set the minimum tier."""
+
+    NORMAL = "normal"
+    SPECIAL_MENTION = "special_mention"
+    SUBSTANDARD = "substandard"
+    DOUBTFUL = "doubtful"
+    LOSS = "loss"
+
+    @property
+    def label(self) -> str:
+        return _TIER_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        return list(RiskTier).index(self)
+
+    @property
+    def non_performing(self) -> bool:
+        return self.rank >= RiskTier.SUBSTANDARD.rank
+
+
+_TIER_LABELS: dict[RiskTier, str] = {
+    RiskTier.NORMAL: "正常",
+    RiskTier.SPECIAL_MENTION: "关注",
+    RiskTier.SUBSTANDARD: "次级",
+    RiskTier.DOUBTFUL: "可疑",
+    RiskTier.LOSS: "损失",
+}
+
+
+class DisposalMethod(StrEnum):
+    TRANSFER = "transfer"
+    AUCTION = "auction"
+    LICENSING = "licensing"
 
 
 class ValuationMethod(StrEnum):

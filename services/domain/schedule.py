@@ -45,10 +45,12 @@ def maturity_date(start: date, term_months: int) -> date:
     return add_months(start, term_months)
 
 
-def interest_for(principal: Decimal, annual_rate_percent: Decimal, start: date, end: date) -> Decimal:
-    """ACT/360 interest from `start` (counted) to `end` (not counted), to the fen."""
+def interest_for(
+    principal: Decimal, annual_rate_percent: Decimal, start: date, end: date, basis: int = DAY_COUNT_BASIS
+) -> Decimal:
+    """Interest from `start` (counted) to `end` (not counted), actual days over `basis` (360 or 365), to the fen."""
     days = (end - start).days
-    return to_fen(principal * annual_rate_percent / Decimal(100) * days / DAY_COUNT_BASIS)
+    return to_fen(principal * annual_rate_percent / Decimal(100) * days / basis)
 
 
 def _settlement_dates(start: date, maturity: date, months: tuple[int, ...]) -> list[date]:
@@ -64,7 +66,7 @@ def _settlement_dates(start: date, maturity: date, months: tuple[int, ...]) -> l
     return dates
 
 
-def _interest_only(principal: Decimal, rate: Decimal, start: date, ends: list[date]) -> list[Line]:
+def _interest_only(principal: Decimal, rate: Decimal, start: date, ends: list[date], basis: int) -> list[Line]:
     lines = []
     period_start = start
     for seq, end in enumerate(ends, start=1):
@@ -74,7 +76,7 @@ def _interest_only(principal: Decimal, rate: Decimal, start: date, ends: list[da
                 period_start=period_start,
                 due_date=end,
                 principal=principal if seq == len(ends) else Decimal("0.00"),
-                interest=interest_for(principal, rate, period_start, end),
+                interest=interest_for(principal, rate, period_start, end, basis),
             )
         )
         period_start = end
@@ -107,9 +109,14 @@ def _amortising(principal: Decimal, rate: Decimal, start: date, term_months: int
 
 
 def build_schedule(
-    mode: RepaymentMode, principal: Decimal, annual_rate_percent: Decimal, start: date, term_months: int
+    mode: RepaymentMode,
+    principal: Decimal,
+    annual_rate_percent: Decimal,
+    start: date,
+    term_months: int,
+    basis: int = DAY_COUNT_BASIS,
 ) -> list[Line]:
-    """The repayment schedule of a loan disbursed on `start`."""
+    """The repayment schedule of a loan disbursed on `start` (interest-bearing periods on `basis` 360 or 365)."""
     if principal <= 0:
         raise ValueError("the principal must be positive")
     if term_months <= 0:
@@ -117,12 +124,14 @@ def build_schedule(
     maturity = maturity_date(start, term_months)
     if mode is RepaymentMode.MONTHLY_INTEREST:
         return _interest_only(
-            principal, annual_rate_percent, start, _settlement_dates(start, maturity, tuple(range(1, 13)))
+            principal, annual_rate_percent, start, _settlement_dates(start, maturity, tuple(range(1, 13))), basis
         )
     if mode is RepaymentMode.QUARTERLY_INTEREST:
-        return _interest_only(principal, annual_rate_percent, start, _settlement_dates(start, maturity, (3, 6, 9, 12)))
+        return _interest_only(
+            principal, annual_rate_percent, start, _settlement_dates(start, maturity, (3, 6, 9, 12)), basis
+        )
     if mode is RepaymentMode.BULLET:
-        return _interest_only(principal, annual_rate_percent, start, [maturity])
+        return _interest_only(principal, annual_rate_percent, start, [maturity], basis)
     return _amortising(
         principal, annual_rate_percent, start, term_months, equal_total=mode is RepaymentMode.EQUAL_INSTALMENT
     )
