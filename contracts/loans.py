@@ -17,15 +17,19 @@ from contracts.enums import (
     Authority,
     ChecklistItem,
     CreditSupport,
+    DayCount,
+    DisposalMethod,
     District,
     FilingChannel,
     IPKind,
     LegalStatus,
     RepaymentMode,
+    RiskTier,
     Role,
     Stage,
     ValuationMethod,
 )
+from contracts.servicing import ZERO, Allocation, Ledger
 
 Money = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=2)]
 NonNegativeMoney = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
@@ -90,6 +94,7 @@ class ProductTerms(_Model):
     repayment_modes: list[RepaymentMode]
     requires_guarantor: bool = False
     requires_insurer: bool = False
+    day_count: DayCount = DayCount.ACT_360
 
 
 class LoanConfig(_Model):
@@ -106,6 +111,13 @@ class LoanConfig(_Model):
             "copyright_paper": 10,
         }
     )
+    penalty_markup_percent: Decimal = Field(default=Decimal(50), ge=30, le=50)
+    due_reminder_days: int = Field(default=5, ge=0, le=60, description="calendar days before a due date")
+    compensation_days: int = Field(default=90, ge=1, le=720, description="days past due before the guarantor is asked")
+    extension_reminder_days: int = Field(default=30, ge=1, le=365)
+    history_limit: int = Field(
+        default=5000, ge=100, le=40000, description="history events before the workflow continues as new"
+    )
 
 
 class OpenLoanInput(_Model):
@@ -120,6 +132,7 @@ class OpenLoanInput(_Model):
     opened: Recorded
     note: str | None = None
     config: LoanConfig = Field(default_factory=LoanConfig)
+    resume: LoanState | None = Field(default=None, description="the state carried over by continue-as-new")
 
 
 # ---- update inputs -------------------------------------------------------------------------------------------
@@ -266,6 +279,9 @@ class RegistrationOutcomeRequest(_Model):
     registration_number: ShortText | None = None
     effective_date: date | None = None
     refusal_reason: Text | None = None
+    pledge_end_date: date | None = Field(
+        default=None, description="trademark pledges: the end of the registration period (质权登记期限)"
+    )
 
 
 class RegistrationOutcomeInput(StepInput, RegistrationOutcomeRequest):
@@ -292,6 +308,94 @@ class CloseCaseRequest(_Model):
 
 class CloseCaseInput(StepInput, CloseCaseRequest):
     """CloseCaseRequest as the workflow receives it, with the actor."""
+
+
+class RepaymentRequest(_Model):
+    amount: Money
+    value_date: date
+    reference: ShortText
+
+
+class RepaymentInput(StepInput, RepaymentRequest):
+    pass
+
+
+class PrepaymentRequest(_Model):
+    value_date: date
+    principal: Money | None = Field(default=None, description="principal to repay early; none repays everything")
+    expected_total: Money = Field(description="the total of the quote the bank accepted; refused if it changed")
+    reference: ShortText
+
+
+class PrepaymentInput(StepInput, PrepaymentRequest):
+    pass
+
+
+class DowngradeRequest(_Model):
+    tier: RiskTier
+    reason: Text
+
+
+class DowngradeInput(StepInput, DowngradeRequest):
+    pass
+
+
+class DeclareDefaultRequest(_Model):
+    declared_on: date
+    reason: Text
+
+
+class DeclareDefaultInput(StepInput, DeclareDefaultRequest):
+    pass
+
+
+class CompensationRequest(_Model):
+    amount: Money
+    value_date: date
+    reference: ShortText
+
+
+class CompensationInput(StepInput, CompensationRequest):
+    pass
+
+
+class FileReleaseRequest(_Model):
+    asset_id: str
+    channel: FilingChannel
+    filed_on: date
+
+
+class FileReleaseInput(StepInput, FileReleaseRequest):
+    pass
+
+
+class ReleaseOutcomeRequest(_Model):
+    asset_id: str
+    released: bool
+    release_date: date | None = None
+    notice_number: ShortText | None = None
+    refusal_reason: Text | None = None
+
+
+class ReleaseOutcomeInput(StepInput, ReleaseOutcomeRequest):
+    pass
+
+
+class ExtensionRequest(_Model):
+    asset_id: str
+    new_end_date: date
+
+
+class ExtensionInput(StepInput, ExtensionRequest):
+    pass
+
+
+class WriteOffRequest(_Model):
+    reason: Text
+
+
+class WriteOffInput(StepInput, WriteOffRequest):
+    pass
 
 
 class Visit(Recorded):
@@ -379,6 +483,7 @@ class Filing(Recorded):
     effective_date: date | None = None
     refusal_reason: str | None = None
     outcome_recorded: Recorded | None = None
+    pledge_end_date: date | None = None
 
 
 class Disbursement(Recorded):
@@ -396,8 +501,82 @@ class Reminder(_Model):
 
 
 class Closure(Recorded):
-    outcome: Literal["withdrawn", "rejected"]
+    outcome: Literal["withdrawn", "rejected", "closed", "disposed", "written_off"]
     reason: str
+
+
+class Payment(Recorded):
+    """Money received against the loan and how it was applied."""
+
+    kind: Literal["repayment", "prepayment", "compensation", "disposal"]
+    amount: Decimal
+    value_date: date
+    reference: str
+    payer: str
+    allocation: Allocation
+
+
+class TierChange(_Model):
+    on: date
+    previous: RiskTier
+    tier: RiskTier
+    days_past_due: int
+    manual: bool = False
+    reason: str | None = None
+    by: Actor | None = None
+
+
+class Release(Recorded):
+    """The filing that releases a pledge (注销/解除质押登记) and its outcome."""
+
+    asset_id: str
+    attempt: int
+    authority: Authority
+    channel: FilingChannel
+    filed_on: date
+    deadline: date
+    overdue: bool = False
+    outcome: Literal["pending", "released", "refused"] = "pending"
+    release_date: date | None = None
+    notice_number: str | None = None
+    refusal_reason: str | None = None
+    outcome_recorded: Recorded | None = None
+
+
+class DisposalOutcome(_Model):
+    """What the disposal of the pledged IP brought, as its workflow reports it."""
+
+    method: DisposalMethod
+    buyer: str
+    proceeds: Decimal
+    sold_on: date
+    released_on: date
+
+
+class Servicing(_Model):
+    """A disbursed loan's repayment monitoring: the ledger, payments, classification, default and release."""
+
+    ledger: Ledger
+    payments: list[Payment] = Field(default_factory=list)
+    days_past_due: int = 0
+    overdue_since: date | None = None
+    auto_tier: RiskTier = RiskTier.NORMAL
+    manual_tier: RiskTier | None = None
+    tier: RiskTier = RiskTier.NORMAL
+    tier_history: list[TierChange] = Field(default_factory=list)
+    reminded: list[int] = Field(default_factory=list, description="lines whose due-date reminder was sent")
+    checked: list[int] = Field(default_factory=list, description="lines checked on their due date")
+    compensation_requested_on: date | None = None
+    compensation: Payment | None = None
+    recourse_claim: Decimal = ZERO
+    default: Recorded | None = None
+    default_reason: str | None = None
+    disposal: DisposalOutcome | None = None
+    surplus: Decimal = ZERO
+    releases: dict[str, Release] = Field(default_factory=dict)
+    release_history: list[Release] = Field(default_factory=list)
+    extension_reminded: list[str] = Field(default_factory=list)
+    written_off: Decimal = ZERO
 
 
 class LoanState(_Model):
@@ -429,6 +608,7 @@ class LoanState(_Model):
     filings: dict[str, Filing] = Field(default_factory=dict)
     filing_history: list[Filing] = Field(default_factory=list)
     disbursement: Disbursement | None = None
+    servicing: Servicing | None = None
     closure: Closure | None = None
     step_count: int = 0
 
@@ -447,12 +627,17 @@ class LoanState(_Model):
         return required
 
 
+OpenLoanInput.model_rebuild()
+
+
 class ScheduleLineModel(_Model):
     seq: int
     period_start: date
     due_date: date
     principal: Decimal
     interest: Decimal
+    paid_principal: Decimal = ZERO
+    paid_interest: Decimal = ZERO
 
 
 class StepResult(_Model):
@@ -517,6 +702,16 @@ class LoanUpdate(StrEnum):
     WITHDRAW = "withdraw"
     REJECT = "reject"
 
+    RECORD_REPAYMENT = "record_repayment"
+    PREPAY = "prepay"
+    DOWNGRADE = "downgrade"
+    DECLARE_DEFAULT = "declare_default"
+    RECORD_COMPENSATION = "record_compensation"
+    FILE_RELEASE = "file_release"
+    RECORD_RELEASE_OUTCOME = "record_release_outcome"
+    RECORD_EXTENSION = "record_extension"
+    WRITE_OFF = "write_off"
+
 
 LOAN_STATE_QUERY = "get_state"
 
@@ -529,6 +724,7 @@ class AuthorityFilingInput(_Model):
     channel: FilingChannel
     filed_on: date
     attempt: int
+    purpose: Literal["pledge", "release"] = "pledge"
 
 
 class AuthorityReceipt(_Model):

@@ -18,16 +18,26 @@ from contracts.loans import (
     STEP_WRONG_STAGE,
     AcceptValuationInput,
     Actor,
+    CompensationInput,
+    DeclareDefaultInput,
     DisburseInput,
+    DowngradeInput,
+    ExtensionInput,
     FileRegistrationInput,
+    FileReleaseInput,
     LoanConfig,
     LoanState,
     LoanUpdate,
+    PrepaymentInput,
     ProposeTermsInput,
     RegistrationOutcomeInput,
+    ReleaseOutcomeInput,
+    RepaymentInput,
+    Servicing,
     SubmitApplicationInput,
     SubmitValuationInput,
 )
+from services.domain import servicing as ledger_rules
 from services.domain.money import format_yuan, to_fen
 from services.domain.schedule import maturity_date
 
@@ -62,6 +72,15 @@ _STAGES: dict[LoanAction, tuple[Stage, ...]] = {
     LoanAction.DISBURSE: (Stage.DISBURSEMENT,),
     LoanAction.WITHDRAW: OPEN_STAGES,
     LoanAction.REJECT: OPEN_STAGES,
+    LoanAction.RECORD_REPAYMENT: (Stage.SERVICING, Stage.DEFAULT),
+    LoanAction.PREPAY: (Stage.SERVICING,),
+    LoanAction.DOWNGRADE: (Stage.SERVICING, Stage.DEFAULT),
+    LoanAction.DECLARE_DEFAULT: (Stage.SERVICING,),
+    LoanAction.RECORD_COMPENSATION: (Stage.SERVICING, Stage.DEFAULT),
+    LoanAction.FILE_RELEASE: (Stage.RELEASE,),
+    LoanAction.RECORD_RELEASE_OUTCOME: (Stage.RELEASE,),
+    LoanAction.RECORD_EXTENSION: (Stage.SERVICING,),
+    LoanAction.WRITE_OFF: (Stage.DEFAULT,),
 }
 
 # What must happen first, said to a clerk when the loan is not yet (or no longer) in the step's stage.
@@ -77,6 +96,15 @@ _WHEN: dict[LoanAction, str] = {
     LoanAction.FILE_REGISTRATION: "the pledge is registered after approval",
     LoanAction.RECORD_REGISTRATION_OUTCOME: "registration outcomes are recorded during registration",
     LoanAction.DISBURSE: "every pledge must be registered and effective before disbursement",
+    LoanAction.RECORD_REPAYMENT: "repayments are recorded on a disbursed loan that is not yet closed",
+    LoanAction.PREPAY: "early repayment is possible while the loan is being repaid",
+    LoanAction.DOWNGRADE: "a disbursed, open loan can be downgraded",
+    LoanAction.DECLARE_DEFAULT: "default is declared on a loan being repaid",
+    LoanAction.RECORD_COMPENSATION: "compensation is recorded on a disbursed loan that is not yet closed",
+    LoanAction.FILE_RELEASE: "the pledge is released once the loan is repaid in full",
+    LoanAction.RECORD_RELEASE_OUTCOME: "release outcomes are recorded once the release is filed",
+    LoanAction.RECORD_EXTENSION: "a pledge registration is extended while the loan is being repaid",
+    LoanAction.WRITE_OFF: "the remainder is written off after disposal of a defaulted loan",
 }
 
 
@@ -127,6 +155,22 @@ def _may(action: LoanAction, actor: Actor, state: LoanState) -> str | None:
         return None if bank_any or station or enterprise else "the bank, the station or the enterprise"
     if action is LoanAction.REJECT:
         return None if bank_any else "the loan's bank"
+    if action in (
+        LoanAction.RECORD_REPAYMENT,
+        LoanAction.PREPAY,
+        LoanAction.FILE_RELEASE,
+        LoanAction.RECORD_RELEASE_OUTCOME,
+        LoanAction.RECORD_EXTENSION,
+    ):
+        return None if bank_officer else "a bank officer of the loan's bank"
+    if action is LoanAction.DOWNGRADE:
+        return None if bank_any else "the loan's bank"
+    if action in (LoanAction.DECLARE_DEFAULT, LoanAction.WRITE_OFF):
+        return None if _bank_staff(actor, state, (Role.BANK_APPROVER,)) else "a bank approver of the loan's bank"
+    if action is LoanAction.RECORD_COMPENSATION:
+        guarantor = state.proposal.guarantor_id if state.proposal else None
+        ok = guarantor is not None and actor.role is Role.GUARANTOR and actor.org_id == guarantor
+        return None if ok else "the guarantee company on the loan"
     raise AssertionError(action)
 
 
@@ -184,6 +228,42 @@ def _state_allows(action: LoanAction, actor: Actor, state: LoanState) -> None:
         missing = [org for org in state.required_sign_offs() if org not in state.sign_offs]
         if missing:
             raise StepRejected(STEP_RULE_VIOLATION, f"sign-off still missing from {', '.join(missing)}")
+    servicing = state.servicing
+    if servicing is None:
+        return
+    if action is LoanAction.RECORD_COMPENSATION:
+        if servicing.compensation is not None:
+            raise StepRejected(STEP_RULE_VIOLATION, "the guarantor's compensation is already recorded")
+        if servicing.compensation_requested_on is None:
+            raise StepRejected(
+                STEP_RULE_VIOLATION,
+                f"the guarantor is asked to compensate once the loan is {state.config.compensation_days} days "
+                f"past due; it is {servicing.days_past_due} days past due",
+            )
+    if action is LoanAction.WRITE_OFF and servicing.disposal is None:
+        raise StepRejected(STEP_WRONG_STAGE, "the remainder is written off after the disposal; current stage: default")
+    if action is LoanAction.FILE_RELEASE and not _releasable(state, servicing):
+        raise StepRejected(STEP_RULE_VIOLATION, "every pledge is already filed for release")
+    if action is LoanAction.RECORD_RELEASE_OUTCOME and not any(
+        r.outcome == "pending" for r in servicing.releases.values()
+    ):
+        raise StepRejected(STEP_WRONG_STAGE, "no release is waiting for an outcome; file the release first")
+    if action is LoanAction.RECORD_EXTENSION and not extendable_assets(state):
+        raise StepRejected(STEP_RULE_VIOLATION, "no trademark pledge of this loan ends before the loan matures")
+
+
+def _releasable(state: LoanState, servicing: Servicing) -> list[str]:
+    return [a for a in state.asset_ids if (r := servicing.releases.get(a)) is None or r.outcome == "refused"]
+
+
+def extendable_assets(state: LoanState) -> list[str]:
+    """Trademark pledges whose registration period ends before the loan matures (they must be extended)."""
+    if state.disbursement is None:
+        return []
+    maturity = state.disbursement.maturity_date
+    return [
+        f.asset_id for f in state.filings.values() if f.pledge_end_date is not None and f.pledge_end_date < maturity
+    ]
 
 
 def _rule(condition: bool, message: str) -> None:
@@ -326,7 +406,127 @@ def check_disbursement(state: LoanState, data: DisburseInput, today: date) -> No
     _rule(data.disbursed_on <= today, "the disbursement date cannot be in the future")
 
 
+def _ledger_rule(call: Callable[[], object]) -> None:
+    try:
+        call()
+    except ledger_rules.PaymentRejected as error:
+        raise StepRejected(STEP_RULE_VIOLATION, str(error)) from None
+
+
+def _not_future(day: date, today: date, what: str) -> None:
+    _rule(day <= today, f"the {what} {day} is in the future (today is {today})")
+
+
+def check_repayment(state: LoanState, data: RepaymentInput, today: date) -> None:
+    assert state.servicing is not None
+    _not_future(data.value_date, today, "value date")
+    _ledger_rule(lambda: ledger_rules.apply_payment(state.servicing.ledger, data.amount, data.value_date))  # type: ignore[union-attr]
+
+
+def check_prepayment(state: LoanState, data: PrepaymentInput, today: date) -> None:
+    assert state.servicing is not None
+    ledger = state.servicing.ledger
+    _not_future(data.value_date, today, "value date")
+    quote = None
+
+    def _quote() -> None:
+        nonlocal quote
+        quote = ledger_rules.quote_prepayment(ledger, data.value_date, data.principal)
+
+    _ledger_rule(_quote)
+    assert quote is not None
+    _rule(
+        quote.total == data.expected_total,
+        f"the early repayment on {data.value_date} now costs {format_yuan(quote.total)}, not "
+        f"{format_yuan(data.expected_total)}; ask for a new quote",
+    )
+
+
+def check_downgrade(state: LoanState, data: DowngradeInput, today: date) -> None:
+    assert state.servicing is not None
+    current = state.servicing.tier
+    _rule(
+        data.tier.rank > current.rank,
+        f"a manual change can only downgrade: the loan is {current.label} ({current.value}); "
+        f"choose a tier below it, not {data.tier.label}",
+    )
+
+
+def check_default(state: LoanState, data: DeclareDefaultInput, today: date) -> None:
+    assert state.servicing is not None
+    _not_future(data.declared_on, today, "default date")
+    _ledger_rule(lambda: ledger_rules.accelerate(state.servicing.ledger, data.declared_on))  # type: ignore[union-attr]
+
+
+def check_compensation(state: LoanState, data: CompensationInput, today: date) -> None:
+    assert state.servicing is not None
+    _not_future(data.value_date, today, "value date")
+    ledger = state.servicing.ledger
+    owed = None
+
+    def _owed() -> None:
+        nonlocal owed
+        accelerated = ledger if state.stage is Stage.DEFAULT else ledger_rules.accelerate(ledger, data.value_date)
+        owed = ledger_rules.total_owed(accelerated, data.value_date)
+
+    _ledger_rule(_owed)
+    assert owed is not None
+    _rule(
+        data.amount <= owed,
+        f"the compensation {format_yuan(data.amount)} is more than the bank is owed ({format_yuan(owed)})",
+    )
+
+
+def check_release_filing(state: LoanState, data: FileReleaseInput, today: date) -> None:
+    assert state.servicing is not None
+    _rule(data.asset_id in state.asset_ids, f"asset {data.asset_id} is not pledged in this loan")
+    _rule(
+        data.asset_id in _releasable(state, state.servicing),
+        f"the release of asset {data.asset_id} is already filed",
+    )
+    _not_future(data.filed_on, today, "filing date")
+
+
+def check_release_outcome(state: LoanState, data: ReleaseOutcomeInput, today: date) -> None:
+    assert state.servicing is not None
+    release = state.servicing.releases.get(data.asset_id)
+    _rule(release is not None and release.outcome == "pending", f"no pending release for asset {data.asset_id}")
+    assert release is not None
+    if data.released:
+        _rule(
+            data.release_date is not None and data.notice_number is not None,
+            "a release needs its date and notice number",
+        )
+        assert data.release_date is not None
+        _rule(data.release_date >= release.filed_on, "the release cannot take effect before it was filed")
+        _not_future(data.release_date, today, "release date")
+    else:
+        _rule(data.refusal_reason is not None, "a refusal needs its reason")
+
+
+def check_extension(state: LoanState, data: ExtensionInput, today: date) -> None:
+    filing = state.filings.get(data.asset_id)
+    _rule(
+        data.asset_id in extendable_assets(state),
+        f"asset {data.asset_id} has no trademark pledge ending before the loan matures",
+    )
+    assert filing is not None
+    assert filing.pledge_end_date is not None
+    _rule(
+        data.new_end_date > filing.pledge_end_date,
+        f"the new end date must be after the current one ({filing.pledge_end_date})",
+    )
+
+
 CHECKS: dict[LoanAction, Callable[..., None]] = {
+    LoanAction.RECORD_REPAYMENT: check_repayment,
+    LoanAction.PREPAY: check_prepayment,
+    LoanAction.DOWNGRADE: check_downgrade,
+    LoanAction.DECLARE_DEFAULT: check_default,
+    LoanAction.RECORD_COMPENSATION: check_compensation,
+    LoanAction.FILE_RELEASE: check_release_filing,
+    LoanAction.RECORD_RELEASE_OUTCOME: check_release_outcome,
+    LoanAction.RECORD_EXTENSION: check_extension,
     LoanAction.SUBMIT_APPLICATION: check_application,
     LoanAction.SUBMIT_VALUATION: check_valuation_report,
     LoanAction.ACCEPT_VALUATION: check_accept_valuation,

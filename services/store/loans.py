@@ -96,11 +96,24 @@ async def active_holds(session: AsyncSession, asset_ids: Sequence[str]) -> dict[
 
 
 async def replace_schedule(session: AsyncSession, loan_id: str, lines: Sequence[ScheduleLine]) -> None:
-    existing = (await session.execute(select(func.count()).where(col(ScheduleLine.loan_id) == loan_id))).scalar_one()
-    if existing:
+    """Write the schedule as the ledger now stands (lines keep their seq; amounts and payments are replaced)."""
+    if not lines:
         return
-    session.add_all(lines)
-    await session.flush()
+    rows = [line.model_dump(exclude={"id"}) for line in lines]
+    statement = insert(ScheduleLine).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_schedule_line_seq",
+            set_={
+                name: statement.excluded[name]
+                for name in ("period_start", "due_date", "principal", "interest", "paid_principal", "paid_interest")
+            },
+        )
+    )
+
+
+async def set_disposal(session: AsyncSession, loan_id: str, disposal: dict[str, Any]) -> None:
+    await session.execute(update(Loan).where(col(Loan.id) == loan_id).values(disposal=disposal))
 
 
 async def get_loan(session: AsyncSession, loan_id: str) -> Loan | None:
@@ -171,8 +184,22 @@ async def list_schedule(session: AsyncSession, loan_id: str) -> Sequence[Schedul
 
 
 def schedule_line(
-    loan_id: str, seq: int, period_start: date, due_date: date, principal: Decimal, interest: Decimal
+    loan_id: str,
+    seq: int,
+    period_start: date,
+    due_date: date,
+    principal: Decimal,
+    interest: Decimal,
+    paid_principal: Decimal = Decimal("0.00"),
+    paid_interest: Decimal = Decimal("0.00"),
 ) -> ScheduleLine:
     return ScheduleLine(
-        loan_id=loan_id, seq=seq, period_start=period_start, due_date=due_date, principal=principal, interest=interest
+        loan_id=loan_id,
+        seq=seq,
+        period_start=period_start,
+        due_date=due_date,
+        principal=principal,
+        interest=interest,
+        paid_principal=paid_principal,
+        paid_interest=paid_interest,
     )

@@ -156,6 +156,7 @@ class LoanProduct(SQLModel, table=True):
     repayment_modes: list[str] = Field(sa_column=Column(JSONB, nullable=False))
     requires_guarantor: bool = Field(sa_column=Column(Boolean, nullable=False))
     requires_insurer: bool = Field(sa_column=Column(Boolean, nullable=False))
+    day_count: str = Field(default="act_360", sa_column=Column(String(16), nullable=False, server_default="act_360"))
     created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
 
 
@@ -190,7 +191,12 @@ class Loan(SQLModel, table=True):
     max_loan: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
     approved_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
     disbursed_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
+    outstanding_principal: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
+    classification: str | None = Field(default=None, sa_column=Column(String(24), nullable=True, index=True))
+    overdue_since: date | None = Field(default=None, sa_column=Column(Date, nullable=True, index=True))
     state: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    # Written by the DisposalWorkflow (never by the loan workflow's upsert): the disposal's progress.
+    disposal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
 
 
 class LoanEvent(SQLModel, table=True):
@@ -242,6 +248,46 @@ class ScheduleLine(SQLModel, table=True):
     due_date: date = Field(sa_column=Column(Date, nullable=False))
     principal: Decimal = Field(sa_column=Column(Numeric(15, 2), nullable=False))
     interest: Decimal = Field(sa_column=Column(Numeric(15, 2), nullable=False))
+    paid_principal: Decimal = Field(
+        default=Decimal("0.00"), sa_column=Column(Numeric(15, 2), nullable=False, server_default="0")
+    )
+    paid_interest: Decimal = Field(
+        default=Decimal("0.00"), sa_column=Column(Numeric(15, 2), nullable=False, server_default="0")
+    )
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """Where an organisation wants its loan events delivered, and the secret that signs them."""
+
+    __tablename__ = "webhook_endpoint"
+
+    org_id: str = Field(sa_column=Column(String(64), ForeignKey("organisation.id"), primary_key=True))
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    secret: str = Field(sa_column=Column(String(128), nullable=False))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one organisation: queued, attempted (with the last answer), delivered or failed."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (UniqueConstraint("event_key", "org_id", name="uq_webhook_delivery_event_org"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    event_key: str = Field(sa_column=Column(String(240), nullable=False))
+    org_id: str = Field(sa_column=Column(String(64), ForeignKey("organisation.id"), nullable=False, index=True))
+    loan_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))  # queued, delivered, retrying, failed
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    last_status_code: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    last_attempt_at: datetime | None = Field(default=None, sa_column=Column(_tz(), nullable=True))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(_tz(), nullable=True))
 
 
 metadata = SQLModel.metadata

@@ -1,9 +1,16 @@
-"""`LoanLifecycleWorkflow`: one durable workflow per loan, from pre-loan guidance to disbursement.
+"""`LoanLifecycleWorkflow`: one durable workflow per loan, from pre-loan guidance to its last day.
 
 Each step is a Workflow Update whose validator applies `services.domain.loan_rules` (wrong stage, wrong party,
 rule violation) before anything is written to history. An accepted step changes the state, then an activity
 writes it to PostgreSQL (read model, timeline, audit) keyed by the update id, so a retried activity writes once.
-Timers raise an inactivity reminder during the open stages and flag a registration whose outcome is overdue.
+
+Before disbursement, timers raise an inactivity reminder and flag a registration whose outcome is overdue.
+After it (servicing), one durable timer at a time waits for the next moment something can change: a due-date
+reminder, a due date, the day the loan would enter the next tier, the day the guarantor must be asked to
+compensate, a release deadline, a trademark pledge's extension reminder. No cron, no polling. A loan that runs
+for years continues as new (after its handlers finish) before its history grows large, carrying its state.
+Default starts a `DisposalWorkflow` child (abandoned on close, so it survives continue-as-new), which signals
+the loan when the pledged IP is sold and released.
 """
 
 from __future__ import annotations
@@ -16,9 +23,11 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.enums import Role, Stage
+    from contracts.disposal import DISPOSAL_WORKFLOW_NAME, DisposalInput, disposal_workflow_id
+    from contracts.enums import RiskTier, Role, Stage
     from contracts.loans import (
         LOAN_WORKFLOW_NAME,
         STEP_RULE_VIOLATION,
@@ -30,18 +39,26 @@ with workflow.unsafe.imports_passed_through():
         ChecklistTick,
         CloseCaseInput,
         Closure,
+        CompensationInput,
         DecideApprovalInput,
         Decision,
+        DeclareDefaultInput,
         DeclineSignOffInput,
         DisburseInput,
         Disbursement,
+        DisposalOutcome,
+        DowngradeInput,
+        ExtensionInput,
         FileRegistrationInput,
+        FileReleaseInput,
         Filing,
         HoldAssetsInput,
         LoanEventRecord,
         LoanState,
         LogVisitInput,
         OpenLoanInput,
+        Payment,
+        PrepaymentInput,
         Proposal,
         ProposeTermsInput,
         QualificationReview,
@@ -49,8 +66,12 @@ with workflow.unsafe.imports_passed_through():
         Recorded,
         RecordLoanStepInput,
         RegistrationOutcomeInput,
+        Release,
+        ReleaseOutcomeInput,
         Reminder,
+        RepaymentInput,
         ScheduleLineModel,
+        Servicing,
         SignOff,
         SignOffInput,
         StepInput,
@@ -58,13 +79,18 @@ with workflow.unsafe.imports_passed_through():
         SubmitApplicationInput,
         SubmitValuationInput,
         TickChecklistInput,
+        TierChange,
         ValuationReport,
         Visit,
+        WriteOffInput,
     )
+    from contracts.notifications import WEBHOOK_WORKFLOW_NAME, DeliverInput, NotificationKind, NotifyInput
+    from contracts.servicing import Allocation
     from services.domain import loan_rules
+    from services.domain import servicing as ledgers
     from services.domain.calendar import add_working_days, end_of_day, shanghai_date
     from services.domain.loan_rules import LoanAction, StepRejected
-    from services.domain.schedule import build_schedule, maturity_date
+    from services.domain.schedule import maturity_date
     from services.store.audit import payload_digest
 
 STAGE_KEY = SearchAttributeKey.for_keyword("PledgeflowStage")
@@ -81,10 +107,24 @@ def _rejected(error: StepRejected) -> ApplicationError:
     return ApplicationError(error.message, type=error.kind, non_retryable=True)
 
 
+def start_of(day: date) -> datetime:
+    """The first instant of `day` in Shanghai."""
+    return end_of_day(day - timedelta(days=1))
+
+
 @workflow.defn(name=LOAN_WORKFLOW_NAME)
 class LoanLifecycleWorkflow:
     @workflow.init
     def __init__(self, data: OpenLoanInput) -> None:
+        self._input = data
+        self._lock = asyncio.Lock()
+        self._changed = False
+        self._opened_persisted = data.resume is not None
+        self._indexed: tuple[str, str, str | None] | None = None
+        self._ledger_changed = False
+        if data.resume is not None:
+            self.state = data.resume
+            return
         self.state = LoanState(
             loan_id=data.loan_id,
             enterprise_id=data.enterprise_id,
@@ -97,28 +137,25 @@ class LoanLifecycleWorkflow:
             config=data.config,
             last_activity_at=data.opened.at,
         )
-        self._lock = asyncio.Lock()
-        self._changed = False
-        self._opened_persisted = False
-        self._indexed: tuple[str, str, str | None] | None = None
 
     # ---- the main loop: timers ---------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, data: OpenLoanInput) -> LoanState:
         self._upsert_search_attributes()
-        await self._persist(
-            LoanEventRecord(
-                key="opened",
-                kind="opened",
-                summary=f"case opened for {data.enterprise_name}",
-                actor=data.opened.by,
-                at=data.opened.at,
-                request_id=data.opened.request_id,
-                payload_digest=payload_digest(data.model_dump(mode="json")),
+        if data.resume is None:
+            await self._persist(
+                LoanEventRecord(
+                    key="opened",
+                    kind="opened",
+                    summary=f"case opened for {data.enterprise_name}",
+                    actor=data.opened.by,
+                    at=data.opened.at,
+                    request_id=data.opened.request_id,
+                    payload_digest=payload_digest(data.model_dump(mode="json")),
+                )
             )
-        )
-        self._opened_persisted = True
+            self._opened_persisted = True
         while self.state.stage.is_open:
             self._changed = False
             wake_at = self._next_timer()
@@ -127,10 +164,26 @@ class LoanLifecycleWorkflow:
                 await workflow.wait_condition(lambda: self._changed, timeout=timeout)
             except TimeoutError:
                 await self._fire_due_timers()
-        # Servicing (repayment monitoring) continues in this workflow; the loan stays open until it ends.
-        await workflow.wait_condition(lambda: not self.state.stage.is_open and self.state.stage is not Stage.SERVICING)
+        while self.state.stage.is_servicing:
+            if self._history_is_long():
+                # Let running steps finish (and none start half-way), then carry the state into a new run.
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
+                workflow.continue_as_new(self._input.model_copy(update={"resume": self.state}))
+            self._changed = False
+            wake_at = self._next_servicing_moment()
+            timeout = max((wake_at - workflow.now()).total_seconds(), 0.001) if wake_at else None
+            try:
+                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+            except TimeoutError:
+                await self._fire_servicing_timers()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.state.config.history_limit
+        )
 
     def _reminder_due(self) -> datetime:
         idle_since = shanghai_date(self.state.last_activity_at)
@@ -217,6 +270,9 @@ class LoanLifecycleWorkflow:
         # A local activity: a few short statements on our own database, run by this worker inside the workflow
         # task, so a step costs one round trip to Temporal instead of three. It is idempotent (keyed by the
         # event), so a retry after a worker crash writes nothing twice.
+        if schedule is None and self._ledger_changed and self.state.servicing is not None:
+            schedule = [ScheduleLineModel(**line.model_dump()) for line in self.state.servicing.ledger.lines]
+        self._ledger_changed = False
         await workflow.execute_local_activity(
             "record_loan_step",
             RecordLoanStepInput(state=self.state, event=event, schedule=schedule),
@@ -496,6 +552,7 @@ class LoanLifecycleWorkflow:
                 filing.outcome = "registered"
                 filing.registration_number = data.registration_number
                 filing.effective_date = data.effective_date
+                filing.pledge_end_date = data.pledge_end_date
                 if all(
                     (f := self.state.filings.get(a)) is not None and f.outcome == "registered"
                     for a in self.state.asset_ids
@@ -524,9 +581,17 @@ class LoanLifecycleWorkflow:
         async with self._lock:
             self._check(LoanAction.DISBURSE, data)
             proposal = self.state.proposal
+            application = self.state.application
             assert proposal is not None
-            lines = build_schedule(
-                proposal.repayment_mode, data.amount, proposal.rate_percent, data.disbursed_on, proposal.term_months
+            assert application is not None
+            ledger = ledgers.open_ledger(
+                proposal.repayment_mode,
+                data.amount,
+                proposal.rate_percent,
+                data.disbursed_on,
+                proposal.term_months,
+                markup_percent=self.state.config.penalty_markup_percent,
+                day_count=application.product.day_count,
             )
             self.state.disbursement = Disbursement(
                 contract_number=data.contract_number,
@@ -536,24 +601,15 @@ class LoanLifecycleWorkflow:
                 maturity_date=maturity_date(data.disbursed_on, proposal.term_months),
                 **self._recorded(data),
             )
+            self.state.servicing = Servicing(ledger=ledger)
             self.state.stage = Stage.SERVICING
-            schedule = [
-                ScheduleLineModel(
-                    seq=line.seq,
-                    period_start=line.period_start,
-                    due_date=line.due_date,
-                    principal=line.principal,
-                    interest=line.interest,
-                )
-                for line in lines
-            ]
-            total_interest = sum((line.interest for line in lines), start=Decimal(0))
+            self._ledger_changed = True
+            total_interest = sum((line.interest for line in ledger.lines), start=Decimal(0))
             return await self._accepted(
                 data,
                 "disbursed",
                 f"disbursed ¥{data.amount:,.2f} on {data.disbursed_on} ({data.contract_number}); "
-                f"{len(lines)} repayment line(s), interest ¥{total_interest:,.2f}",
-                schedule=schedule,
+                f"{len(ledger.lines)} repayment line(s), interest ¥{total_interest:,.2f}",
             )
 
     @disburse.validator
@@ -585,3 +641,529 @@ class LoanLifecycleWorkflow:
     @reject.validator
     def _validate_reject(self, data: CloseCaseInput) -> None:
         self._check(LoanAction.REJECT, data)
+
+    # ---- servicing: timers -------------------------------------------------------------------------------------
+
+    @property
+    def _servicing(self) -> Servicing:
+        assert self.state.servicing is not None
+        return self.state.servicing
+
+    def _guarantor(self) -> str | None:
+        return self.state.proposal.guarantor_id if self.state.proposal else None
+
+    def _next_servicing_moment(self) -> datetime | None:
+        servicing, config = self._servicing, self.state.config
+        ledger = servicing.ledger
+        today = self._today()
+        moments: list[datetime] = []
+        if self.state.stage is Stage.SERVICING:
+            for line in ledger.lines:
+                if line.settled:
+                    continue
+                if line.seq not in servicing.reminded and config.due_reminder_days:
+                    moments.append(start_of(line.due_date - timedelta(days=config.due_reminder_days)))
+                if line.seq not in servicing.checked:
+                    moments.append(end_of_day(line.due_date))
+            for asset_id in loan_rules.extendable_assets(self.state):
+                end = self.state.filings[asset_id].pledge_end_date
+                if asset_id not in servicing.extension_reminded and end is not None:
+                    moments.append(start_of(end - timedelta(days=config.extension_reminder_days)))
+        if self.state.stage in (Stage.SERVICING, Stage.DEFAULT):
+            change = ledgers.next_tier_change(ledger, today)
+            if change is not None:
+                moments.append(start_of(change))
+            if self._guarantor() and servicing.compensation_requested_on is None and servicing.overdue_since:
+                moments.append(start_of(servicing.overdue_since + timedelta(days=config.compensation_days - 1)))
+        if self.state.stage is Stage.RELEASE:
+            moments += [end_of_day(r.deadline) for r in servicing.releases.values() if self._release_awaited(r)]
+        return min(moments) if moments else None
+
+    @staticmethod
+    def _release_awaited(release: Release) -> bool:
+        return release.outcome == "pending" and not release.overdue
+
+    async def _fire_servicing_timers(self) -> None:
+        async with self._lock:
+            if not self.state.stage.is_servicing:
+                return
+            servicing, config = self._servicing, self.state.config
+            today = self._today()
+            if self.state.stage is Stage.SERVICING:
+                for line in servicing.ledger.lines:
+                    remind_on = line.due_date - timedelta(days=config.due_reminder_days)
+                    if line.seq in servicing.reminded or remind_on > today or not config.due_reminder_days:
+                        continue
+                    servicing.reminded.append(line.seq)
+                    if line.settled or today > line.due_date:
+                        continue
+                    await self._event(
+                        f"due-soon-{line.seq}-{line.due_date}",
+                        NotificationKind.DUE_SOON,
+                        f"instalment {line.seq} of ¥{line.unpaid:,.2f} falls due on {line.due_date}",
+                        {"seq": line.seq, "due_date": line.due_date.isoformat(), "amount": str(line.unpaid)},
+                        [self.state.bank_id, self.state.enterprise_id],
+                    )
+                for line in servicing.ledger.lines:
+                    if line.seq in servicing.checked or line.due_date >= today:
+                        continue
+                    servicing.checked.append(line.seq)
+                    if line.settled:
+                        continue
+                    await self._event(
+                        f"overdue-{line.seq}-{line.due_date}",
+                        NotificationKind.OVERDUE,
+                        f"instalment {line.seq} due {line.due_date} is unpaid: ¥{line.unpaid:,.2f} overdue",
+                        {"seq": line.seq, "due_date": line.due_date.isoformat(), "unpaid": str(line.unpaid)},
+                        [self.state.bank_id, self.state.enterprise_id, self._guarantor()],
+                    )
+                for asset_id in loan_rules.extendable_assets(self.state):
+                    end = self.state.filings[asset_id].pledge_end_date
+                    assert end is not None
+                    if asset_id in servicing.extension_reminded:
+                        continue
+                    if end - timedelta(days=config.extension_reminder_days) > today:
+                        continue
+                    servicing.extension_reminded.append(asset_id)
+                    await self._system_event(
+                        f"extension-due-{asset_id}-{end}",
+                        "extension_due",
+                        f"the trademark pledge of {asset_id} ends on {end}, before the loan matures on "
+                        f"{self.state.disbursement.maturity_date if self.state.disbursement else '?'}: extend it",
+                        {"asset_id": asset_id, "pledge_end_date": end.isoformat()},
+                    )
+            await self._reclassify(today)
+            await self._ask_compensation(today)
+            if self.state.stage is Stage.RELEASE:
+                for release in servicing.releases.values():
+                    if self._release_awaited(release) and end_of_day(release.deadline) <= workflow.now():
+                        release.overdue = True
+                        await self._system_event(
+                            f"release-overdue-{release.asset_id}-{release.attempt}",
+                            "release_overdue",
+                            f"no release outcome for asset {release.asset_id} by {release.deadline} "
+                            f"(filed {release.filed_on})",
+                            {"asset_id": release.asset_id, "deadline": release.deadline.isoformat()},
+                        )
+
+    async def _reclassify(self, today: date, by: Actor | None = None, reason: str | None = None) -> None:
+        """Days past due and tier as of `today`; a change of tier is an event (and a notification)."""
+        servicing = self._servicing
+        dpd = ledgers.days_past_due(servicing.ledger, today)
+        servicing.days_past_due = dpd
+        servicing.overdue_since = today - timedelta(days=dpd - 1) if dpd else None
+        servicing.auto_tier = ledgers.tier_for_days(dpd)
+        tier = max(servicing.auto_tier, servicing.manual_tier or RiskTier.NORMAL, key=lambda t: t.rank)
+        if tier is servicing.tier:
+            return
+        previous, servicing.tier = servicing.tier, tier
+        manual = by is not None
+        servicing.tier_history.append(
+            TierChange(on=today, previous=previous, tier=tier, days_past_due=dpd, manual=manual, reason=reason, by=by)
+        )
+        why = f"manual downgrade: {reason}" if manual else f"{dpd} day(s) past due"
+        await self._notify(
+            f"tier-{len(servicing.tier_history)}",
+            NotificationKind.TIER_CHANGED,
+            f"classification {previous.label} → {tier.label} ({why})",
+            {"previous": previous.value, "tier": tier.value, "days_past_due": dpd, "manual": manual},
+            [self.state.bank_id, self._guarantor()],
+        )
+        if not manual:
+            await self._system_event(
+                f"tier-{len(servicing.tier_history)}",
+                "tier_changed",
+                f"classification {previous.label} → {tier.label} ({why})",
+                {"previous": previous.value, "tier": tier.value, "days_past_due": dpd},
+            )
+
+    async def _ask_compensation(self, today: date) -> None:
+        servicing, guarantor = self._servicing, self._guarantor()
+        if guarantor is None or servicing.compensation_requested_on is not None:
+            return
+        if servicing.days_past_due < self.state.config.compensation_days:
+            return
+        servicing.compensation_requested_on = today
+        owed = ledgers.total_owed(servicing.ledger, today)
+        await self._event(
+            "compensation-requested",
+            NotificationKind.COMPENSATION_REQUESTED,
+            f"{servicing.days_past_due} days past due: guarantor {guarantor} is asked to compensate "
+            f"(¥{owed:,.2f} owed)",
+            {"guarantor_id": guarantor, "days_past_due": servicing.days_past_due, "owed": str(owed)},
+            [guarantor, self.state.bank_id],
+        )
+
+    async def _system_event(self, key: str, kind: str, summary: str, data: dict[str, Any]) -> None:
+        self._changed = True
+        await self._accepted_by_timer(key, kind, summary, data)
+
+    async def _event(
+        self, key: str, kind: NotificationKind, summary: str, data: dict[str, Any], orgs: list[str | None]
+    ) -> None:
+        await self._system_event(key, kind.value, summary, data)
+        await self._notify(key, kind, summary, data, orgs)
+
+    async def _notify(
+        self, key: str, kind: NotificationKind, summary: str, data: dict[str, Any], orgs: list[str | None]
+    ) -> None:
+        """Queue a webhook for each party's organisation that registered one; each is delivered by its own
+        workflow (retried with backoff, outliving this run)."""
+        deliveries = await workflow.execute_local_activity(
+            "queue_notifications",
+            NotifyInput(
+                key=f"{self.state.loan_id}:{key}",
+                loan_id=self.state.loan_id,
+                kind=kind,
+                summary=summary,
+                org_ids=sorted({org for org in orgs if org}),
+                occurred_at=workflow.now(),
+                data=data,
+            ),
+            result_type=list[int],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        for delivery_id in deliveries:
+            await workflow.start_child_workflow(
+                WEBHOOK_WORKFLOW_NAME,
+                DeliverInput(delivery_id=delivery_id),
+                id=f"webhook-{delivery_id}",
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
+
+    # ---- servicing: steps -------------------------------------------------------------------------------------
+
+    def _payment(self, data: StepInput, kind: str, amount: Decimal, value_date: date, reference: str,
+                 payer: str, allocation: Allocation) -> Payment:  # fmt: skip
+        payment = Payment(
+            kind=kind,
+            amount=amount,
+            value_date=value_date,
+            reference=reference,
+            payer=payer,
+            allocation=allocation,
+            **self._recorded(data),
+        )
+        self._servicing.payments.append(payment)
+        self._ledger_changed = True
+        return payment
+
+    async def _after_payment(self, data: StepInput, kind: str, summary: str) -> StepResult:
+        servicing = self._servicing
+        await self._reclassify(self._today())
+        if servicing.ledger.repaid and self.state.stage is Stage.SERVICING:
+            self.state.stage = Stage.RELEASE
+            summary += "; repaid in full: the pledge must now be released"
+        return await self._accepted(data, kind, summary)
+
+    @staticmethod
+    def _allocated(allocation: Allocation) -> str:
+        return (
+            f"penalty ¥{allocation.penalty:,.2f}, interest ¥{allocation.interest:,.2f}, "
+            f"principal ¥{allocation.principal:,.2f}"
+        )
+
+    @workflow.update
+    async def record_repayment(self, data: RepaymentInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.RECORD_REPAYMENT, data)
+            servicing = self._servicing
+            servicing.ledger, allocation = ledgers.apply_payment(servicing.ledger, data.amount, data.value_date)
+            self._payment(
+                data, "repayment", data.amount, data.value_date, data.reference, self.state.enterprise_id, allocation
+            )
+            return await self._after_payment(
+                data,
+                "repayment_recorded",
+                f"¥{data.amount:,.2f} received on {data.value_date} ({data.reference}): {self._allocated(allocation)}",
+            )
+
+    @record_repayment.validator
+    def _validate_record_repayment(self, data: RepaymentInput) -> None:
+        self._check(LoanAction.RECORD_REPAYMENT, data)
+
+    @workflow.update
+    async def prepay(self, data: PrepaymentInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.PREPAY, data)
+            servicing = self._servicing
+            quote = ledgers.quote_prepayment(servicing.ledger, data.value_date, data.principal)
+            servicing.ledger, allocation = ledgers.prepay(servicing.ledger, quote)
+            self._payment(
+                data, "prepayment", quote.total, data.value_date, data.reference, self.state.enterprise_id, allocation
+            )
+            what = "in full" if quote.full else f"¥{quote.principal:,.2f} of principal"
+            return await self._after_payment(
+                data,
+                "prepayment_recorded",
+                f"early repayment {what} on {data.value_date}: ¥{quote.total:,.2f} ({self._allocated(allocation)}); "
+                f"¥{quote.remaining_principal:,.2f} remains",
+            )
+
+    @prepay.validator
+    def _validate_prepay(self, data: PrepaymentInput) -> None:
+        self._check(LoanAction.PREPAY, data)
+
+    @workflow.update
+    async def downgrade(self, data: DowngradeInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.DOWNGRADE, data)
+            servicing = self._servicing
+            previous = servicing.tier
+            servicing.manual_tier = data.tier
+            await self._reclassify(self._today(), by=data.actor, reason=data.reason)
+            return await self._accepted(
+                data, "tier_changed", f"classification {previous.label} → {data.tier.label} (manual: {data.reason})"
+            )
+
+    @downgrade.validator
+    def _validate_downgrade(self, data: DowngradeInput) -> None:
+        self._check(LoanAction.DOWNGRADE, data)
+
+    async def _enter_default(self, data: StepInput, on: date, reason: str) -> None:
+        servicing = self._servicing
+        servicing.ledger = ledgers.accelerate(servicing.ledger, on)
+        servicing.default = Recorded(**self._recorded(data))
+        servicing.default_reason = reason
+        self._ledger_changed = True
+        self.state.stage = Stage.DEFAULT
+        assert self.state.application is not None
+        await workflow.start_child_workflow(
+            DISPOSAL_WORKFLOW_NAME,
+            DisposalInput(
+                loan_id=self.state.loan_id,
+                bank_id=self.state.bank_id or "",
+                enterprise_id=self.state.enterprise_id,
+                assets=self.state.application.assets,
+                owed=ledgers.total_owed(servicing.ledger, on),
+                started=Recorded(**self._recorded(data)),
+            ),
+            id=disposal_workflow_id(self.state.loan_id),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+
+    @workflow.update
+    async def declare_default(self, data: DeclareDefaultInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.DECLARE_DEFAULT, data)
+            await self._enter_default(data, data.declared_on, data.reason)
+            owed = ledgers.total_owed(self._servicing.ledger, data.declared_on)
+            return await self._accepted(
+                data,
+                "default_declared",
+                f"default declared on {data.declared_on}: {data.reason}; ¥{owed:,.2f} falls due; disposal started",
+            )
+
+    @declare_default.validator
+    def _validate_declare_default(self, data: DeclareDefaultInput) -> None:
+        self._check(LoanAction.DECLARE_DEFAULT, data)
+
+    @workflow.update
+    async def record_compensation(self, data: CompensationInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.RECORD_COMPENSATION, data)
+            servicing = self._servicing
+            if self.state.stage is Stage.SERVICING:
+                await self._enter_default(data, data.value_date, f"compensated by {data.actor.org_id}")
+            servicing.ledger, allocation, _ = ledgers.settle_with(servicing.ledger, data.amount, data.value_date)
+            servicing.compensation = self._payment(
+                data, "compensation", data.amount, data.value_date, data.reference, data.actor.org_id, allocation
+            )
+            servicing.recourse_claim += data.amount
+            await self._reclassify(self._today())
+            return await self._accepted(
+                data,
+                "compensated",
+                f"{data.actor.org_id} compensated ¥{data.amount:,.2f} on {data.value_date} "
+                f"({self._allocated(allocation)}); its recourse claim is ¥{servicing.recourse_claim:,.2f}",
+            )
+
+    @record_compensation.validator
+    def _validate_record_compensation(self, data: CompensationInput) -> None:
+        self._check(LoanAction.RECORD_COMPENSATION, data)
+
+    @workflow.signal
+    async def disposal_finished(self, outcome: DisposalOutcome) -> None:
+        """From the DisposalWorkflow: the pledged IP is sold and the pledge released; apply the proceeds."""
+        async with self._lock:
+            servicing = self.state.servicing
+            if servicing is None or self.state.stage is not Stage.DEFAULT or servicing.disposal is not None:
+                return
+            servicing.disposal = outcome
+            owed = ledgers.total_owed(servicing.ledger, outcome.sold_on)
+            to_bank = min(outcome.proceeds, owed)
+            allocation = Allocation()
+            if to_bank > 0:
+                servicing.ledger, allocation, _ = ledgers.settle_with(servicing.ledger, to_bank, outcome.sold_on)
+            rest = outcome.proceeds - to_bank
+            to_guarantor = min(rest, servicing.recourse_claim)
+            servicing.recourse_claim -= to_guarantor
+            servicing.surplus = rest - to_guarantor
+            system = Recorded(by=SYSTEM, at=workflow.now())
+            servicing.payments.append(
+                Payment(
+                    kind="disposal",
+                    amount=outcome.proceeds,
+                    value_date=outcome.sold_on,
+                    reference=f"{outcome.method.value}:{outcome.buyer}",
+                    payer=outcome.buyer,
+                    allocation=allocation,
+                    **system.model_dump(),
+                )
+            )
+            self._ledger_changed = True
+            for asset_id in self.state.asset_ids:
+                servicing.releases[asset_id] = Release(
+                    asset_id=asset_id,
+                    attempt=1,
+                    authority=self._asset(asset_id).kind.authority,
+                    channel=self.state.filings[asset_id].channel,
+                    filed_on=outcome.released_on,
+                    deadline=outcome.released_on,
+                    outcome="released",
+                    release_date=outcome.released_on,
+                    **system.model_dump(),
+                )
+            summary = (
+                f"disposal by {outcome.method.value} to {outcome.buyer}: ¥{outcome.proceeds:,.2f} on "
+                f"{outcome.sold_on}; ¥{to_bank:,.2f} to the bank, ¥{to_guarantor:,.2f} to the guarantor's recourse"
+            )
+            if servicing.ledger.repaid:
+                self.state.stage = Stage.DISPOSED
+                self.state.closure = Closure(outcome="disposed", reason=summary, **system.model_dump())
+            await self._reclassify(self._today())
+            self.state.step_count += 1
+            self._upsert_search_attributes()
+            self._changed = True
+            await self._event(
+                "disposed",
+                NotificationKind.DISPOSED,
+                summary,
+                {"proceeds": str(outcome.proceeds), "to_bank": str(to_bank), "stage": self.state.stage.value},
+                [self.state.bank_id, self.state.enterprise_id, self._guarantor()],
+            )
+
+    def _asset(self, asset_id: str) -> Any:
+        assert self.state.application is not None
+        return next(a for a in self.state.application.assets if a.id == asset_id)
+
+    @workflow.update
+    async def write_off(self, data: WriteOffInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.WRITE_OFF, data)
+            servicing = self._servicing
+            today = self._today()
+            servicing.ledger = ledgers.accrue(servicing.ledger, max(today, servicing.ledger.accrued_to))
+            remainder = ledgers.total_owed(servicing.ledger, servicing.ledger.accrued_to)
+            servicing.written_off = remainder
+            self.state.stage = Stage.WRITTEN_OFF
+            self.state.closure = Closure(outcome="written_off", reason=data.reason, **self._recorded(data))
+            return await self._accepted(data, "written_off", f"¥{remainder:,.2f} written off: {data.reason}")
+
+    @write_off.validator
+    def _validate_write_off(self, data: WriteOffInput) -> None:
+        self._check(LoanAction.WRITE_OFF, data)
+
+    # ---- release and extension --------------------------------------------------------------------------------
+
+    @workflow.update
+    async def file_release(self, data: FileReleaseInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.FILE_RELEASE, data)
+            servicing = self._servicing
+            asset = self._asset(data.asset_id)
+            previous = servicing.releases.get(asset.id)
+            if previous is not None:
+                servicing.release_history.append(previous)
+            attempt = (previous.attempt + 1) if previous else 1
+            await workflow.execute_activity(
+                "file_with_authority",
+                AuthorityFilingInput(
+                    loan_id=self.state.loan_id,
+                    asset=asset,
+                    channel=data.channel,
+                    filed_on=data.filed_on,
+                    attempt=attempt,
+                    purpose="release",
+                ),
+                result_type=AuthorityReceipt,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            days = loan_rules.registration_working_days(self.state.config, asset.kind, data.channel)
+            release = Release(
+                asset_id=asset.id,
+                attempt=attempt,
+                authority=asset.kind.authority,
+                channel=data.channel,
+                filed_on=data.filed_on,
+                deadline=add_working_days(data.filed_on, days),
+                **self._recorded(data),
+            )
+            servicing.releases[asset.id] = release
+            return await self._accepted(
+                data,
+                "release_filed",
+                f"release of {asset.number} filed with {release.authority.value} ({data.channel.value}); "
+                f"outcome due by {release.deadline}",
+            )
+
+    @file_release.validator
+    def _validate_file_release(self, data: FileReleaseInput) -> None:
+        self._check(LoanAction.FILE_RELEASE, data)
+
+    @workflow.update
+    async def record_release_outcome(self, data: ReleaseOutcomeInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.RECORD_RELEASE_OUTCOME, data)
+            servicing = self._servicing
+            release = servicing.releases[data.asset_id]
+            release.outcome_recorded = Recorded(**self._recorded(data))
+            if not data.released:
+                release.outcome = "refused"
+                release.refusal_reason = data.refusal_reason
+                return await self._accepted(
+                    data, "release_refused", f"release of {data.asset_id} refused: {data.refusal_reason}"
+                )
+            release.outcome = "released"
+            release.release_date = data.release_date
+            release.notice_number = data.notice_number
+            summary = f"pledge of {data.asset_id} released on {data.release_date} ({data.notice_number})"
+            if all((r := servicing.releases.get(a)) and r.outcome == "released" for a in self.state.asset_ids):
+                self.state.stage = Stage.CLOSED
+                self.state.closure = Closure(
+                    outcome="closed", reason="repaid in full; every pledge released", **self._recorded(data)
+                )
+                summary += "; loan closed"
+                await self._notify(
+                    "released",
+                    NotificationKind.RELEASED,
+                    summary,
+                    {"asset_id": data.asset_id, "notice_number": data.notice_number},
+                    [self.state.bank_id, self.state.enterprise_id, self._guarantor()],
+                )
+            return await self._accepted(data, "released", summary)
+
+    @record_release_outcome.validator
+    def _validate_record_release_outcome(self, data: ReleaseOutcomeInput) -> None:
+        self._check(LoanAction.RECORD_RELEASE_OUTCOME, data)
+
+    @workflow.update
+    async def record_extension(self, data: ExtensionInput) -> StepResult:
+        async with self._lock:
+            self._check(LoanAction.RECORD_EXTENSION, data)
+            filing = self.state.filings[data.asset_id]
+            previous = filing.pledge_end_date
+            filing.pledge_end_date = data.new_end_date
+            if data.asset_id in self._servicing.extension_reminded:
+                self._servicing.extension_reminded.remove(data.asset_id)
+            return await self._accepted(
+                data,
+                "extension_recorded",
+                f"trademark pledge of {data.asset_id} extended: {previous} → {data.new_end_date}",
+            )
+
+    @record_extension.validator
+    def _validate_record_extension(self, data: ExtensionInput) -> None:
+        self._check(LoanAction.RECORD_EXTENSION, data)

@@ -20,12 +20,15 @@ from services.store.db import create_engine, session_factory
 from services.workflows.activities.audit import AuditActivities
 from services.workflows.activities.authority import AuthorityActivities, ManualAuthority, RegistrationAuthority
 from services.workflows.activities.loans import LoanActivities
+from services.workflows.activities.notifications import NotificationActivities
+from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.webhooks import WebhookDeliveryWorkflow
 
 log = structlog.get_logger("pledgeflow.worker")
 
 # The workflows this worker runs.
-WORKFLOWS: Sequence[type[Any]] = (LoanLifecycleWorkflow,)
+WORKFLOWS: Sequence[type[Any]] = (LoanLifecycleWorkflow, DisposalWorkflow, WebhookDeliveryWorkflow)
 
 
 def build_activities(
@@ -34,7 +37,17 @@ def build_activities(
     audit = AuditActivities(sessions)
     loans = LoanActivities(sessions)
     registration = AuthorityActivities(authority or ManualAuthority())
-    return [audit.record_audit, loans.record_loan_step, loans.hold_assets, registration.file_with_authority]
+    notifications = NotificationActivities(sessions)
+    return [
+        audit.record_audit,
+        loans.record_loan_step,
+        loans.record_disposal_step,
+        loans.hold_assets,
+        registration.file_with_authority,
+        notifications.queue_notifications,
+        notifications.deliver_webhook,
+        notifications.give_up_webhook,
+    ]
 
 
 def build_worker(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from contracts.enums import District, IPKind, RepaymentMode
+from contracts.enums import DayCount, District, IPKind, RepaymentMode
 from contracts.loans import ProductTerms
 
 Rate = Decimal
@@ -27,6 +27,7 @@ class ProductCreate(BaseModel):
     repayment_modes: list[RepaymentMode] = Field(min_length=1)
     requires_guarantor: bool = False
     requires_insurer: bool = False
+    day_count: DayCount = Field(default=DayCount.ACT_360, description="interest day count: act_360 or act_365")
 
     @model_validator(mode="after")
     def _ranges(self) -> ProductCreate:

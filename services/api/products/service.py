@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.enums import IPKind, OrganisationKind, RepaymentMode, Role
+from contracts.enums import DayCount, IPKind, OrganisationKind, RepaymentMode, Role
 from contracts.loans import ProductTerms
 from services.api.dependencies import RequestContext
 from services.api.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -31,6 +31,7 @@ def product_terms(product: LoanProduct) -> ProductTerms:
         repayment_modes=[RepaymentMode(m) for m in product.repayment_modes],
         requires_guarantor=product.requires_guarantor,
         requires_insurer=product.requires_insurer,
+        day_count=DayCount(product.day_count),
     )
 
 

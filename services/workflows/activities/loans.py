@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts.enums import Stage
+from contracts.disposal import RecordDisposalStepInput
 from contracts.loans import ASSET_ALREADY_PLEDGED, HoldAssetsInput, LoanState, RecordLoanStepInput
 from services.platform.telemetry import current_trace_id
 from services.store import loans as repository
@@ -37,6 +37,9 @@ def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
         if state.decision and state.decision.approved and state.proposal
         else None,
         "disbursed_amount": state.disbursement.amount if state.disbursement else None,
+        "outstanding_principal": state.servicing.ledger.outstanding_principal if state.servicing else None,
+        "classification": state.servicing.tier.value if state.servicing else None,
+        "overdue_since": state.servicing.overdue_since if state.servicing else None,
         "state": state.model_dump(mode="json"),
     }
 
@@ -96,13 +99,63 @@ class LoanActivities:
                     state.loan_id,
                     [
                         repository.schedule_line(
-                            state.loan_id, line.seq, line.period_start, line.due_date, line.principal, line.interest
+                            state.loan_id,
+                            line.seq,
+                            line.period_start,
+                            line.due_date,
+                            line.principal,
+                            line.interest,
+                            line.paid_principal,
+                            line.paid_interest,
                         )
                         for line in data.schedule
                     ],
                 )
-            if state.stage in (Stage.WITHDRAWN, Stage.REJECTED):
+            if state.stage.is_terminal:
                 await repository.release_assets(session, state.loan_id, now)
+        return True
+
+    @activity.defn(name="record_disposal_step")
+    async def record_disposal_step(self, data: RecordDisposalStepInput) -> bool:
+        """A disposal step: the loan's `disposal` column, the loan's timeline and audit trail, written once."""
+        state = data.state
+        async with self.sessions() as session, session.begin():
+            fresh = await repository.add_event(
+                session,
+                LoanEvent(
+                    loan_id=state.loan_id,
+                    seq=0,
+                    event_key=data.key,
+                    kind=data.kind,
+                    stage=state.loan_stage.value,
+                    summary=data.summary,
+                    actor_sub=data.actor.sub,
+                    actor_role=data.actor.role.value,
+                    actor_org=data.actor.org_id,
+                    occurred_at=datetime.now(UTC),
+                    request_id=data.request_id,
+                    data=data.data,
+                ),
+            )
+            if not fresh:
+                return False
+            await repository.set_disposal(session, state.loan_id, state.model_dump(mode="json"))
+            await append_audit(
+                session,
+                AuditEntry(
+                    actor_sub=data.actor.sub,
+                    actor_role=data.actor.role.value,
+                    actor_org=data.actor.org_id,
+                    action=f"loan.{data.kind}",
+                    target_type="loan",
+                    target_id=state.loan_id,
+                    payload_digest=data.payload_digest,
+                    request_id=data.request_id,
+                    trace_id=current_trace_id(),
+                    details={"disposal_step": state.step},
+                    dedup_key=data.key,
+                ),
+            )
         return True
 
     @activity.defn(name="hold_assets")

@@ -1,0 +1,141 @@
+"""Outbound notifications: queue one webhook delivery per organisation, then deliver it, signed.
+
+The body is JSON; the signature header is `X-Pledgeflow-Signature: sha256=<hex HMAC-SHA256 of the raw body with
+the organisation's secret>`. A receiver recomputes it over the exact bytes it got and compares in constant time.
+A delivery that does not get a 2xx answer raises, so Temporal retries it with backoff (WebhookDeliveryWorkflow);
+every attempt is written to the delivery log (`GET /organisations/{id}/webhook/deliveries`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from contracts.notifications import SIGNATURE_HEADER, DeliverInput, NotifyInput
+from services.store.tables import WebhookDelivery, WebhookEndpoint
+
+DELIVERY_TIMEOUT_SECONDS = 10.0
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class NotificationActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], http: httpx.AsyncClient | None = None) -> None:
+        self.sessions = sessions
+        self.http = http
+
+    @activity.defn(name="queue_notifications")
+    async def queue_notifications(self, data: NotifyInput) -> list[int]:
+        """One delivery row per organisation with a webhook; a retry returns the same rows."""
+        if not data.org_ids:
+            return []
+        now = datetime.now(UTC)
+        async with self.sessions() as session, session.begin():
+            endpoints = (
+                await session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.org_id).in_(data.org_ids)))
+            ).scalars()
+            ids: list[int] = []
+            for endpoint in endpoints:
+                body = json.dumps(
+                    {
+                        "id": f"{data.key}:{endpoint.org_id}",
+                        "event": data.kind.value,
+                        "loan_id": data.loan_id,
+                        "summary": data.summary,
+                        "occurred_at": data.occurred_at.isoformat(),
+                        "data": data.data,
+                    },
+                    ensure_ascii=False,
+                    sort_keys=True,
+                )
+                await session.execute(
+                    insert(WebhookDelivery)
+                    .values(
+                        event_key=data.key,
+                        org_id=endpoint.org_id,
+                        loan_id=data.loan_id,
+                        kind=data.kind.value,
+                        url=endpoint.url,
+                        body=body,
+                        status="queued",
+                        attempts=0,
+                        created_at=now,
+                    )
+                    .on_conflict_do_nothing(constraint="uq_webhook_delivery_event_org")
+                )
+                delivery_id = (
+                    await session.execute(
+                        select(col(WebhookDelivery.id)).where(
+                            col(WebhookDelivery.event_key) == data.key, col(WebhookDelivery.org_id) == endpoint.org_id
+                        )
+                    )
+                ).scalar_one()
+                assert delivery_id is not None
+                ids.append(delivery_id)
+            return sorted(ids)
+
+    @activity.defn(name="deliver_webhook")
+    async def deliver_webhook(self, data: DeliverInput) -> None:
+        async with self.sessions() as session:
+            delivery = await session.get(WebhookDelivery, data.delivery_id)
+            if delivery is None or delivery.status == "delivered":
+                return
+            endpoint = await session.get(WebhookEndpoint, delivery.org_id)
+            secret = endpoint.secret if endpoint is not None else ""
+            body = delivery.body.encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(secret, body),
+            "X-Pledgeflow-Delivery": str(data.delivery_id),
+            "X-Pledgeflow-Event": delivery.kind,
+        }
+        status_code: int | None = None
+        error: str | None = None
+        try:
+            if self.http is not None:
+                response = await self.http.post(delivery.url, content=body, headers=headers)
+            else:
+                async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_SECONDS) as client:
+                    response = await client.post(delivery.url, content=body, headers=headers)
+            status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"the receiver answered {status_code}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        now = datetime.now(UTC)
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(WebhookDelivery)
+                .where(col(WebhookDelivery.id) == data.delivery_id)
+                .values(
+                    attempts=WebhookDelivery.attempts + 1,
+                    last_status_code=status_code,
+                    last_error=error,
+                    last_attempt_at=now,
+                    status="retrying" if error else "delivered",
+                    delivered_at=None if error else now,
+                )
+            )
+        if error:
+            raise ApplicationError(f"webhook {data.delivery_id} to {delivery.url}: {error}")
+
+    @activity.defn(name="give_up_webhook")
+    async def give_up_webhook(self, data: DeliverInput) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(WebhookDelivery)
+                .where(col(WebhookDelivery.id) == data.delivery_id, col(WebhookDelivery.status) != "delivered")
+                .values(status="failed")
+            )

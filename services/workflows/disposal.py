@@ -1,0 +1,218 @@
+"""`DisposalWorkflow` (id `disposal-<loan id>`): disposal of a defaulted loan's pledged IP (质物处置).
+
+Started by the loan's workflow when the loan defaults (abandoned on close, so it outlives the loan's
+continue-as-new). The bank's officer takes its steps in order, each an Update with a validator: an updated
+valuation, the method (transfer, auction or licensing), the listing, the sale (buyer, proceeds), the release of
+the pledge on transfer. Each step is written to the loan's timeline, audit trail and `loan.disposal`. When the
+pledge is released the workflow signals the loan (`disposal_finished`), which applies the proceeds to the debt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from contracts.disposal import (
+        DISPOSAL_WORKFLOW_NAME,
+        DisposalInput,
+        DisposalListingInput,
+        DisposalListingRequest,
+        DisposalMethodInput,
+        DisposalReleaseInput,
+        DisposalReleaseRequest,
+        DisposalSaleInput,
+        DisposalSaleRequest,
+        DisposalState,
+        DisposalStepResult,
+        DisposalValuationInput,
+        DisposalValuationRequest,
+        RecordDisposalStepInput,
+    )
+    from contracts.enums import Role
+    from contracts.loans import (
+        STEP_NOT_YOUR_STEP,
+        STEP_RULE_VIOLATION,
+        STEP_WRONG_STAGE,
+        DisposalOutcome,
+        Recorded,
+        StepInput,
+    )
+    from contracts.queues import loan_workflow_id
+    from services.domain.calendar import shanghai_date
+    from services.store.audit import payload_digest
+
+ORDER = ("valuation", "method", "listing", "sale", "release", "done")
+NEXT_STEP_NAMES = {
+    "valuation": "an updated valuation",
+    "method": "the disposal method",
+    "listing": "the listing",
+    "sale": "the sale",
+    "release": "the release of the pledge",
+    "done": "nothing (the disposal is finished)",
+}
+
+
+@workflow.defn(name=DISPOSAL_WORKFLOW_NAME)
+class DisposalWorkflow:
+    @workflow.init
+    def __init__(self, data: DisposalInput) -> None:
+        self.state = DisposalState(
+            loan_id=data.loan_id,
+            bank_id=data.bank_id,
+            enterprise_id=data.enterprise_id,
+            assets=data.assets,
+            owed=data.owed,
+            started=data.started,
+        )
+        self._lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, data: DisposalInput) -> DisposalState:
+        summary = f"disposal of the pledged IP started; ¥{data.owed:,.2f} owed"
+        await self._persist("started", "disposal_started", summary, data.started, None)
+        await workflow.wait_condition(lambda: self.state.step == "done")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        assert self.state.sale is not None
+        assert self.state.release is not None
+        assert self.state.method is not None
+        await workflow.get_external_workflow_handle(loan_workflow_id(self.state.loan_id)).signal(
+            "disposal_finished",
+            DisposalOutcome(
+                method=self.state.method,
+                buyer=self.state.sale.buyer,
+                proceeds=self.state.sale.proceeds,
+                sold_on=self.state.sale.sold_on,
+                released_on=self.state.release.release_date,
+            ),
+        )
+        return self.state
+
+    @workflow.query
+    def get_state(self) -> DisposalState:
+        return self.state
+
+    def _check(self, step: str, data: StepInput) -> None:
+        actor = data.actor
+        if actor.role is not Role.BANK_OFFICER or actor.org_id != self.state.bank_id:
+            raise ApplicationError(
+                f"disposal steps are for a bank officer of {self.state.bank_id}; you are {actor.role.value} "
+                f"of {actor.org_id}",
+                type=STEP_NOT_YOUR_STEP,
+                non_retryable=True,
+            )
+        if self.state.step != step:
+            raise ApplicationError(
+                f"the disposal now needs {NEXT_STEP_NAMES[self.state.step]}; current step: {self.state.step}",
+                type=STEP_WRONG_STAGE,
+                non_retryable=True,
+            )
+
+    def _rule(self, condition: bool, message: str) -> None:
+        if not condition:
+            raise ApplicationError(message, type=STEP_RULE_VIOLATION, non_retryable=True)
+
+    async def _persist(
+        self, key: str, kind: str, summary: str, recorded: Recorded, data: dict[str, Any] | None
+    ) -> None:
+        await workflow.execute_local_activity(
+            "record_disposal_step",
+            RecordDisposalStepInput(
+                state=self.state,
+                key=f"disposal-{key}",
+                kind=kind,
+                summary=summary,
+                actor=recorded.by,
+                request_id=recorded.request_id,
+                payload_digest=payload_digest(data or {}),
+                data=data,
+            ),
+            result_type=bool,
+            start_to_close_timeout=timedelta(seconds=10),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+        )
+
+    async def _step(self, data: StepInput, kind: str, summary: str) -> DisposalStepResult:
+        recorded = Recorded(by=data.actor, at=workflow.now(), request_id=data.request_id)
+        self.state.steps.append(recorded)
+        self.state.step = ORDER[ORDER.index(self.state.step) + 1]  # type: ignore[assignment]
+        info = workflow.current_update_info()
+        key = info.id if info is not None else f"{kind}-{len(self.state.steps)}"
+        body = data.model_dump(mode="json", exclude={"actor", "request_id"})
+        await self._persist(key, kind, summary, recorded, body)
+        return DisposalStepResult(loan_id=self.state.loan_id, event=kind, state=self.state)
+
+    @workflow.update
+    async def update_valuation(self, data: DisposalValuationInput) -> DisposalStepResult:
+        async with self._lock:
+            self._check("valuation", data)
+            self.state.valuation = DisposalValuationRequest(**data.model_dump(exclude={"actor", "request_id"}))
+            return await self._step(
+                data, "disposal_valuation", f"disposal valuation {data.report_number}: ¥{data.value:,.2f}"
+            )
+
+    @update_valuation.validator
+    def _validate_update_valuation(self, data: DisposalValuationInput) -> None:
+        self._check("valuation", data)
+        self._rule(data.base_date <= shanghai_date(workflow.now()), "a report's base date cannot be in the future")
+
+    @workflow.update
+    async def choose_method(self, data: DisposalMethodInput) -> DisposalStepResult:
+        async with self._lock:
+            self._check("method", data)
+            self.state.method = data.method
+            return await self._step(data, "disposal_method", f"disposal by {data.method.value}")
+
+    @choose_method.validator
+    def _validate_choose_method(self, data: DisposalMethodInput) -> None:
+        self._check("method", data)
+
+    @workflow.update
+    async def list_assets(self, data: DisposalListingInput) -> DisposalStepResult:
+        async with self._lock:
+            self._check("listing", data)
+            self.state.listing = DisposalListingRequest(**data.model_dump(exclude={"actor", "request_id"}))
+            return await self._step(
+                data, "disposal_listed", f"listed at {data.venue} on {data.listed_on}, asking ¥{data.asking_price:,.2f}"
+            )
+
+    @list_assets.validator
+    def _validate_list_assets(self, data: DisposalListingInput) -> None:
+        self._check("listing", data)
+
+    @workflow.update
+    async def record_sale(self, data: DisposalSaleInput) -> DisposalStepResult:
+        async with self._lock:
+            self._check("sale", data)
+            self.state.sale = DisposalSaleRequest(**data.model_dump(exclude={"actor", "request_id"}))
+            return await self._step(
+                data, "disposal_sold", f"sold to {data.buyer} for ¥{data.proceeds:,.2f} on {data.sold_on}"
+            )
+
+    @record_sale.validator
+    def _validate_record_sale(self, data: DisposalSaleInput) -> None:
+        self._check("sale", data)
+        assert self.state.listing is not None
+        self._rule(data.sold_on >= self.state.listing.listed_on, "the sale cannot precede the listing")
+        self._rule(data.sold_on <= shanghai_date(workflow.now()), "the sale date cannot be in the future")
+
+    @workflow.update
+    async def record_release(self, data: DisposalReleaseInput) -> DisposalStepResult:
+        async with self._lock:
+            self._check("release", data)
+            self.state.release = DisposalReleaseRequest(**data.model_dump(exclude={"actor", "request_id"}))
+            return await self._step(
+                data, "disposal_released", f"pledge released on transfer on {data.release_date} ({data.notice_number})"
+            )
+
+    @record_release.validator
+    def _validate_record_release(self, data: DisposalReleaseInput) -> None:
+        self._check("release", data)
+        assert self.state.sale is not None
+        self._rule(data.release_date >= self.state.sale.sold_on, "the release cannot precede the sale")
+        self._rule(data.release_date <= shanghai_date(workflow.now()), "the release date cannot be in the future")
