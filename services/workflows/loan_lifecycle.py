@@ -828,7 +828,7 @@ class LoanLifecycleWorkflow:
             await workflow.start_child_workflow(
                 WEBHOOK_WORKFLOW_NAME,
                 DeliverInput(delivery_id=delivery_id),
-                id=f"webhook-{delivery_id}",
+                id=f"webhook-{self.state.loan_id}-{delivery_id}",
                 parent_close_policy=ParentClosePolicy.ABANDON,
             )
 

@@ -53,7 +53,11 @@ PRODUCT = ProductTerms(
     id="boc-zhihuidai",
     bank_id="boc-shenzhen",
     name="惠如愿·知惠贷",
-    pledge_rates={IPKind.INVENTION_PATENT: Decimal("0.40"), IPKind.UTILITY_MODEL: Decimal("0.30")},
+    pledge_rates={
+        IPKind.INVENTION_PATENT: Decimal("0.40"),
+        IPKind.UTILITY_MODEL: Decimal("0.30"),
+        IPKind.TRADEMARK: Decimal("0.50"),
+    },
     min_term_months=3,
     max_term_months=36,
     min_spread_bp=0,
@@ -81,7 +85,9 @@ def asset(
     )
 
 
-def open_input(loan_id: str, now: datetime, reminder_days: int = 5) -> OpenLoanInput:
+def open_input(
+    loan_id: str, now: datetime, reminder_days: int = 5, config: dict[str, object] | None = None
+) -> OpenLoanInput:
     return OpenLoanInput(
         loan_id=loan_id,
         enterprise_id="ent-guangming-demo",
@@ -89,7 +95,7 @@ def open_input(loan_id: str, now: datetime, reminder_days: int = 5) -> OpenLoanI
         district=District.GUANGMING,
         station_id="station-guangming",
         opened=Recorded(by=SPECIALIST, at=now),
-        config={"reminder_working_days": reminder_days},  # type: ignore[arg-type]
+        config={"reminder_working_days": reminder_days, **(config or {})},  # type: ignore[arg-type]
     )
 
 
@@ -161,7 +167,12 @@ def accept() -> AcceptValuationInput:
 
 
 def proposal(
-    amount: str = "3000000.00", spread: int = 50, term: int = 12, guarantor: str | None = None, actor: Actor = OFFICER
+    amount: str = "3000000.00",
+    spread: int = 50,
+    term: int = 12,
+    guarantor: str | None = None,
+    actor: Actor = OFFICER,
+    mode: RepaymentMode = RepaymentMode.MONTHLY_INTEREST,
 ) -> ProposeTermsInput:
     return ProposeTermsInput(
         actor=actor,
@@ -170,7 +181,7 @@ def proposal(
         lpr_date=date(2025, 5, 20),
         spread_bp=spread,
         term_months=term,
-        repayment_mode=RepaymentMode.MONTHLY_INTEREST,
+        repayment_mode=mode,
         credit_support=[CreditSupport.GUARANTEE_COMPANY] if guarantor else [],
         guarantor_id=guarantor,
     )
@@ -199,13 +210,14 @@ def filing(
     )
 
 
-def registered(on: date, asset_id: str = "ip-gm-inv-1") -> RegistrationOutcomeInput:
+def registered(on: date, asset_id: str = "ip-gm-inv-1", pledge_end: date | None = None) -> RegistrationOutcomeInput:
     return RegistrationOutcomeInput(
         actor=OFFICER,
         asset_id=asset_id,
         registered=True,
         registration_number=f"Y2026440000{asset_id[-1]}123",
         effective_date=on,
+        pledge_end_date=pledge_end,
     )
 
 
