@@ -17,6 +17,7 @@ from services.api.middleware import IdempotencyMiddleware, RequestContextMiddlew
 from services.api.organisations.router import router as organisations_router
 from services.api.products.router import router as products_router
 from services.api.state import AppResources
+from services.api.webhooks.router import router as webhooks_router
 from services.platform.auth import TokenVerifier
 from services.platform.settings import ApiSettings
 from services.platform.temporal import connect_temporal
@@ -74,6 +75,7 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.include_router(enterprises_router)
     app.include_router(products_router)
     app.include_router(loans_router)
+    app.include_router(webhooks_router)
     _document_problems(app)
     return app
 

@@ -129,6 +129,8 @@ class LoanFilter:
     station_id: str | None = None
     opened_from: datetime | None = None
     opened_to: datetime | None = None
+    classification: str | None = None
+    overdue: bool | None = None
     # Visibility: a caller sees loans where one of these matches (None: sees all).
     visible_to_org: str | None = None
     visible_to_district: str | None = None
@@ -145,9 +147,13 @@ async def list_loans(
         (Loan.bank_id, flt.bank_id),
         (Loan.enterprise_id, flt.enterprise_id),
         (Loan.station_id, flt.station_id),
+        (Loan.classification, flt.classification),
     ):
         if value is not None:
             query = query.where(col(column) == value)
+    if flt.overdue is not None:
+        overdue_since = col(Loan.overdue_since)
+        query = query.where(overdue_since.is_not(None) if flt.overdue else overdue_since.is_(None))
     if flt.opened_from is not None:
         query = query.where(col(Loan.opened_at) >= flt.opened_from)
     if flt.opened_to is not None:

@@ -3,194 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlmodel import col
-from temporalio.client import Client
 
-from contracts.enums import District, Role
-from services.api.app import create_app
-from services.api.state import AppResources
 from services.domain.calendar import shanghai_date
-from services.platform.auth import TokenVerifier, mint_token
-from services.platform.embedded import EmbeddedPostgres
-from services.platform.settings import ApiSettings
-from services.store.db import create_engine, session_factory
-from services.store.seed import load_demo_data
 from services.store.tables import AuditRecord, Loan, LoanEvent
-from services.workflows.worker import build_worker
-from tests.conftest import TEST_JWT_SECRET, fresh_database, start_client
+from tests.api.loan_stack import (  # the shared stack and step helpers
+    ADMIN,
+    APPROVER,
+    GUARANTOR,
+    OFFICER,
+    OTHER_OFFICER,
+    QUALIFIED,
+    SPECIALIST,
+    Stack,
+    open_case,
+    to_approval,
+    to_registration,
+    today,
+)
 
 pytestmark = pytest.mark.e2e
-
-SPECIALIST = (Role.STATION_SPECIALIST, "station-guangming", District.GUANGMING)
-OFFICER = (Role.BANK_OFFICER, "boc-shenzhen", None)
-APPROVER = (Role.BANK_APPROVER, "boc-shenzhen", None)
-OTHER_OFFICER = (Role.BANK_OFFICER, "icbc-shenzhen", None)
-GUARANTOR = (Role.GUARANTOR, "sz-guarantee", None)
-VALUER = (Role.VALUER, "demo-appraisal", None)
-ADMIN = (Role.PLATFORM_ADMIN, "pledgeflow", None)
-QUALIFIED = {
-    "registered_in_district": True,
-    "taxpaying_in_district": True,
-    "independent_legal_person": True,
-    "owns_ip": True,
-    "ip_valid_and_fees_paid": True,
-}
-
-
-@dataclass
-class Stack:
-    client: httpx.AsyncClient
-    sessions: Any
-
-    def headers(
-        self, who: tuple[Role, str, District | None], sub: str | None = None, key: str | None = None
-    ) -> dict[str, str]:
-        role, org, district = who
-        token = mint_token(TEST_JWT_SECRET, sub=sub or f"{role.value}@{org}", role=role, org_id=org, district=district)
-        headers = {"Authorization": f"Bearer {token}"}
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        return headers
-
-    async def post(
-        self,
-        path: str,
-        who: tuple[Role, str, District | None],
-        body: dict[str, Any],
-        *,
-        sub: str | None = None,
-        key: str | None = None,
-        expect: int = 200,
-    ) -> dict[str, Any]:
-        response = await self.client.post(path, json=body, headers=self.headers(who, sub, key))
-        assert response.status_code == expect, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
-    async def get(self, path: str, who: tuple[Role, str, District | None], expect: int = 200) -> Any:
-        response = await self.client.get(path, headers=self.headers(who))
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    async def count(self, model: type, loan_id: str) -> int:
-        column = model.chain if model is AuditRecord else model.loan_id  # type: ignore[attr-defined]
-        value = f"loan:{loan_id}" if model is AuditRecord else loan_id
-        async with self.sessions() as session:
-            return int((await session.execute(select(func.count()).where(col(column) == value))).scalar_one())
-
-
-@pytest.fixture(scope="module")
-async def stack(postgres: EmbeddedPostgres, temporal_client: Client) -> AsyncIterator[Stack]:
-    url = await fresh_database(postgres)
-    engine = create_engine(url)
-    sessions = session_factory(engine)
-    async with sessions() as session, session.begin():
-        await load_demo_data(session)
-    settings = ApiSettings(database_url=url, temporal_address="unused:0", jwt_secret=TEST_JWT_SECRET)
-    resources = AppResources(
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        temporal=temporal_client,
-        verifier=TokenVerifier.from_settings(settings),
-    )
-
-    @asynccontextmanager
-    async def factory(_: ApiSettings) -> AsyncIterator[AppResources]:
-        yield resources
-
-    app = create_app(settings, resources_factory=factory)
-    async with (
-        build_worker(temporal_client, sessions),
-        app.router.lifespan_context(app),
-        await start_client(app) as client,
-    ):
-        yield Stack(client, sessions)
-    await engine.dispose()
-
-
-def today() -> str:
-    return shanghai_date(datetime.now(UTC)).isoformat()
-
-
-async def open_case(stack: Stack) -> str:
-    loan = await stack.post(
-        "/loans", SPECIALIST, {"enterprise_id": "ent-guangming-demo", "note": "白名单企业"}, expect=201
-    )
-    assert loan["stage"] == "guidance"
-    return str(loan["id"])
-
-
-async def to_approval(stack: Stack, loan_id: str, asset: str) -> None:
-    base = f"/loans/{loan_id}"
-    await stack.post(
-        f"{base}/visits",
-        SPECIALIST,
-        {"visited_on": today(), "people": ["周光明"], "place": "光明区", "outcome": "有融资需求"},
-    )
-    await stack.post(
-        f"{base}/qualification-review",
-        SPECIALIST,
-        QUALIFIED,
-    )
-    await stack.post(
-        f"{base}/application",
-        SPECIALIST,
-        {
-            "bank_id": "boc-shenzhen",
-            "product_id": "boc-zhihuidai",
-            "requested_amount": "3000000.00",
-            "requested_term_months": 12,
-            "asset_ids": [asset],
-            "valuer_id": "demo-appraisal",
-        },
-    )
-    valid_until = (shanghai_date(datetime.now(UTC)) + timedelta(days=365)).isoformat()
-    await stack.post(
-        f"{base}/valuations",
-        VALUER,
-        {
-            "asset_id": asset,
-            "method": "income",
-            "value": "10000000.00",
-            "base_date": today(),
-            "valid_until": valid_until,
-            "report_number": f"深评[{loan_id}]",
-            "agency": "演示资产评估有限公司",
-            "fee": "20000.00",
-        },
-    )
-    loan = await stack.post(f"{base}/valuation-acceptance", OFFICER, {})
-    assert loan["stage"] == "approval"
-    assert loan["max_loan"] is not None
-
-
-async def to_registration(stack: Stack, loan_id: str, asset: str) -> None:
-    await to_approval(stack, loan_id, asset)
-    base = f"/loans/{loan_id}"
-    await stack.post(
-        f"{base}/proposal",
-        OFFICER,
-        {
-            "amount": "3000000.00",
-            "spread_bp": 50,
-            "term_months": 12,
-            "repayment_mode": "monthly_interest",
-            "credit_support": ["guarantee_company"],
-            "guarantor_id": "sz-guarantee",
-        },
-    )
-    loan = await stack.post(f"{base}/approval-decision", APPROVER, {"approve": True, "reason": "同意"})
-    assert loan["stage"] == "registration"
 
 
 class TestLoanEndToEnd:

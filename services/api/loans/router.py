@@ -2,33 +2,63 @@
 
 # No `from __future__ import annotations` here: step routes are built by a factory that sets the body type.
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
-from contracts.enums import District, Stage
+from contracts.disposal import (
+    DisposalListingInput,
+    DisposalListingRequest,
+    DisposalMethodInput,
+    DisposalMethodRequest,
+    DisposalReleaseInput,
+    DisposalReleaseRequest,
+    DisposalSaleInput,
+    DisposalSaleRequest,
+    DisposalUpdate,
+    DisposalValuationInput,
+    DisposalValuationRequest,
+)
+from contracts.enums import District, RiskTier, Stage
 from contracts.loans import (
     AcceptValuationInput,
     AcceptValuationRequest,
     CloseCaseInput,
     CloseCaseRequest,
+    CompensationInput,
+    CompensationRequest,
     DecideApprovalInput,
     DecideApprovalRequest,
+    DeclareDefaultInput,
+    DeclareDefaultRequest,
     DeclineSignOffInput,
     DeclineSignOffRequest,
     DisburseInput,
     DisburseRequest,
+    DowngradeInput,
+    DowngradeRequest,
+    ExtensionInput,
+    ExtensionRequest,
     FileRegistrationInput,
     FileRegistrationRequest,
+    FileReleaseInput,
+    FileReleaseRequest,
     LoanUpdate,
     LogVisitInput,
     LogVisitRequest,
+    PrepaymentInput,
+    PrepaymentRequest,
     QualificationReviewInput,
     QualificationReviewRequest,
     RegistrationOutcomeInput,
     RegistrationOutcomeRequest,
+    ReleaseOutcomeInput,
+    ReleaseOutcomeRequest,
+    RepaymentInput,
+    RepaymentRequest,
     SignOffInput,
     SignOffRequest,
     StepInput,
@@ -36,7 +66,10 @@ from contracts.loans import (
     SubmitValuationRequest,
     TickChecklistInput,
     TickChecklistRequest,
+    WriteOffInput,
+    WriteOffRequest,
 )
+from contracts.servicing import PrepaymentQuote
 from services.api.dependencies import (
     PrincipalDep,
     RequestContextDep,
@@ -56,6 +89,7 @@ from services.api.loans.exceptions import (
 )
 from services.api.loans.schemas import (
     ApplicationRequest,
+    DisposalView,
     LoanPage,
     LoanView,
     OpenLoanRequest,
@@ -100,6 +134,8 @@ async def list_loans(
     station: Annotated[str | None, Query(max_length=64)] = None,
     opened_from: Annotated[datetime | None, Query(description="Opened at or after (ISO 8601).")] = None,
     opened_to: Annotated[datetime | None, Query(description="Opened before (ISO 8601).")] = None,
+    classification: Annotated[RiskTier | None, Query(description="Five-tier classification (watch list).")] = None,
+    overdue: Annotated[bool | None, Query(description="true: only loans with an overdue line.")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> LoanPage:
@@ -111,6 +147,8 @@ async def list_loans(
         station_id=station,
         opened_from=opened_from,
         opened_to=opened_to,
+        classification=classification.value if classification else None,
+        overdue=overdue,
     )
     return await service.list_loans(session, principal, flt, cursor, limit)
 
@@ -138,11 +176,27 @@ async def get_timeline(loan: LoanDep, session: SessionDep) -> list[TimelineEntry
 @router.get(
     "/{loan_id}/schedule",
     response_model=list[ScheduleLineView],
-    summary="The repayment schedule generated at disbursement",
+    summary="The repayment schedule: each line with what is due, paid and outstanding, and its status today",
     responses=problem_responses(Unauthenticated, LoanNotFound),
 )
 async def get_schedule(loan: LoanDep, session: SessionDep) -> list[ScheduleLineView]:
     return await service.schedule(session, loan)
+
+
+@router.get(
+    "/{loan_id}/prepayment-quote",
+    response_model=PrepaymentQuote,
+    summary="Quote an early repayment (nothing changes): what is due, accrued interest and principal",
+    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS),
+)
+async def quote_prepayment(
+    loan: LoanDep,
+    value_date: Annotated[date | None, Query(description="Value date; today (Shanghai) if omitted.")] = None,
+    principal: Annotated[
+        Decimal | None, Query(gt=0, max_digits=15, decimal_places=2, description="Omit to repay everything.")
+    ] = None,
+) -> PrepaymentQuote:
+    return service.prepayment_quote(loan, value_date, principal)
 
 
 @router.post(
@@ -278,3 +332,127 @@ _step_route(
     "Withdraw the case before disbursement (frees its assets)",
 )
 _step_route("rejection", CloseCaseRequest, CloseCaseInput, LoanUpdate.REJECT, "Reject the loan before disbursement")
+_step_route(
+    "repayments",
+    RepaymentRequest,
+    RepaymentInput,
+    LoanUpdate.RECORD_REPAYMENT,
+    "Record a repayment (bank officer): applied to penalty interest, then interest, then principal",
+)
+_step_route(
+    "prepayments",
+    PrepaymentRequest,
+    PrepaymentInput,
+    LoanUpdate.PREPAY,
+    "Execute an early repayment as quoted (bank officer); the remaining schedule is recomputed",
+)
+_step_route(
+    "classification-downgrades",
+    DowngradeRequest,
+    DowngradeInput,
+    LoanUpdate.DOWNGRADE,
+    "Downgrade the loan's classification by hand, with a reason (the bank)",
+)
+_step_route(
+    "default",
+    DeclareDefaultRequest,
+    DeclareDefaultInput,
+    LoanUpdate.DECLARE_DEFAULT,
+    "Declare default (bank approver): the loan falls due at once and disposal of the pledged IP starts",
+)
+_step_route(
+    "compensation",
+    CompensationRequest,
+    CompensationInput,
+    LoanUpdate.RECORD_COMPENSATION,
+    "Record the guarantor's compensation (代偿), once asked; leaves its recourse claim on the loan",
+)
+_step_route(
+    "releases",
+    FileReleaseRequest,
+    FileReleaseInput,
+    LoanUpdate.FILE_RELEASE,
+    "File the release of a pledge (注销) once the loan is repaid; starts its deadline",
+)
+_step_route(
+    "release-outcomes",
+    ReleaseOutcomeRequest,
+    ReleaseOutcomeInput,
+    LoanUpdate.RECORD_RELEASE_OUTCOME,
+    "Record the release outcome (date and notice number, or refusal); the last release closes the loan",
+)
+_step_route(
+    "extensions",
+    ExtensionRequest,
+    ExtensionInput,
+    LoanUpdate.RECORD_EXTENSION,
+    "Record the extension of a trademark pledge registration that would end before the loan",
+)
+_step_route(
+    "write-off",
+    WriteOffRequest,
+    WriteOffInput,
+    LoanUpdate.WRITE_OFF,
+    "Write off what disposal did not recover (bank approver), with a reason",
+)
+
+
+def _disposal_route(
+    path: str, request: type[BaseModel], step: type[StepInput], update: DisposalUpdate, summary: str
+) -> None:
+    """A POST for one step of the loan's DisposalWorkflow."""
+
+    async def endpoint(
+        loan: LoanDep, body: Any, session: SessionDep, temporal: TemporalDep, context: RequestContextDep
+    ) -> DisposalView:
+        data = step(actor=service.actor_of(context.principal), request_id=context.request_id, **body.model_dump())
+        return await service.run_disposal_step(session, temporal, context, loan, update, data)
+
+    endpoint.__annotations__["body"] = request
+    endpoint.__name__ = f"disposal_{update.value}"
+    router.add_api_route(
+        f"/{{loan_id}}/disposal/{path}",
+        endpoint,
+        methods=["POST"],
+        response_model=DisposalView,
+        summary=summary,
+        responses=STEP_RESPONSES,
+        operation_id=f"disposal_{update.value}",
+    )
+
+
+_disposal_route(
+    "valuation",
+    DisposalValuationRequest,
+    DisposalValuationInput,
+    DisposalUpdate.UPDATE_VALUATION,
+    "Disposal: record the updated valuation of the pledged IP",
+)
+_disposal_route(
+    "method",
+    DisposalMethodRequest,
+    DisposalMethodInput,
+    DisposalUpdate.CHOOSE_METHOD,
+    "Disposal: choose the method (transfer, auction, licensing)",
+)
+_disposal_route(
+    "listing",
+    DisposalListingRequest,
+    DisposalListingInput,
+    DisposalUpdate.LIST_ASSETS,
+    "Disposal: record the listing (venue, date, asking price)",
+)
+_disposal_route(
+    "sale",
+    DisposalSaleRequest,
+    DisposalSaleInput,
+    DisposalUpdate.RECORD_SALE,
+    "Disposal: record the buyer and the proceeds",
+)
+_disposal_route(
+    "release",
+    DisposalReleaseRequest,
+    DisposalReleaseInput,
+    DisposalUpdate.RECORD_RELEASE,
+    "Disposal: record the release of the pledge on transfer; the proceeds are then applied to the debt",
+)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.enums import CreditSupport, District, RepaymentMode, Stage
+from contracts.disposal import DisposalState
+from contracts.enums import CreditSupport, District, RepaymentMode, RiskTier, Stage
 from contracts.loans import LoanState, Money
+from contracts.servicing import Position
 
 
 class _Body(BaseModel):
@@ -59,12 +62,18 @@ class LoanSummary(BaseModel):
     max_loan: Decimal | None
     approved_amount: Decimal | None
     disbursed_amount: Decimal | None
+    outstanding_principal: Decimal | None = None
+    classification: RiskTier | None = Field(default=None, description="five-tier classification (五级分类)")
+    overdue_since: date | None = None
+    days_past_due: int = Field(default=0, description="as of today (Shanghai)")
 
 
 class LoanView(LoanSummary):
     parties: dict[str, Party] = Field(description="enterprise, bank, station, valuer, guarantor, insurer where known")
     actions: list[str] = Field(description="The steps you may take on this loan now.")
+    position: Position | None = Field(default=None, description="What the loan owes today, once disbursed.")
     state: LoanState
+    disposal: DisposalState | None = None
 
 
 class LoanPage(BaseModel):
@@ -91,3 +100,13 @@ class ScheduleLineView(BaseModel):
     principal: Decimal
     interest: Decimal
     total: Decimal
+    paid_principal: Decimal
+    paid_interest: Decimal
+    outstanding: Decimal = Field(description="principal and interest of the line still unpaid")
+    status: Literal["paid", "partly_paid", "due", "overdue", "upcoming"]
+
+
+class DisposalView(BaseModel):
+    loan_id: str
+    event: str
+    disposal: DisposalState

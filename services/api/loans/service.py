@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
@@ -17,7 +18,8 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, Role, Stage
+from contracts.disposal import DisposalState, DisposalStepResult, DisposalUpdate, disposal_workflow_id
+from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, RiskTier, Role, Stage
 from contracts.loans import (
     LOAN_WORKFLOW_NAME,
     STEP_NOT_YOUR_STEP,
@@ -36,6 +38,7 @@ from contracts.loans import (
     SubmitApplicationInput,
 )
 from contracts.queues import loan_workflow_id
+from contracts.servicing import PrepaymentQuote
 from services.api.dependencies import RequestContext
 from services.api.errors import ApiError
 from services.api.loans.exceptions import (
@@ -49,6 +52,7 @@ from services.api.loans.exceptions import (
 )
 from services.api.loans.schemas import (
     ApplicationRequest,
+    DisposalView,
     LoanPage,
     LoanSummary,
     LoanView,
@@ -59,13 +63,14 @@ from services.api.loans.schemas import (
     TimelineEntry,
 )
 from services.api.products.service import product_terms
+from services.domain import servicing as ledgers
 from services.domain.calendar import shanghai_date
 from services.domain.loan_rules import available_actions
 from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
 from services.store import loans as repository
 from services.store import organisations, reference
-from services.store.tables import Loan
+from services.store.tables import Loan, ScheduleLine
 
 _STEP_ERRORS: dict[str, type[ApiError]] = {
     STEP_WRONG_STAGE: StepWrongStage,
@@ -134,7 +139,20 @@ def _summary_fields(loan: Loan) -> dict[str, object]:
         "max_loan": loan.max_loan,
         "approved_amount": loan.approved_amount,
         "disbursed_amount": loan.disbursed_amount,
+        "outstanding_principal": loan.outstanding_principal,
+        "classification": RiskTier(loan.classification) if loan.classification else None,
+        "overdue_since": loan.overdue_since,
+        "days_past_due": _days_since(loan.overdue_since),
     }
+
+
+def _today() -> date:
+    return shanghai_date(datetime.now(UTC))
+
+
+def _days_since(overdue_since: date | None) -> int:
+    """Days past due today: the first overdue day counts as one."""
+    return (_today() - overdue_since).days + 1 if overdue_since else 0
 
 
 def _summary_from_state(loan: Loan, state: LoanState) -> dict[str, object]:
@@ -149,6 +167,16 @@ def _summary_from_state(loan: Loan, state: LoanState) -> dict[str, object]:
         "max_loan": state.max_loan,
         "approved_amount": approved,
         "disbursed_amount": state.disbursement.amount if state.disbursement else None,
+        **(
+            {
+                "outstanding_principal": state.servicing.ledger.outstanding_principal,
+                "classification": state.servicing.tier,
+                "overdue_since": state.servicing.overdue_since,
+                "days_past_due": _days_since(state.servicing.overdue_since),
+            }
+            if state.servicing
+            else {}
+        ),
     }
 
 
@@ -169,7 +197,11 @@ async def loan_view(
     parties = {"enterprise": Party(id=state.enterprise_id, name=state.enterprise_name)}
     parties |= {label: Party(id=org, name=names.get(org)) for label, org in roles.items() if org}
     actions = [a.value for a in available_actions(actor_of(principal), state)]
-    return LoanView(**summary, parties=parties, actions=actions, state=state)
+    position = None
+    if state.servicing is not None and state.stage.is_servicing:
+        position = ledgers.position(state.servicing.ledger, max(_today(), state.servicing.ledger.accrued_to))
+    disposal = DisposalState.model_validate(loan.disposal) if loan.disposal else None
+    return LoanView(**summary, parties=parties, actions=actions, position=position, state=state, disposal=disposal)
 
 
 async def reload(session: AsyncSession, loan_id: str) -> Loan:
@@ -381,7 +413,19 @@ async def timeline(session: AsyncSession, loan: Loan) -> list[TimelineEntry]:
     ]
 
 
+def _line_status(line: ScheduleLine, today: date) -> Literal["paid", "partly_paid", "due", "overdue", "upcoming"]:
+    total, paid = line.principal + line.interest, line.paid_principal + line.paid_interest
+    if paid >= total:
+        return "paid"
+    if line.due_date < today:
+        return "overdue"
+    if line.due_date == today:
+        return "due"
+    return "partly_paid" if paid > 0 else "upcoming"
+
+
 async def schedule(session: AsyncSession, loan: Loan) -> list[ScheduleLineView]:
+    today = _today()
     return [
         ScheduleLineView(
             seq=line.seq,
@@ -390,6 +434,53 @@ async def schedule(session: AsyncSession, loan: Loan) -> list[ScheduleLineView]:
             principal=line.principal,
             interest=line.interest,
             total=line.principal + line.interest,
+            paid_principal=line.paid_principal,
+            paid_interest=line.paid_interest,
+            outstanding=line.principal + line.interest - line.paid_principal - line.paid_interest,
+            status=_line_status(line, today),
         )
         for line in await repository.list_schedule(session, loan.id)
     ]
+
+
+def prepayment_quote(loan: Loan, value_date: date | None, principal: Decimal | None) -> PrepaymentQuote:
+    """What an early repayment would cost (from the loan's last recorded state); nothing changes."""
+    state = LoanState.model_validate(loan.state)
+    if state.servicing is None or state.stage is not Stage.SERVICING:
+        raise StepWrongStage(
+            f"Early repayment is possible while the loan is being repaid; current stage: {loan.stage}."
+        )
+    try:
+        return ledgers.quote_prepayment(state.servicing.ledger, value_date or _today(), principal)
+    except ledgers.PaymentRejected as error:
+        raise StepRuleViolation(str(error)) from None
+
+
+async def run_disposal_step(
+    session: AsyncSession,
+    temporal: Client,
+    context: RequestContext,
+    loan: Loan,
+    update: DisposalUpdate,
+    data: StepInput,
+) -> DisposalView:
+    """Send a disposal step to the loan's DisposalWorkflow (started when the loan defaulted)."""
+    await session.commit()
+    handle = temporal.get_workflow_handle(disposal_workflow_id(loan.id))
+    try:
+        result: DisposalStepResult = await handle.execute_update(
+            update.value, data, id=update_id(context), result_type=DisposalStepResult
+        )
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type in _STEP_ERRORS:
+            raise _STEP_ERRORS[cause.type](cause.message) from None
+        raise
+    except RPCError as error:
+        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise StepWrongStage(
+                f"Disposal steps are taken once the loan has defaulted and until the pledge is released; "
+                f"current stage: {loan.stage}."
+            ) from None
+        raise WorkflowUnavailable("The disposal workflow did not answer; nothing was changed. Try again.") from error
+    return DisposalView(loan_id=loan.id, event=result.event, disposal=result.state)
