@@ -1,4 +1,4 @@
-"""`pledgeflow demo`: drive one loan from a new case to disbursement through the HTTP API, printing each step.
+"""`pledgeflow demo`: drive one loan from a new case through disbursement and its first repayments over HTTP.
 
 Runs against a running `make run` (or any API whose development tokens it can mint). Each party acts with its
 own demo token, as in real life: the 光明 station opens and guides the case, the appraisal agency values, the
@@ -208,8 +208,42 @@ class Demo:
             f"    disbursed ¥{loan['disbursed_amount']}; {len(schedule)} repayment lines, first due "
             f"{schedule[0]['due_date']}, last due {schedule[-1]['due_date']}"
         )
+        self.servicing(base, schedule)
         print(f"    timeline: {self.http.base_url}{base}/timeline")
         return str(loan["id"])
+
+    def servicing(self, base: str, schedule: list[dict[str, Any]]) -> None:
+        """A few repayments. In real time the demo cannot wait a month for a due date, so it pays the first
+        instalment ahead (value date today), repays part of the principal early (quoted first), and shows the
+        schedule move. The due-date timers themselves are visible in the Temporal UI (workflow `loan-<id>`,
+        pending timers), and tests/workflows/test_servicing.py runs months of them on the time-skipping server."""
+        day = self.today.isoformat()
+        first = schedule[0]
+        loan = self.step(
+            14,
+            f"repay instalment 1 ahead of {first['due_date']} (还款)",
+            Role.BANK_OFFICER,
+            f"{base}/repayments",
+            {"amount": first["total"], "value_date": day, "reference": "还款回单（演示）"},
+        )
+        print(f"    classification {loan['classification']}; outstanding ¥{loan['outstanding_principal']}")
+        quote = self.call(
+            "quote an early repayment", Role.BANK_OFFICER, "GET", f"{base}/prepayment-quote?principal=500000.00"
+        )
+        print(f"    quote: ¥{quote['total']} (accrued interest ¥{quote['accrued_interest']})")
+        loan = self.step(
+            15,
+            "repay ¥500,000 early (提前还款)",
+            Role.BANK_OFFICER,
+            f"{base}/prepayments",
+            {"value_date": day, "principal": "500000.00", "expected_total": quote["total"], "reference": "提前还款"},
+        )
+        lines = self.call("read the schedule", Role.BANK_OFFICER, "GET", f"{base}/schedule")
+        paid = sum(1 for line in lines if line["status"] == "paid")
+        print(
+            f"    outstanding ¥{loan['outstanding_principal']}; {paid} line(s) paid; "
+            f"next due {loan['position']['next_due_date']}: ¥{loan['position']['next_due_amount']}"
+        )
 
 
 def run_demo(api: str, secret: str) -> int:
@@ -218,5 +252,5 @@ def run_demo(api: str, secret: str) -> int:
     except StepFailed as error:
         print(f"demo failed at {error}", file=sys.stderr)
         return 1
-    print("demo complete: one loan from case to disbursement")
+    print("demo complete: one loan from case to disbursement and its first repayments")
     return 0

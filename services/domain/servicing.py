@@ -14,7 +14,8 @@ Rules (domain §4), stated once here:
 - Early repayment on a value date pays, in one amount: everything due (as above), the interest accrued on the
   outstanding principal from the current period's start to the value date (算头不算尾), and the principal
   repaid early. What remains is recomputed: the current line's interest becomes what accrued before the value
-  date plus interest on the new principal from the value date to its due date; for 按月/按季付息 and 一次性
+  date plus interest on the new principal from the value date to its due date (interest of that line paid
+  ahead beyond this is kept, not refunded); for 按月/按季付息 and 一次性
   the later lines bear interest on the new principal; for 等额本息/等额本金 the new principal is re-amortised
   over the remaining lines (same due dates, lower instalments). Principal lines always sum to the principal.
 - Default (declared by the bank, or a guarantor's compensation) accelerates the loan (加速到期): all outstanding
@@ -280,11 +281,16 @@ def prepay(ledger: Ledger, quote: PrepaymentQuote) -> tuple[Ledger, Allocation]:
     remaining = result.lines[index:]
     current = remaining[0]
     new_principal = quote.remaining_principal
-    # The current line: interest accrued before the value date (paid now) plus interest on what remains.
+    # The current line: interest accrued on the old principal before the value date (paid now, unless it was paid
+    # ahead) plus interest on what remains from the value date. Interest already paid ahead beyond that is kept.
+    accrued_old = interest_for(
+        quote.remaining_principal + quote.principal, result.rate_percent, current.period_start, value_date, basis
+    )
     current.paid_interest += quote.accrued_interest
     allocation.interest += quote.accrued_interest
-    current.interest = current.paid_interest + interest_for(
-        new_principal, result.rate_percent, value_date, current.due_date, basis
+    current.interest = max(
+        current.paid_interest,
+        accrued_old + interest_for(new_principal, result.rate_percent, value_date, current.due_date, basis),
     )
     # Principal already paid on the remaining lines stays on them; the early repayment goes on the current line.
     paid_ahead = [line.paid_principal for line in remaining]

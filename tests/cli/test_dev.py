@@ -107,7 +107,7 @@ def test_dev_stack_lifecycle(dev_dirs: tuple[Path, int], tmp_path: Path) -> None
         )
         assert created.status_code == 201, created.text
         ports = json.loads((data_dir / "ports.json").read_text())
-        # `pledgeflow demo` drives a loan from case to disbursement against this running stack.
+        # `pledgeflow demo` drives a loan from case to disbursement and first repayments against this running stack.
         demo = subprocess.run(
             [sys.executable, "-m", "services.cli.main", "demo", "--api", first.api],
             capture_output=True,
@@ -118,6 +118,8 @@ def test_dev_stack_lifecycle(dev_dirs: tuple[Path, int], tmp_path: Path) -> None
         assert demo.returncode == 0, demo.stdout + demo.stderr
         assert "disburse (放款)" in demo.stdout
         assert "stage servicing" in demo.stdout
+        assert "repay ¥500,000 early (提前还款)" in demo.stdout
+        assert "1 line(s) paid" in demo.stdout
     finally:
         first.ctrl_c()
     assert first.process.returncode == 0
