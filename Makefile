@@ -41,6 +41,7 @@ pytest: venv
 test: lint typecheck pytest
 
 bench: venv
+	$(BIN)/python -m tests.bench.servicing_bench
 	$(BIN)/python -m tests.bench.loan_bench
 
 openapi: venv
