@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
@@ -71,6 +71,8 @@ from services.platform.settings import ApiSettings
 from services.store import loans as repository
 from services.store import organisations, reference
 from services.store.tables import Loan, ScheduleLine
+
+R = TypeVar("R")
 
 _STEP_ERRORS: dict[str, type[ApiError]] = {
     STEP_WRONG_STAGE: StepWrongStage,
@@ -287,18 +289,26 @@ async def open_loan(
     return await loan_view(session, principal, await reload(session, loan_id))
 
 
-async def run_step(
-    session: AsyncSession, temporal: Client, context: RequestContext, loan: Loan, update: LoanUpdate, data: StepInput
-) -> LoanView:
-    """Send one step to the loan's workflow and answer with the loan as the step left it."""
+async def _send_update(
+    session: AsyncSession,
+    temporal: Client,
+    context: RequestContext,
+    workflow_id: str,
+    update: str,
+    data: StepInput,
+    result_type: type[R],
+    *,
+    ended: str,
+    what: str,
+) -> R:
+    """Send one step as an Update; rejections map to 403/409, an ended workflow to 409 (`ended`)."""
     # Hand the pooled connection back while the workflow works: nothing is written here, and a request that
     # held a connection through the update would starve the pool under load.
     await session.commit()
-    handle = temporal.get_workflow_handle(loan_workflow_id(loan.id))
+    handle = temporal.get_workflow_handle(workflow_id)
     try:
-        result: StepResult = await handle.execute_update(
-            update.value, data, id=update_id(context), result_type=StepResult
-        )
+        result: R = await handle.execute_update(update, data, id=update_id(context), result_type=result_type)
+        return result
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         if isinstance(cause, ApplicationError) and cause.type in _STEP_ERRORS:
@@ -306,8 +316,25 @@ async def run_step(
         raise
     except RPCError as error:
         if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise StepWrongStage(f"The loan is closed; current stage: {loan.stage}.") from None
-        raise WorkflowUnavailable("The loan's workflow did not answer; nothing was changed. Try again.") from error
+            raise StepWrongStage(ended) from None
+        raise WorkflowUnavailable(f"The {what} did not answer; nothing was changed. Try again.") from error
+
+
+async def run_step(
+    session: AsyncSession, temporal: Client, context: RequestContext, loan: Loan, update: LoanUpdate, data: StepInput
+) -> LoanView:
+    """Send one step to the loan's workflow and answer with the loan as the step left it."""
+    result = await _send_update(
+        session,
+        temporal,
+        context,
+        loan_workflow_id(loan.id),
+        update.value,
+        data,
+        StepResult,
+        ended=f"The loan is closed; current stage: {loan.stage}.",
+        what="loan's workflow",
+    )
     return await loan_view(session, context.principal, loan, result.state)
 
 
@@ -465,22 +492,16 @@ async def run_disposal_step(
     data: StepInput,
 ) -> DisposalView:
     """Send a disposal step to the loan's DisposalWorkflow (started when the loan defaulted)."""
-    await session.commit()
-    handle = temporal.get_workflow_handle(disposal_workflow_id(loan.id))
-    try:
-        result: DisposalStepResult = await handle.execute_update(
-            update.value, data, id=update_id(context), result_type=DisposalStepResult
-        )
-    except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        if isinstance(cause, ApplicationError) and cause.type in _STEP_ERRORS:
-            raise _STEP_ERRORS[cause.type](cause.message) from None
-        raise
-    except RPCError as error:
-        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise StepWrongStage(
-                f"Disposal steps are taken once the loan has defaulted and until the pledge is released; "
-                f"current stage: {loan.stage}."
-            ) from None
-        raise WorkflowUnavailable("The disposal workflow did not answer; nothing was changed. Try again.") from error
+    result = await _send_update(
+        session,
+        temporal,
+        context,
+        disposal_workflow_id(loan.id),
+        update.value,
+        data,
+        DisposalStepResult,
+        ended=f"Disposal steps are taken once the loan has defaulted and until the pledge is released; "
+        f"current stage: {loan.stage}.",
+        what="disposal workflow",
+    )
     return DisposalView(loan_id=loan.id, event=result.event, disposal=result.state)
