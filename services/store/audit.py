@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import bindparam, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.store.tables import AuditRecord
+from services.store.tables import AuditRecord, table_of
 
 GENESIS_HASH = "0" * 64
 
@@ -76,25 +77,34 @@ def record_hash(record: AuditRecord) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
+_AUDIT = table_of(AuditRecord)
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(hashtextextended(:chain, 0))")
+_LAST_LINK = (
+    select(_AUDIT.c.seq, _AUDIT.c.hash)
+    .where(_AUDIT.c.chain == bindparam("chain"))
+    .order_by(_AUDIT.c.seq.desc())
+    .limit(1)
+)
+# A second append with the same dedup_key to the same chain inserts nothing (the partial unique index).
+_INSERT_RECORD = (
+    insert(_AUDIT)
+    .on_conflict_do_nothing(
+        index_elements=[_AUDIT.c.chain, _AUDIT.c.dedup_key], index_where=text("dedup_key IS NOT NULL")
+    )
+    .returning(_AUDIT.c.id)
+)
+
+
 async def append_audit(session: AsyncSession, entry: AuditEntry, *, now: datetime | None = None) -> AuditRecord:
     """Append one record to its chain inside the caller's transaction.
 
     With a `dedup_key`, a second append of the same key to the same chain returns the first record instead.
+    The statements are built once (compiled-cache hits): every loan step appends a record.
     """
-    # Serialise writers of this chain only; released when the caller's transaction ends.
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:chain, 0))"), {"chain": entry.chain})
-    if entry.dedup_key is not None:
-        existing = await find_by_dedup_key(session, entry.chain, entry.dedup_key)
-        if existing is not None:
-            return existing
-    last = (
-        await session.execute(
-            select(col(AuditRecord.seq), col(AuditRecord.hash))
-            .where(col(AuditRecord.chain) == entry.chain)
-            .order_by(col(AuditRecord.seq).desc())
-            .limit(1)
-        )
-    ).first()
+    # Serialise writers of this chain only; released when the caller's transaction ends. The last link is read
+    # after the lock, in a statement of its own, so it sees what the previous writer committed.
+    await session.execute(_LOCK_CHAIN, {"chain": entry.chain})
+    last = (await session.execute(_LAST_LINK, {"chain": entry.chain})).first()
     record = AuditRecord(
         chain=entry.chain,
         seq=(last.seq + 1) if last else 1,
@@ -114,8 +124,11 @@ async def append_audit(session: AsyncSession, entry: AuditEntry, *, now: datetim
         hash="",
     )
     record.hash = record_hash(record)
-    session.add(record)
-    await session.flush()
+    record.id = (await session.execute(_INSERT_RECORD, record.model_dump(exclude={"id"}))).scalar_one_or_none()
+    if record.id is None:
+        existing = await find_by_dedup_key(session, entry.chain, entry.dedup_key or "")
+        assert existing is not None, "an audit insert skipped only on a duplicate dedup_key"
+        return existing
     return record
 
 

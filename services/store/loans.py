@@ -8,42 +8,77 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.store.tables import Loan, LoanEvent, PledgeHold, ScheduleLine
+from services.store.tables import Loan, LoanEvent, PledgeHold, ScheduleLine, table_of
+
+# The statements a step writes are built once: executed with plain parameters they hit SQLAlchemy's compiled
+# cache and skip the ORM's bulk layer (a step's persistence runs inside the workflow task, so it is on the
+# latency path of every step).
+_LOAN = table_of(Loan)
+_EVENT = table_of(LoanEvent)
+_LINE = table_of(ScheduleLine)
+
+# The columns `upsert_loan` writes; `disposal` belongs to the DisposalWorkflow and is never overwritten here.
+READ_MODEL_COLUMNS = (
+    "id", "enterprise_id", "district", "bank_id", "station_id", "valuer_id", "guarantor_id", "insurer_id", "stage",
+    "opened_at", "updated_at", "step_count", "requested_amount", "max_loan", "approved_amount", "disbursed_amount",
+    "outstanding_principal", "classification", "overdue_since", "state",
+)  # fmt: skip
+
+
+def _upsert_loan_statement() -> Any:
+    statement = insert(_LOAN)
+    return statement.on_conflict_do_update(
+        index_elements=[_LOAN.c.id],
+        set_={name: statement.excluded[name] for name in READ_MODEL_COLUMNS if name not in ("id", "opened_at")},
+        # An older step retried late must not overwrite a newer one.
+        where=_LOAN.c.step_count <= statement.excluded.step_count,
+    )
+
+
+_UPSERT_LOAN = _upsert_loan_statement()
+
+# The next seq of the loan's timeline is taken in the same statement; one loan's steps are written one at a time
+# (its workflow persists each step before taking the next), so two writers never race for a seq.
+_ADD_EVENT = (
+    insert(_EVENT)
+    .values(
+        seq=select(func.coalesce(func.max(_EVENT.c.seq), 0) + 1)
+        .where(_EVENT.c.loan_id == bindparam("timeline_of"))
+        .scalar_subquery()
+    )
+    .on_conflict_do_nothing(constraint="uq_loan_event_key")
+    .returning(_EVENT.c.id)
+)
+
+
+def _upsert_line_statement() -> Any:
+    statement = insert(_LINE)
+    return statement.on_conflict_do_update(
+        constraint="uq_schedule_line_seq",
+        set_={
+            name: statement.excluded[name]
+            for name in ("period_start", "due_date", "principal", "interest", "paid_principal", "paid_interest")
+        },
+    )
+
+
+_UPSERT_LINE = _upsert_line_statement()
 
 
 async def upsert_loan(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert or replace a loan's read-model row (the workflow's state is the source)."""
-    await session.execute(
-        insert(Loan)
-        .values(**values)
-        .on_conflict_do_update(
-            index_elements=["id"],
-            set_={k: v for k, v in values.items() if k not in ("id", "opened_at")},
-            # An older step retried late must not overwrite a newer one.
-            where=col(Loan.step_count) <= values["step_count"],
-        )
-    )
+    """Insert or replace a loan's read-model row (the workflow's state is the source); keys: READ_MODEL_COLUMNS."""
+    await session.execute(_UPSERT_LOAN, values)
 
 
 async def add_event(session: AsyncSession, event: LoanEvent) -> bool:
     """Append a timeline event; False when an event with this key was already recorded."""
-    seq = (
-        await session.execute(
-            select(func.coalesce(func.max(col(LoanEvent.seq)), 0)).where(col(LoanEvent.loan_id) == event.loan_id)
-        )
-    ).scalar_one()
     values = event.model_dump(exclude={"id", "seq"})
-    inserted = await session.execute(
-        insert(LoanEvent)
-        .values(**values, seq=seq + 1)
-        .on_conflict_do_nothing(constraint="uq_loan_event_key")
-        .returning(col(LoanEvent.id))
-    )
+    inserted = await session.execute(_ADD_EVENT, {**values, "timeline_of": event.loan_id})
     return inserted.scalar_one_or_none() is not None
 
 
@@ -99,17 +134,7 @@ async def replace_schedule(session: AsyncSession, loan_id: str, lines: Sequence[
     """Write the schedule as the ledger now stands (lines keep their seq; amounts and payments are replaced)."""
     if not lines:
         return
-    rows = [line.model_dump(exclude={"id"}) for line in lines]
-    statement = insert(ScheduleLine).values(rows)
-    await session.execute(
-        statement.on_conflict_do_update(
-            constraint="uq_schedule_line_seq",
-            set_={
-                name: statement.excluded[name]
-                for name in ("period_start", "due_date", "principal", "interest", "paid_principal", "paid_interest")
-            },
-        )
-    )
+    await session.execute(_UPSERT_LINE, [line.model_dump(exclude={"id"}) for line in lines])
 
 
 async def set_disposal(session: AsyncSession, loan_id: str, disposal: dict[str, Any]) -> None:

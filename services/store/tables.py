@@ -19,6 +19,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -31,6 +32,12 @@ from contracts.enums import District, OrganisationKind
 
 def _tz() -> DateTime:
     return DateTime(timezone=True)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for statements built once and run without the ORM layer."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 class Organisation(SQLModel, table=True):
