@@ -112,6 +112,15 @@ def start_of(day: date) -> datetime:
     return end_of_day(day - timedelta(days=1))
 
 
+def _sooner(moment: datetime | None, than: datetime | None) -> bool:
+    """Whether `moment` comes before the timer now running for `than` (None: no timer runs)."""
+    return moment is not None and (than is None or moment < than)
+
+
+def _seconds_until(moment: datetime | None) -> float | None:
+    return max((moment - workflow.now()).total_seconds(), 0.001) if moment else None
+
+
 @workflow.defn(name=LOAN_WORKFLOW_NAME)
 class LoanLifecycleWorkflow:
     @workflow.init
@@ -156,12 +165,21 @@ class LoanLifecycleWorkflow:
                 )
             )
             self._opened_persisted = True
+        # One durable timer at a time, for the earliest moment something may fall due. A step does not restart it
+        # (a visit only pushes the reminder later; firing early finds nothing due and plans again): the loop wakes
+        # only when a step brings a moment forward, leaves the loop's stages, or asks to (`_changed`).
         while self.state.stage.is_open:
             self._changed = False
             wake_at = self._next_timer()
-            timeout = max((wake_at - workflow.now()).total_seconds(), 0.001) if wake_at else None
             try:
-                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+                await workflow.wait_condition(
+                    lambda at=wake_at: (
+                        self._changed  # type: ignore[misc]
+                        or not self.state.stage.is_open
+                        or _sooner(self._next_timer(), at)
+                    ),
+                    timeout=_seconds_until(wake_at),
+                )
             except TimeoutError:
                 await self._fire_due_timers()
         while self.state.stage.is_servicing:
@@ -171,9 +189,16 @@ class LoanLifecycleWorkflow:
                 workflow.continue_as_new(self._input.model_copy(update={"resume": self.state}))
             self._changed = False
             wake_at = self._next_servicing_moment()
-            timeout = max((wake_at - workflow.now()).total_seconds(), 0.001) if wake_at else None
             try:
-                await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+                await workflow.wait_condition(
+                    lambda at=wake_at: (
+                        self._changed  # type: ignore[misc]
+                        or not self.state.stage.is_servicing
+                        or self._history_is_long()
+                        or _sooner(self._next_servicing_moment(), at)
+                    ),
+                    timeout=_seconds_until(wake_at),
+                )
             except TimeoutError:
                 await self._fire_servicing_timers()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -288,7 +313,6 @@ class LoanLifecycleWorkflow:
         self.state.step_count += 1
         self.state.last_activity_at = workflow.now()
         self._upsert_search_attributes()
-        self._changed = True
         info = workflow.current_update_info()
         key = info.id if info is not None else f"{kind}-{self.state.step_count}"
         await self._persist(
