@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -55,11 +55,15 @@ async def upsert_organisations(session: AsyncSession, organisations: Sequence[Or
         )
 
 
+# Built once: run on every step's answer, it should hit the compiled cache.
+_NAMES = select(col(Organisation.id), col(Organisation.name)).where(
+    col(Organisation.id).in_(bindparam("ids", expanding=True))
+)
+
+
 async def names_of(session: AsyncSession, organisation_ids: Sequence[str]) -> dict[str, str]:
     """id → name for the given organisations, in one query."""
     if not organisation_ids:
         return {}
-    rows = await session.execute(
-        select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.id).in_(organisation_ids))
-    )
+    rows = await session.execute(_NAMES, {"ids": list(organisation_ids)})
     return {str(i): str(n) for i, n in rows.all()}

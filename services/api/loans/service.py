@@ -182,10 +182,19 @@ def _summary_from_state(loan: Loan, state: LoanState) -> dict[str, object]:
     }
 
 
+def _party_ids(loan: Loan) -> list[str]:
+    return [org for org in (loan.bank_id, loan.station_id, loan.valuer_id, loan.guarantor_id, loan.insurer_id) if org]
+
+
 async def loan_view(
-    session: AsyncSession, principal: Principal, loan: Loan, state: LoanState | None = None
+    session: AsyncSession,
+    principal: Principal,
+    loan: Loan,
+    state: LoanState | None = None,
+    known_names: dict[str, str] | None = None,
 ) -> LoanView:
-    """The loan for this caller; `state` (a step's result) spares reading the row again."""
+    """The loan for this caller; `state` (a step's result) spares reading the row again, `known_names` (party
+    names read before the step) the names query unless the step added a party."""
     summary = _summary_fields(loan) if state is None else _summary_from_state(loan, state)
     state = state or LoanState.model_validate(loan.state)
     roles = {
@@ -195,7 +204,10 @@ async def loan_view(
         "guarantor": state.proposal.guarantor_id if state.proposal else None,
         "insurer": state.proposal.insurer_id if state.proposal else None,
     }
-    names = await organisations.names_of(session, [org for org in roles.values() if org])
+    names = dict(known_names or {})
+    missing = [org for org in roles.values() if org and org not in names]
+    if missing:
+        names |= await organisations.names_of(session, missing)
     parties = {"enterprise": Party(id=state.enterprise_id, name=state.enterprise_name)}
     parties |= {label: Party(id=org, name=names.get(org)) for label, org in roles.items() if org}
     actions = [a.value for a in available_actions(actor_of(principal), state)]
@@ -324,6 +336,9 @@ async def run_step(
     session: AsyncSession, temporal: Client, context: RequestContext, loan: Loan, update: LoanUpdate, data: StepInput
 ) -> LoanView:
     """Send one step to the loan's workflow and answer with the loan as the step left it."""
+    # The parties' names are read now, on the connection the loan was read on, so answering after the step
+    # needs no second trip to the database (unless the step brought in a new party).
+    names = await organisations.names_of(session, _party_ids(loan))
     result = await _send_update(
         session,
         temporal,
@@ -335,7 +350,7 @@ async def run_step(
         ended=f"The loan is closed; current stage: {loan.stage}.",
         what="loan's workflow",
     )
-    return await loan_view(session, context.principal, loan, result.state)
+    return await loan_view(session, context.principal, loan, result.state, names)
 
 
 async def application_input(
