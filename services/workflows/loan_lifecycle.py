@@ -112,11 +112,6 @@ def start_of(day: date) -> datetime:
     return end_of_day(day - timedelta(days=1))
 
 
-def _sooner(moment: datetime | None, than: datetime | None) -> bool:
-    """Whether `moment` comes before the timer now running for `than` (None: no timer runs)."""
-    return moment is not None and (than is None or moment < than)
-
-
 def _seconds_until(moment: datetime | None) -> float | None:
     return max((moment - workflow.now()).total_seconds(), 0.001) if moment else None
 
@@ -165,9 +160,9 @@ class LoanLifecycleWorkflow:
                 )
             )
             self._opened_persisted = True
-        # One durable timer at a time, for the earliest moment something may fall due. A step does not restart it
-        # (a visit only pushes the reminder later; firing early finds nothing due and plans again): the loop wakes
-        # only when a step brings a moment forward, leaves the loop's stages, or asks to (`_changed`).
+        # One durable timer at a time, for the earliest moment something may fall due. The loop wakes (cancelling
+        # and restarting the timer) only when a step moves that moment, leaves the loop's stages, or asks to
+        # (`_changed`): steps that leave it where it is (several on one day) do not touch the timer.
         while self.state.stage.is_open:
             self._changed = False
             wake_at = self._next_timer()
@@ -176,7 +171,7 @@ class LoanLifecycleWorkflow:
                     lambda at=wake_at: (
                         self._changed  # type: ignore[misc]
                         or not self.state.stage.is_open
-                        or _sooner(self._next_timer(), at)
+                        or self._next_timer() != at
                     ),
                     timeout=_seconds_until(wake_at),
                 )
@@ -195,7 +190,7 @@ class LoanLifecycleWorkflow:
                         self._changed  # type: ignore[misc]
                         or not self.state.stage.is_servicing
                         or self._history_is_long()
-                        or _sooner(self._next_servicing_moment(), at)
+                        or self._next_servicing_moment() != at
                     ),
                     timeout=_seconds_until(wake_at),
                 )

@@ -68,6 +68,7 @@ def build_worker(
         activities=build_activities(sessions, authority),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        max_cached_workflows=settings.max_cached_workflows,
     )
 
 
