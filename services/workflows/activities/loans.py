@@ -9,7 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts.disposal import RecordDisposalStepInput
-from contracts.loans import ASSET_ALREADY_PLEDGED, HoldAssetsInput, LoanState, RecordLoanStepInput
+from contracts.loans import ASSET_ALREADY_PLEDGED, Actor, HoldAssetsInput, LoanState, RecordLoanStepInput
 from services.platform.telemetry import current_trace_id
 from services.store import loans as repository
 from services.store.audit import AuditEntry, append_audit
@@ -44,6 +44,60 @@ def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
     }
 
 
+async def _record_event(
+    session: AsyncSession,
+    *,
+    loan_id: str,
+    stage: str,
+    key: str,
+    kind: str,
+    summary: str,
+    actor: Actor,
+    at: datetime,
+    request_id: str | None,
+    data: dict[str, object] | None,
+    payload_digest: str,
+    details: dict[str, object],
+) -> bool:
+    """A timeline event and its audit record, keyed so a retry writes neither twice; False if already written."""
+    fresh = await repository.add_event(
+        session,
+        LoanEvent(
+            loan_id=loan_id,
+            seq=0,
+            event_key=key,
+            kind=kind,
+            stage=stage,
+            summary=summary,
+            actor_sub=actor.sub,
+            actor_role=actor.role.value,
+            actor_org=actor.org_id,
+            occurred_at=at,
+            request_id=request_id,
+            data=data,
+        ),
+    )
+    if fresh:
+        await append_audit(
+            session,
+            AuditEntry(
+                actor_sub=actor.sub,
+                actor_role=actor.role.value,
+                actor_org=actor.org_id,
+                action=f"loan.{kind}",
+                target_type="loan",
+                target_id=loan_id,
+                payload_digest=payload_digest,
+                request_id=request_id,
+                trace_id=current_trace_id(),
+                details=details,
+                dedup_key=key,
+            ),
+            now=at,
+        )
+    return fresh
+
+
 class LoanActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -57,42 +111,22 @@ class LoanActivities:
         # taking the next), and the audit chain of the loan is locked by append_audit.
         async with self.sessions() as session, session.begin():
             await repository.upsert_loan(session, read_model_row(state, now))
-            fresh = await repository.add_event(
+            fresh = await _record_event(
                 session,
-                LoanEvent(
-                    loan_id=state.loan_id,
-                    seq=0,
-                    event_key=event.key,
-                    kind=event.kind,
-                    stage=state.stage.value,
-                    summary=event.summary,
-                    actor_sub=event.actor.sub,
-                    actor_role=event.actor.role.value,
-                    actor_org=event.actor.org_id,
-                    occurred_at=event.at,
-                    request_id=event.request_id,
-                    data=event.data,
-                ),
+                loan_id=state.loan_id,
+                stage=state.stage.value,
+                key=event.key,
+                kind=event.kind,
+                summary=event.summary,
+                actor=event.actor,
+                at=event.at,
+                request_id=event.request_id,
+                data=event.data,
+                payload_digest=event.payload_digest,
+                details={"stage": state.stage.value},
             )
             if not fresh:
                 return False
-            await append_audit(
-                session,
-                AuditEntry(
-                    actor_sub=event.actor.sub,
-                    actor_role=event.actor.role.value,
-                    actor_org=event.actor.org_id,
-                    action=f"loan.{event.kind}",
-                    target_type="loan",
-                    target_id=state.loan_id,
-                    payload_digest=event.payload_digest,
-                    request_id=event.request_id,
-                    trace_id=current_trace_id(),
-                    details={"stage": state.stage.value},
-                    dedup_key=event.key,
-                ),
-                now=event.at,
-            )
             if data.schedule:
                 await repository.replace_schedule(
                     session,
@@ -120,42 +154,23 @@ class LoanActivities:
         """A disposal step: the loan's `disposal` column, the loan's timeline and audit trail, written once."""
         state = data.state
         async with self.sessions() as session, session.begin():
-            fresh = await repository.add_event(
+            fresh = await _record_event(
                 session,
-                LoanEvent(
-                    loan_id=state.loan_id,
-                    seq=0,
-                    event_key=data.key,
-                    kind=data.kind,
-                    stage=state.loan_stage.value,
-                    summary=data.summary,
-                    actor_sub=data.actor.sub,
-                    actor_role=data.actor.role.value,
-                    actor_org=data.actor.org_id,
-                    occurred_at=datetime.now(UTC),
-                    request_id=data.request_id,
-                    data=data.data,
-                ),
+                loan_id=state.loan_id,
+                stage=state.loan_stage.value,
+                key=data.key,
+                kind=data.kind,
+                summary=data.summary,
+                actor=data.actor,
+                at=datetime.now(UTC),
+                request_id=data.request_id,
+                data=data.data,
+                payload_digest=data.payload_digest,
+                details={"disposal_step": state.step},
             )
             if not fresh:
                 return False
             await repository.set_disposal(session, state.loan_id, state.model_dump(mode="json"))
-            await append_audit(
-                session,
-                AuditEntry(
-                    actor_sub=data.actor.sub,
-                    actor_role=data.actor.role.value,
-                    actor_org=data.actor.org_id,
-                    action=f"loan.{data.kind}",
-                    target_type="loan",
-                    target_id=state.loan_id,
-                    payload_digest=data.payload_digest,
-                    request_id=data.request_id,
-                    trace_id=current_trace_id(),
-                    details={"disposal_step": state.step},
-                    dedup_key=data.key,
-                ),
-            )
         return True
 
     @activity.defn(name="hold_assets")
