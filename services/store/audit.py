@@ -125,9 +125,10 @@ async def append_audit(session: AsyncSession, entry: AuditEntry, *, now: datetim
     )
     record.hash = record_hash(record)
     record.id = (await session.execute(_INSERT_RECORD, record.model_dump(exclude={"id"}))).scalar_one_or_none()
-    if record.id is None:
+    if record.id is None:  # skipped: only a duplicate dedup_key does that
         existing = await find_by_dedup_key(session, entry.chain, entry.dedup_key or "")
-        assert existing is not None, "an audit insert skipped only on a duplicate dedup_key"
+        if existing is None:
+            raise RuntimeError(f"audit record of {entry.chain} was neither inserted nor found by its dedup_key")
         return existing
     return record
 

@@ -41,6 +41,7 @@ def _upsert_loan_statement() -> Any:
 
 
 _UPSERT_LOAN = _upsert_loan_statement()
+_READ_MODEL_KEYS = frozenset(READ_MODEL_COLUMNS)
 
 # The next seq of the loan's timeline is taken in the same statement; one loan's steps are written one at a time
 # (its workflow persists each step before taking the next), so two writers never race for a seq.
@@ -72,6 +73,8 @@ _UPSERT_LINE = _upsert_line_statement()
 
 async def upsert_loan(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert or replace a loan's read-model row (the workflow's state is the source); keys: READ_MODEL_COLUMNS."""
+    if values.keys() != _READ_MODEL_KEYS:  # a column missing from the statement would silently never update
+        raise ValueError(f"read-model row keys differ from READ_MODEL_COLUMNS: {set(values) ^ _READ_MODEL_KEYS}")
     await session.execute(_UPSERT_LOAN, values)
 
 
