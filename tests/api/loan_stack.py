@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ from services.store.db import create_engine, session_factory
 from services.store.seed import load_demo_data
 from services.store.tables import AuditRecord
 from services.workflows.worker import build_worker
+from tests.api.bodies import PROPOSAL, QUALIFIED, application, valuation
 from tests.conftest import TEST_JWT_SECRET, fresh_database, start_client
 
 SPECIALIST = (Role.STATION_SPECIALIST, "station-guangming", District.GUANGMING)
@@ -34,13 +35,6 @@ OTHER_OFFICER = (Role.BANK_OFFICER, "icbc-shenzhen", None)
 GUARANTOR = (Role.GUARANTOR, "sz-guarantee", None)
 VALUER = (Role.VALUER, "demo-appraisal", None)
 ADMIN = (Role.PLATFORM_ADMIN, "pledgeflow", None)
-QUALIFIED = {
-    "registered_in_district": True,
-    "taxpaying_in_district": True,
-    "independent_legal_person": True,
-    "owns_ip": True,
-    "ip_valid_and_fees_paid": True,
-}
 
 
 @dataclass
@@ -139,33 +133,8 @@ async def to_approval(stack: Stack, loan_id: str, asset: str) -> None:
         SPECIALIST,
         QUALIFIED,
     )
-    await stack.post(
-        f"{base}/application",
-        SPECIALIST,
-        {
-            "bank_id": "boc-shenzhen",
-            "product_id": "boc-zhihuidai",
-            "requested_amount": "3000000.00",
-            "requested_term_months": 12,
-            "asset_ids": [asset],
-            "valuer_id": "demo-appraisal",
-        },
-    )
-    valid_until = (shanghai_date(datetime.now(UTC)) + timedelta(days=365)).isoformat()
-    await stack.post(
-        f"{base}/valuations",
-        VALUER,
-        {
-            "asset_id": asset,
-            "method": "income",
-            "value": "10000000.00",
-            "base_date": today(),
-            "valid_until": valid_until,
-            "report_number": f"深评[{loan_id}]",
-            "agency": "演示资产评估有限公司",
-            "fee": "20000.00",
-        },
-    )
+    await stack.post(f"{base}/application", SPECIALIST, application(asset))
+    await stack.post(f"{base}/valuations", VALUER, valuation(asset, f"深评[{loan_id}]"))
     loan = await stack.post(f"{base}/valuation-acceptance", OFFICER, {})
     assert loan["stage"] == "approval"
     assert loan["max_loan"] is not None
@@ -174,17 +143,6 @@ async def to_approval(stack: Stack, loan_id: str, asset: str) -> None:
 async def to_registration(stack: Stack, loan_id: str, asset: str) -> None:
     await to_approval(stack, loan_id, asset)
     base = f"/loans/{loan_id}"
-    await stack.post(
-        f"{base}/proposal",
-        OFFICER,
-        {
-            "amount": "3000000.00",
-            "spread_bp": 50,
-            "term_months": 12,
-            "repayment_mode": "monthly_interest",
-            "credit_support": ["guarantee_company"],
-            "guarantor_id": "sz-guarantee",
-        },
-    )
+    await stack.post(f"{base}/proposal", OFFICER, PROPOSAL)
     loan = await stack.post(f"{base}/approval-decision", APPROVER, {"approve": True, "reason": "同意"})
     assert loan["stage"] == "registration"

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from services.store.reference import add
 from services.store.seed import load_demo_data
 from services.store.tables import IpAsset
 from services.workflows.worker import build_worker
+from tests.api.bodies import PROPOSAL, QUALIFIED, application, valuation
 from tests.bench.echo import BenchEchoWorkflow, Ping
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnop"
@@ -97,57 +98,11 @@ async def drive_loan(http: Http, asset_id: str) -> None:
     await http.post(
         f"{base}/visits", SPECIALIST, {"visited_on": day, "people": ["周"], "place": "光明", "outcome": "ok"}
     )
-    await http.post(
-        f"{base}/qualification-review",
-        SPECIALIST,
-        {
-            "registered_in_district": True,
-            "taxpaying_in_district": True,
-            "independent_legal_person": True,
-            "owns_ip": True,
-            "ip_valid_and_fees_paid": True,
-        },
-    )
-    await http.post(
-        f"{base}/application",
-        SPECIALIST,
-        {
-            "bank_id": "boc-shenzhen",
-            "product_id": "boc-zhihuidai",
-            "requested_amount": "3000000.00",
-            "requested_term_months": 12,
-            "asset_ids": [asset_id],
-            "valuer_id": "demo-appraisal",
-        },
-    )
-    valid_until = (shanghai_date(datetime.now(UTC)) + timedelta(days=365)).isoformat()
-    await http.post(
-        f"{base}/valuations",
-        VALUER,
-        {
-            "asset_id": asset_id,
-            "method": "income",
-            "value": "10000000.00",
-            "base_date": day,
-            "valid_until": valid_until,
-            "report_number": f"B-{loan['id']}",
-            "agency": "演示资产评估有限公司",
-            "fee": "20000.00",
-        },
-    )
+    await http.post(f"{base}/qualification-review", SPECIALIST, QUALIFIED)
+    await http.post(f"{base}/application", SPECIALIST, application(asset_id))
+    await http.post(f"{base}/valuations", VALUER, valuation(asset_id, f"B-{loan['id']}"))
     await http.post(f"{base}/valuation-acceptance", OFFICER, {})
-    await http.post(
-        f"{base}/proposal",
-        OFFICER,
-        {
-            "amount": "3000000.00",
-            "spread_bp": 50,
-            "term_months": 12,
-            "repayment_mode": "monthly_interest",
-            "credit_support": ["guarantee_company"],
-            "guarantor_id": "sz-guarantee",
-        },
-    )
+    await http.post(f"{base}/proposal", OFFICER, PROPOSAL)
     await http.post(f"{base}/approval-decision", APPROVER, {"approve": True, "reason": "同意"})
     await http.post(f"{base}/sign-offs", GUARANTOR, {"contract_number": "G-1", "fee": "1.00"})
     await http.post(f"{base}/registrations", OFFICER, {"asset_id": asset_id, "channel": "online", "filed_on": day})
