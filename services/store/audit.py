@@ -1,7 +1,8 @@
 """The append-only audit trail: each record carries the hash of the previous record of its chain.
 
 One chain per loan or other target (`loan:<id>`, `organisation:<id>`), so writers of different chains never
-wait for each other: appending takes a transaction-scoped advisory lock on the chain alone. The table refuses
+wait for each other: appending takes a transaction-scoped advisory lock on the chain alone (`audit_chain_head`,
+a database function that locks the chain and reads its last link in one round trip). The table refuses
 UPDATE, DELETE and TRUNCATE (a trigger from the migrations), and `verify_chains` recomputes every hash.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -78,13 +79,10 @@ def record_hash(record: AuditRecord) -> str:
 
 
 _AUDIT = table_of(AuditRecord)
-_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(hashtextextended(:chain, 0))")
-_LAST_LINK = (
-    select(_AUDIT.c.seq, _AUDIT.c.hash)
-    .where(_AUDIT.c.chain == bindparam("chain"))
-    .order_by(_AUDIT.c.seq.desc())
-    .limit(1)
-)
+# Locks the chain (transaction-scoped advisory lock, so writers of other chains never wait) and reads its last
+# link with a snapshot taken after the lock: one round trip (the function is in migration 0004).
+CHAIN_HEAD_SQL = "SELECT seq, hash FROM audit_chain_head({chain})"
+_CHAIN_HEAD = text(CHAIN_HEAD_SQL.format(chain=":chain"))
 # A second append with the same dedup_key to the same chain inserts nothing (the partial unique index).
 _INSERT_RECORD = (
     insert(_AUDIT)
@@ -95,19 +93,39 @@ _INSERT_RECORD = (
 )
 
 
+@dataclass(frozen=True)
+class ChainHead:
+    """The last link of a chain as read under the chain's lock: (0, GENESIS_HASH) for an empty chain."""
+
+    seq: int = 0
+    hash: str = GENESIS_HASH
+
+    @classmethod
+    def of(cls, seq: int | None, hash_: str | None) -> ChainHead:
+        return cls(seq, hash_) if seq is not None and hash_ is not None else cls()
+
+
 async def append_audit(session: AsyncSession, entry: AuditEntry, *, now: datetime | None = None) -> AuditRecord:
     """Append one record to its chain inside the caller's transaction.
 
     With a `dedup_key`, a second append of the same key to the same chain returns the first record instead.
-    The statements are built once (compiled-cache hits): every loan step appends a record.
+    The chain stays locked until the caller's transaction ends.
     """
-    # Serialise writers of this chain only; released when the caller's transaction ends. The last link is read
-    # after the lock, in a statement of its own, so it sees what the previous writer committed.
-    await session.execute(_LOCK_CHAIN, {"chain": entry.chain})
-    last = (await session.execute(_LAST_LINK, {"chain": entry.chain})).first()
+    head = (await session.execute(_CHAIN_HEAD, {"chain": entry.chain})).one()
+    return await append_to_chain(session, entry, ChainHead.of(head.seq, head.hash), now=now)
+
+
+async def append_to_chain(
+    session: AsyncSession, entry: AuditEntry, head: ChainHead, *, now: datetime | None = None
+) -> AuditRecord:
+    """Append after `head`, which this transaction read with `audit_chain_head` (so the chain is locked).
+
+    For writers that fold the lock and read into a statement of their own (a loan step does, see
+    `services.store.loans.record_step`). The statement is built once (compiled-cache hits).
+    """
     record = AuditRecord(
         chain=entry.chain,
-        seq=(last.seq + 1) if last else 1,
+        seq=head.seq + 1,
         occurred_at=now or datetime.now(UTC),
         actor_sub=entry.actor_sub,
         actor_role=entry.actor_role,
@@ -120,7 +138,7 @@ async def append_audit(session: AsyncSession, entry: AuditEntry, *, now: datetim
         payload_digest=entry.payload_digest,
         details=dict(entry.details) if entry.details is not None else None,
         dedup_key=entry.dedup_key,
-        prev_hash=last.hash if last else GENESIS_HASH,
+        prev_hash=head.hash,
         hash="",
     )
     record.hash = record_hash(record)

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, tuple_, update
+from sqlalchemy import TextClause, bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.store.audit import CHAIN_HEAD_SQL, ChainHead
 from services.store.tables import Loan, LoanEvent, PledgeHold, ScheduleLine, table_of
 
 # The statements a step writes are built once: executed with plain parameters they hit SQLAlchemy's compiled
 # cache and skip the ORM's bulk layer (a step's persistence runs inside the workflow task, so it is on the
 # latency path of every step).
-_LOAN = table_of(Loan)
 _EVENT = table_of(LoanEvent)
 _LINE = table_of(ScheduleLine)
 
-# The columns `upsert_loan` writes; `disposal` belongs to the DisposalWorkflow and is never overwritten here.
+# The columns `record_step` writes; `disposal` belongs to the DisposalWorkflow and is never overwritten here.
 READ_MODEL_COLUMNS = (
     "id", "enterprise_id", "district", "bank_id", "station_id", "valuer_id", "guarantor_id", "insurer_id", "stage",
     "opened_at", "updated_at", "step_count", "requested_amount", "max_loan", "approved_amount", "disbursed_amount",
@@ -30,21 +31,50 @@ READ_MODEL_COLUMNS = (
 )  # fmt: skip
 
 
-def _upsert_loan_statement() -> Any:
-    statement = insert(_LOAN)
-    return statement.on_conflict_do_update(
-        index_elements=[_LOAN.c.id],
-        set_={name: statement.excluded[name] for name in READ_MODEL_COLUMNS if name not in ("id", "opened_at")},
-        # An older step retried late must not overwrite a newer one.
-        where=_LOAN.c.step_count <= statement.excluded.step_count,
+_READ_MODEL_KEYS = frozenset(READ_MODEL_COLUMNS)
+_EVENT_COLUMNS = (
+    "loan_id", "event_key", "kind", "stage", "summary", "actor_sub", "actor_role", "actor_org", "occurred_at",
+    "request_id", "data",
+)  # fmt: skip
+
+
+def _record_step_statement() -> TextClause:
+    """One round trip for a loan step: upsert the read-model row, append the timeline event (its seq taken in the
+    same statement), and, only when the event is new, lock the loan's audit chain and return its last link.
+
+    - An older step retried late does not overwrite a newer row (`step_count`).
+    - A step already recorded (same event key) inserts nothing and returns no row, so the audit chain is not
+      touched either: the `head` CTE is evaluated only through RETURNING.
+    - One loan's steps are written one at a time (its workflow persists each step before taking the next), so
+      two writers never race for a timeline seq.
+    - `state` and `event_data` are JSON text (the state is serialised once, by Pydantic, not dumped to a dict and
+      then encoded again).
+    """
+    updated = [name for name in READ_MODEL_COLUMNS if name not in ("id", "opened_at")]
+    loan_values = [f"CAST(:{name} AS jsonb)" if name == "state" else f":{name}" for name in READ_MODEL_COLUMNS]
+    event_values = [f"CAST(:event_{name} AS jsonb)" if name == "data" else f":event_{name}" for name in _EVENT_COLUMNS]
+    return text(
+        f"""
+        WITH upserted AS (
+            INSERT INTO loan ({", ".join(READ_MODEL_COLUMNS)})
+            VALUES ({", ".join(loan_values)})
+            ON CONFLICT (id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for name in updated)}
+            WHERE loan.step_count <= excluded.step_count
+        ), head AS ({CHAIN_HEAD_SQL.format(chain=":audit_chain")})
+        INSERT INTO loan_event (seq, {", ".join(_EVENT_COLUMNS)})
+        VALUES (
+            (SELECT coalesce(max(seq), 0) + 1 FROM loan_event WHERE loan_id = :event_loan_id),
+            {", ".join(event_values)}
+        )
+        ON CONFLICT ON CONSTRAINT uq_loan_event_key DO NOTHING
+        RETURNING id, (SELECT seq FROM head) AS head_seq, (SELECT hash FROM head) AS head_hash
+        """  # noqa: S608 - built from the column names above at import time; every value is a bound parameter
     )
 
 
-_UPSERT_LOAN = _upsert_loan_statement()
-_READ_MODEL_KEYS = frozenset(READ_MODEL_COLUMNS)
+_RECORD_STEP = _record_step_statement()
 
-# The next seq of the loan's timeline is taken in the same statement; one loan's steps are written one at a time
-# (its workflow persists each step before taking the next), so two writers never race for a seq.
+# A timeline event on its own (disposal steps): the next seq taken in the same statement.
 _ADD_EVENT = (
     insert(_EVENT)
     .values(
@@ -55,6 +85,23 @@ _ADD_EVENT = (
     .on_conflict_do_nothing(constraint="uq_loan_event_key")
     .returning(_EVENT.c.id)
 )
+
+
+async def record_step(
+    session: AsyncSession, row: dict[str, Any], event: LoanEvent, audit_chain: str
+) -> ChainHead | None:
+    """Write a loan step's read-model row (keys: READ_MODEL_COLUMNS, `state` as JSON text) and timeline event.
+
+    Returns the head of `audit_chain`, locked for this transaction, when the event is new; None when the event
+    was already recorded (a retried step), in which case nothing was written and nothing is locked.
+    """
+    if row.keys() != _READ_MODEL_KEYS:  # a column missing from the statement would silently never update
+        raise ValueError(f"read-model row keys differ from READ_MODEL_COLUMNS: {set(row) ^ _READ_MODEL_KEYS}")
+    values = event.model_dump(include=set(_EVENT_COLUMNS))
+    values["data"] = None if event.data is None else json.dumps(event.data, ensure_ascii=False)
+    params = {**row, **{f"event_{name}": value for name, value in values.items()}, "audit_chain": audit_chain}
+    recorded = (await session.execute(_RECORD_STEP, params)).first()
+    return None if recorded is None else ChainHead.of(recorded.head_seq, recorded.head_hash)
 
 
 def _upsert_line_statement() -> Any:
@@ -69,13 +116,6 @@ def _upsert_line_statement() -> Any:
 
 
 _UPSERT_LINE = _upsert_line_statement()
-
-
-async def upsert_loan(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert or replace a loan's read-model row (the workflow's state is the source); keys: READ_MODEL_COLUMNS."""
-    if values.keys() != _READ_MODEL_KEYS:  # a column missing from the statement would silently never update
-        raise ValueError(f"read-model row keys differ from READ_MODEL_COLUMNS: {set(values) ^ _READ_MODEL_KEYS}")
-    await session.execute(_UPSERT_LOAN, values)
 
 
 async def add_event(session: AsyncSession, event: LoanEvent) -> bool:

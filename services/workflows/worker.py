@@ -75,7 +75,7 @@ def build_worker(
 async def run_worker(settings: WorkerSettings) -> None:
     configure_logging(settings.effective_log_format, settings.log_level)
     provider = configure_tracing(settings, "worker")
-    engine = create_engine(settings.require_database_url())
+    engine = create_engine(settings.require_database_url(), pre_ping=False)  # activities retry (see create_engine)
     client = await connect_temporal(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

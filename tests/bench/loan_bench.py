@@ -182,7 +182,7 @@ async def main(calls: int, loans: int) -> None:
         while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
             await asyncio.sleep(0.05)
         # The worker has its own pool, as a separate process would in production.
-        worker_engine = create_engine(url, pool_size=20)
+        worker_engine = create_engine(url, pool_size=20, pre_ping=False)
         worker = build_worker(
             client, session_factory(worker_engine), settings=WorkerSettings(), extra_workflows=[BenchEchoWorkflow]
         )

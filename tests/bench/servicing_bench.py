@@ -164,7 +164,7 @@ async def main(loans: int, history_limit: int) -> None:
         postgres.create_database("bench")
         url = postgres.url("bench")
         await asyncio.to_thread(upgrade, url)
-        engine = create_engine(url, pool_size=20)
+        engine = create_engine(url, pool_size=20, pre_ping=False)  # the worker's engine, as in production
         queue = f"bench-{uuid.uuid4().hex}"
         worker = build_worker(env.client, session_factory(engine), task_queue=queue, settings=WorkerSettings())
         async with worker:

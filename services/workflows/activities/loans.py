@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,12 +13,12 @@ from contracts.disposal import RecordDisposalStepInput
 from contracts.loans import ASSET_ALREADY_PLEDGED, Actor, HoldAssetsInput, LoanState, RecordLoanStepInput
 from services.platform.telemetry import current_trace_id
 from services.store import loans as repository
-from services.store.audit import AuditEntry, append_audit
+from services.store.audit import AuditEntry, append_audit, append_to_chain
 from services.store.tables import LoanEvent
 
 
 def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
-    """The loan table's columns, derived from the workflow's state."""
+    """The loan table's columns, derived from the workflow's state (`state` itself as JSON text)."""
     return {
         "id": state.loan_id,
         "enterprise_id": state.enterprise_id,
@@ -40,62 +41,57 @@ def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
         "outstanding_principal": state.servicing.ledger.outstanding_principal if state.servicing else None,
         "classification": state.servicing.tier.value if state.servicing else None,
         "overdue_since": state.servicing.overdue_since if state.servicing else None,
-        "state": state.model_dump(mode="json"),
+        "state": state.model_dump_json(),
     }
 
 
-async def _record_event(
-    session: AsyncSession,
-    *,
-    loan_id: str,
-    stage: str,
-    key: str,
-    kind: str,
-    summary: str,
-    actor: Actor,
-    at: datetime,
-    request_id: str | None,
-    data: dict[str, object] | None,
-    payload_digest: str,
-    details: dict[str, object],
-) -> bool:
-    """A timeline event and its audit record, keyed so a retry writes neither twice; False if already written."""
-    fresh = await repository.add_event(
-        session,
-        LoanEvent(
-            loan_id=loan_id,
+@dataclass(frozen=True)
+class _Step:
+    """What a step leaves behind besides the read model: its timeline event and its audit record."""
+
+    loan_id: str
+    stage: str
+    key: str
+    kind: str
+    summary: str
+    actor: Actor
+    at: datetime
+    request_id: str | None
+    data: dict[str, object] | None
+    payload_digest: str
+    details: dict[str, object]
+
+    def event(self) -> LoanEvent:
+        return LoanEvent(
+            loan_id=self.loan_id,
             seq=0,
-            event_key=key,
-            kind=kind,
-            stage=stage,
-            summary=summary,
-            actor_sub=actor.sub,
-            actor_role=actor.role.value,
-            actor_org=actor.org_id,
-            occurred_at=at,
-            request_id=request_id,
-            data=data,
-        ),
-    )
-    if fresh:
-        await append_audit(
-            session,
-            AuditEntry(
-                actor_sub=actor.sub,
-                actor_role=actor.role.value,
-                actor_org=actor.org_id,
-                action=f"loan.{kind}",
-                target_type="loan",
-                target_id=loan_id,
-                payload_digest=payload_digest,
-                request_id=request_id,
-                trace_id=current_trace_id(),
-                details=details,
-                dedup_key=key,
-            ),
-            now=at,
+            event_key=self.key,
+            kind=self.kind,
+            stage=self.stage,
+            summary=self.summary,
+            actor_sub=self.actor.sub,
+            actor_role=self.actor.role.value,
+            actor_org=self.actor.org_id,
+            occurred_at=self.at,
+            request_id=self.request_id,
+            data=self.data,
         )
-    return fresh
+
+    def audit(self) -> AuditEntry:
+        """Keyed by the event, so a retry appends nothing twice."""
+        return AuditEntry(
+            actor_sub=self.actor.sub,
+            actor_role=self.actor.role.value,
+            actor_org=self.actor.org_id,
+            action=f"loan.{self.kind}",
+            target_type="loan",
+            target_id=self.loan_id,
+            payload_digest=self.payload_digest,
+            request_id=self.request_id,
+            trace_id=current_trace_id(),
+            details=self.details,
+            dedup_key=self.key,
+        )
 
 
 class LoanActivities:
@@ -108,11 +104,9 @@ class LoanActivities:
         state, event = data.state, data.event
         now = datetime.now(UTC)
         # No lock of our own: one loan's steps reach here one at a time (the workflow persists each step before
-        # taking the next), and the audit chain of the loan is locked by append_audit.
+        # taking the next), and the audit chain of the loan is locked by record_step.
         async with self.sessions() as session, session.begin():
-            await repository.upsert_loan(session, read_model_row(state, now))
-            fresh = await _record_event(
-                session,
+            step = _Step(
                 loan_id=state.loan_id,
                 stage=state.stage.value,
                 key=event.key,
@@ -125,8 +119,13 @@ class LoanActivities:
                 payload_digest=event.payload_digest,
                 details={"stage": state.stage.value},
             )
-            if not fresh:
+            # One statement writes the row and the event and, for a new event, locks the loan's audit chain.
+            head = await repository.record_step(
+                session, read_model_row(state, now), step.event(), audit_chain=f"loan:{state.loan_id}"
+            )
+            if head is None:  # already recorded: a retry after the first attempt committed
                 return False
+            await append_to_chain(session, step.audit(), head, now=event.at)
             if data.schedule:
                 await repository.replace_schedule(
                     session,
@@ -154,8 +153,7 @@ class LoanActivities:
         """A disposal step: the loan's `disposal` column, the loan's timeline and audit trail, written once."""
         state = data.state
         async with self.sessions() as session, session.begin():
-            fresh = await _record_event(
-                session,
+            step = _Step(
                 loan_id=state.loan_id,
                 stage=state.loan_stage.value,
                 key=data.key,
@@ -168,8 +166,9 @@ class LoanActivities:
                 payload_digest=data.payload_digest,
                 details={"disposal_step": state.step},
             )
-            if not fresh:
-                return False
+            if not await repository.add_event(session, step.event()):
+                return False  # already recorded: a retry after the first attempt committed
+            await append_audit(session, step.audit(), now=step.at)
             await repository.set_disposal(session, state.loan_id, state.model_dump(mode="json"))
         return True
 

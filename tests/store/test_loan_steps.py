@@ -1,0 +1,120 @@
+"""Persisting a loan step (`record_loan_step`): read-model row, timeline event and audit record, each once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.enums import District, Stage
+from contracts.loans import LoanConfig, LoanEventRecord, LoanState, Recorded, RecordLoanStepInput
+from services.store import loans as repository
+from services.store.audit import ChainHead, list_audit, verify_chains
+from services.store.seed import load_demo_data
+from services.store.tables import LoanEvent
+from services.workflows.activities.loans import LoanActivities, read_model_row
+from tests.workflows.loan_steps import SPECIALIST
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def state(step_count: int, note: str) -> LoanState:
+    return LoanState(
+        loan_id="L-store",
+        enterprise_id="ent-guangming-demo",
+        enterprise_name="深圳光明演示科技有限公司",
+        district=District.GUANGMING,
+        station_id="station-guangming",
+        opened=Recorded(by=SPECIALIST, at=NOW),
+        note=note,
+        config=LoanConfig(),
+        last_activity_at=NOW,
+        step_count=step_count,
+    )
+
+
+def step(step_count: int, key: str, note: str) -> RecordLoanStepInput:
+    return RecordLoanStepInput(
+        state=state(step_count, note),
+        event=LoanEventRecord(
+            key=key,
+            kind="visit_logged",
+            summary=f"step {key}",
+            actor=SPECIALIST,
+            at=NOW + timedelta(minutes=step_count),
+            request_id=f"req-{key}",
+            payload_digest="d" * 64,
+            data={"place": "光明", "n": step_count},
+        ),
+    )
+
+
+@pytest.fixture
+async def activities(sessions: async_sessionmaker[AsyncSession], db: AsyncSession) -> LoanActivities:
+    await load_demo_data(db)
+    await db.commit()
+    return LoanActivities(sessions)
+
+
+async def written(db: AsyncSession) -> tuple[list[tuple[int, str]], int, str | None]:
+    """(timeline seq and key, audit records, the row's note) of the test loan."""
+    events = [(event.seq, event.event_key) for event in await repository.list_events(db, "L-store")]
+    audit = len(await list_audit(db, "loan:L-store"))
+    note = (await db.execute(text("SELECT state->>'note' FROM loan WHERE id = 'L-store'"))).scalar_one_or_none()
+    return events, audit, note
+
+
+class TestRecordLoanStep:
+    async def test_each_step_writes_row_event_and_linked_audit(
+        self, activities: LoanActivities, db: AsyncSession
+    ) -> None:
+        assert await activities.record_loan_step(step(1, "opened", "first"))
+        assert await activities.record_loan_step(step(2, "update-2", "second"))
+        events, audit, note = await written(db)
+        assert events == [(1, "opened"), (2, "update-2")]
+        assert (audit, note) == (2, "second")
+        row = (await db.execute(text("SELECT step_count, stage, state FROM loan WHERE id = 'L-store'"))).one()
+        assert (row.step_count, row.stage) == (2, Stage.GUIDANCE.value)
+        assert LoanState.model_validate(row.state) == state(2, "second")  # JSON text stored as JSONB, read back
+        record = (await list_audit(db, "loan:L-store"))[-1]
+        assert (record.action, record.dedup_key, record.request_id) == ("loan.visit_logged", "update-2", "req-update-2")
+        assert (await verify_chains(db)).ok
+
+    async def test_a_retried_step_writes_nothing_twice(self, activities: LoanActivities, db: AsyncSession) -> None:
+        assert await activities.record_loan_step(step(1, "opened", "first"))
+        assert await activities.record_loan_step(step(2, "update-2", "second"))
+        assert not await activities.record_loan_step(step(2, "update-2", "second"))
+        assert await written(db) == ([(1, "opened"), (2, "update-2")], 2, "second")
+
+    async def test_an_older_step_retried_late_leaves_the_newer_row(
+        self, activities: LoanActivities, db: AsyncSession
+    ) -> None:
+        assert await activities.record_loan_step(step(1, "opened", "first"))
+        assert await activities.record_loan_step(step(2, "update-2", "second"))
+        assert not await activities.record_loan_step(step(1, "opened", "first"))
+        assert (await written(db))[2] == "second"
+
+    async def test_the_chain_head_comes_back_only_for_a_new_event(self, db: AsyncSession) -> None:
+        await load_demo_data(db)
+        row = read_model_row(state(1, "first"), NOW)
+        event = LoanEvent(
+            loan_id="L-store",
+            seq=0,
+            event_key="opened",
+            kind="opened",
+            stage="guidance",
+            summary="opened",
+            actor_sub="s",
+            actor_role="station_specialist",
+            actor_org="station-guangming",
+            occurred_at=NOW,
+        )
+        assert await repository.record_step(db, row, event, audit_chain="loan:L-store") == ChainHead()  # empty chain
+        assert await repository.record_step(db, row, event, audit_chain="loan:L-store") is None  # a repeat
+
+    async def test_a_row_with_other_columns_is_refused(self, db: AsyncSession) -> None:
+        row = {**read_model_row(state(1, "x"), NOW), "disposal": None}
+        with pytest.raises(ValueError, match="disposal"):
+            await repository.record_step(db, row, LoanEvent(), audit_chain="loan:L-store")  # type: ignore[call-arg]
