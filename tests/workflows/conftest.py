@@ -21,6 +21,7 @@ from contracts.loans import LoanState
 from contracts.queues import loan_workflow_id
 from services.domain.calendar import SHANGHAI
 from services.platform.embedded import EmbeddedPostgres
+from services.platform.settings import WorkerSettings
 from services.store.db import create_engine, session_factory
 from services.store.seed import load_demo_data
 from services.store.tables import AuditRecord, WebhookDelivery
@@ -122,11 +123,15 @@ class Loans:
 
 @pytest.fixture
 async def loans(
-    time_skipping_env: WorkflowEnvironment, seeded_sessions: async_sessionmaker[AsyncSession]
+    request: pytest.FixtureRequest,
+    time_skipping_env: WorkflowEnvironment,
+    seeded_sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[Loans]:
+    """A worker for this test's loans; sandboxed unless a test parametrises it (indirect) with False."""
     queue = f"loans-{uuid.uuid4().hex}"
     loans = Loans(time_skipping_env, seeded_sessions, queue)
-    async with build_worker(time_skipping_env.client, seeded_sessions, task_queue=queue):
+    settings = WorkerSettings(workflow_sandbox=getattr(request, "param", True))
+    async with build_worker(time_skipping_env.client, seeded_sessions, task_queue=queue, settings=settings):
         try:
             yield loans
         finally:

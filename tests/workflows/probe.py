@@ -38,3 +38,12 @@ class ProbeWorkflow:
             result_type=AuditRecordResult,
             start_to_close_timeout=timedelta(seconds=30),
         )
+
+
+@workflow.defn
+class SandboxProbeWorkflow:
+    """Answers whether its code runs inside Temporal's sandbox (the worker's `workflow_sandbox` setting)."""
+
+    @workflow.run
+    async def run(self) -> bool:
+        return workflow.unsafe.in_sandbox()

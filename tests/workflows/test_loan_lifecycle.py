@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -29,6 +30,8 @@ from tests.workflows.conftest import Loans, rejected
 
 
 class TestHappyPath:
+    # Also outside the sandbox: a deployment may turn it off (WorkerSettings.workflow_sandbox).
+    @pytest.mark.parametrize("loans", [True, False], indirect=True, ids=["sandboxed", "unsandboxed"])
     async def test_case_to_disbursement(self, loans: Loans) -> None:
         handle = await loans.open()
         loan_id = handle.id.removeprefix("loan-")

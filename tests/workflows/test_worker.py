@@ -19,11 +19,12 @@ from temporalio.testing import WorkflowEnvironment
 from contracts.audit import AuditRecordResult
 from services.api.dependencies import TemporalDep
 from services.platform.embedded import EmbeddedPostgres
+from services.platform.settings import WorkerSettings
 from services.store.audit import list_audit, verify_chains
 from services.store.db import create_engine, session_factory
 from services.workflows.worker import build_worker
 from tests.conftest import fresh_database
-from tests.workflows.probe import ProbeInput, ProbeWorkflow
+from tests.workflows.probe import ProbeInput, ProbeWorkflow, SandboxProbeWorkflow
 
 _EXPORTER = InMemorySpanExporter()
 
@@ -62,6 +63,27 @@ class TestAuditActivity:
         async with committed_sessions() as session:
             assert [r.action for r in await list_audit(session, "probe:p1")] == ["probe.ran"]
             assert (await verify_chains(session)).ok
+
+
+class TestSandboxSetting:
+    @pytest.mark.parametrize("sandbox", [True, False])
+    async def test_workflow_sandbox_setting_chooses_the_runner(
+        self, sandbox: bool, temporal_client: Client, committed_sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        queue = f"test-{uuid.uuid4().hex}"
+        settings = WorkerSettings(workflow_sandbox=sandbox)
+        worker = build_worker(
+            temporal_client,
+            committed_sessions,
+            task_queue=queue,
+            settings=settings,
+            extra_workflows=[SandboxProbeWorkflow],
+        )
+        async with worker:
+            in_sandbox = await temporal_client.execute_workflow(
+                SandboxProbeWorkflow.run, id=f"sandbox-{uuid.uuid4().hex}", task_queue=queue, result_type=bool
+            )
+        assert in_sandbox is sandbox
 
 
 class TestTracing:
