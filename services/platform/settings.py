@@ -180,10 +180,10 @@ class WorkerSettings(CommonSettings):
     # by `make bench`'s servicing portfolio). Size it to the open loans one worker serves.
     max_cached_workflows: int = 5000
     # Run workflow code inside Temporal's sandbox, which refuses non-deterministic calls (clock, random, I/O) and
-    # isolates module state between runs. It is a guard for code, paid on every activation: about 4-5 ms of CPU
-    # per loan step and 1 ms per trivial update on the bench machine (README, Performance). The test suite always
-    # runs the workflows sandboxed, so a deployment that needs the CPU may turn it off (PLEDGEFLOW_WORKFLOW_SANDBOX=false)
-    # and keep the guard in CI; the default keeps it in production too.
+    # isolates module state between runs. It is a guard for code, paid on every activation: 2-5 ms of CPU per
+    # loan step on the bench machine (README, Performance). The test suite always runs the workflows sandboxed,
+    # so a deployment that needs the CPU may turn it off (PLEDGEFLOW_WORKFLOW_SANDBOX=false) and keep the guard
+    # in CI; the default keeps it in production too.
     workflow_sandbox: bool = True
 
 
