@@ -1,0 +1,115 @@
+"""Recorded loan histories replay against today's workflow code (architecture: changing a workflow with running
+executions goes through `workflow.patched` and a replay test against recorded histories).
+
+The histories in `histories/` were recorded from the workflow code of their date. A change that would break a
+running loan (a command added, removed or reordered without `workflow.patched`) fails here with a
+non-determinism error. They are replayed in the sandbox and outside it (the worker's `workflow_sandbox` setting).
+
+To record them again, after a deliberate and patched change or to add a scenario:
+    PLEDGEFLOW_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows/test_replay.py -k record
+(keep the old files too: a history recorded before a patch is what proves the patch.)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+from contracts.enums import FilingChannel
+from services.platform.temporal import data_converter
+from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.worker import WORKFLOWS
+from tests.workflows import loan_steps as steps
+from tests.workflows.conftest import Loans
+from tests.workflows.test_servicing import Handle, disbursed, pay, sleep_until, state_of
+
+HISTORIES = Path(__file__).parent / "histories"
+RECORD = bool(os.environ.get("PLEDGEFLOW_RECORD_HISTORIES"))
+
+
+def recorded() -> list[Path]:
+    return sorted(HISTORIES.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", recorded(), ids=lambda path: path.stem)
+@pytest.mark.parametrize(
+    "runner", [SandboxedWorkflowRunner(), UnsandboxedWorkflowRunner()], ids=["sandboxed", "unsandboxed"]
+)
+async def test_recorded_history_replays(path: Path, runner: WorkflowRunner) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(
+        workflows=list(WORKFLOWS),
+        workflow_runner=runner,
+        data_converter=data_converter,
+        interceptors=[TracingInterceptor()],
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
+
+
+def test_histories_are_recorded() -> None:
+    """The replay test above has something to replay: every scenario below has its file."""
+    assert {path.stem for path in recorded()} >= set(SCENARIOS)
+
+
+# ---- recording ---------------------------------------------------------------------------------------------------
+
+
+async def disbursed_then_repaid(loans: Loans) -> Handle:
+    """Case to disbursement with a guarantor, the first instalment paid on its due date, a few days past it."""
+    handle, _ = await disbursed(loans, guarantor="sz-guarantee")
+    state = await state_of(handle)
+    assert state.servicing is not None
+    first = state.servicing.ledger.lines[0]
+    await sleep_until(loans, first.due_date)
+    await handle.execute_update(
+        LoanLifecycleWorkflow.record_repayment, pay(first.principal + first.interest, first.due_date)
+    )
+    await sleep_until(loans, first.due_date + timedelta(days=3))
+    return handle
+
+
+async def refused_refiled_withdrawn(loans: Loans) -> Handle:
+    """Refused at registration, re-filed on paper, then withdrawn (assets released)."""
+    handle = await loans.open()
+    await loans.to_registration(handle)
+    today = await loans.today()
+    await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
+    await handle.execute_update(LoanLifecycleWorkflow.record_registration_outcome, steps.refused())
+    await handle.execute_update(
+        LoanLifecycleWorkflow.file_registration, steps.filing(today, channel=FilingChannel.PAPER)
+    )
+    await handle.execute_update(LoanLifecycleWorkflow.withdraw, steps.close())
+    return handle
+
+
+async def idle_case_reminded(loans: Loans) -> Handle:
+    """A case with one visit, then idle until the reminder timer fires."""
+    handle = await loans.open(reminder_days=3)
+    await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(await loans.today()))
+    await loans.advance(handle, lambda state: bool(state.reminders), until=await loans.today() + timedelta(days=10))
+    return handle
+
+
+SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
+    "disbursed_then_repaid": disbursed_then_repaid,
+    "refused_refiled_withdrawn": refused_refiled_withdrawn,
+    "idle_case_reminded": idle_case_reminded,
+}
+
+
+@pytest.mark.skipif(not RECORD, reason="records histories only when PLEDGEFLOW_RECORD_HISTORIES is set")
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+async def test_record_history(scenario: str, loans: Loans) -> None:
+    handle = await SCENARIOS[scenario](loans)
+    history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / f"{scenario}.json").write_text(history.to_json())
