@@ -12,6 +12,7 @@ To record them again, after a deliberate and patched change or to add a scenario
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -44,7 +45,7 @@ def recorded() -> list[Path]:
     "runner", [SandboxedWorkflowRunner(), UnsandboxedWorkflowRunner()], ids=["sandboxed", "unsandboxed"]
 )
 async def test_recorded_history_replays(path: Path, runner: WorkflowRunner) -> None:
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
     replayer = Replayer(
         workflows=list(WORKFLOWS),
         workflow_runner=runner,
