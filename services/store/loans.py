@@ -93,7 +93,8 @@ async def record_step(
     """Write a loan step's read-model row (keys: READ_MODEL_COLUMNS, `state` as JSON text) and timeline event.
 
     Returns the head of `audit_chain`, locked for this transaction, when the event is new; None when the event
-    was already recorded (a retried step), in which case nothing was written and nothing is locked.
+    was already recorded (a retried step): then no event is added and nothing is locked, and the row is only
+    rewritten with what it already holds (or left alone if a newer step wrote it).
     """
     if row.keys() != _READ_MODEL_KEYS:  # a column missing from the statement would silently never update
         raise ValueError(f"read-model row keys differ from READ_MODEL_COLUMNS: {set(row) ^ _READ_MODEL_KEYS}")

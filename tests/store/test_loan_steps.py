@@ -10,11 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.enums import District, Stage
 from contracts.loans import LoanConfig, LoanEventRecord, LoanState, Recorded, RecordLoanStepInput
+from services.platform.embedded import EmbeddedPostgres
 from services.store import loans as repository
 from services.store.audit import ChainHead, list_audit, verify_chains
+from services.store.db import create_engine, session_factory
 from services.store.seed import load_demo_data
 from services.store.tables import LoanEvent
 from services.workflows.activities.loans import LoanActivities, read_model_row
+from tests.conftest import fresh_database
 from tests.workflows.loan_steps import SPECIALIST
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -66,6 +69,15 @@ async def written(db: AsyncSession) -> tuple[list[tuple[int, str]], int, str | N
     return events, audit, note
 
 
+async def advisory_locks(session: AsyncSession) -> int:
+    query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    return int((await session.execute(text(query))).scalar_one())
+
+
+def fresh_event(event: LoanEvent) -> LoanEvent:
+    return LoanEvent(**{**event.model_dump(), "event_key": "update-2"})
+
+
 class TestRecordLoanStep:
     async def test_each_step_writes_row_event_and_linked_audit(
         self, activities: LoanActivities, db: AsyncSession
@@ -113,6 +125,26 @@ class TestRecordLoanStep:
         )
         assert await repository.record_step(db, row, event, audit_chain="loan:L-store") == ChainHead()  # empty chain
         assert await repository.record_step(db, row, event, audit_chain="loan:L-store") is None  # a repeat
+
+    async def test_a_repeated_event_takes_no_lock(self, postgres: EmbeddedPostgres) -> None:
+        """The chain's lock is taken through RETURNING only, so a retried step leaves other writers alone."""
+        engine = create_engine(await fresh_database(postgres))
+        sessions = session_factory(engine)
+        try:
+            async with sessions() as session, session.begin():
+                await load_demo_data(session)
+            assert await LoanActivities(sessions).record_loan_step(step(1, "opened", "first"))
+            async with sessions() as session, session.begin():
+                row = read_model_row(state(1, "first"), NOW)
+                event = LoanEvent(loan_id="L-store", seq=0, event_key="opened", kind="opened", stage="guidance",
+                                  summary="opened", actor_sub="s", actor_role="station_specialist",
+                                  actor_org="station-guangming", occurred_at=NOW)  # fmt: skip
+                assert await repository.record_step(session, row, event, audit_chain="loan:L-store") is None
+                assert await advisory_locks(session) == 0
+                assert await repository.record_step(session, row, fresh_event(event), audit_chain="loan:L-store")
+                assert await advisory_locks(session) == 1
+        finally:
+            await engine.dispose()
 
     async def test_a_row_with_other_columns_is_refused(self, db: AsyncSession) -> None:
         row = {**read_model_row(state(1, "x"), NOW), "disposal": None}
