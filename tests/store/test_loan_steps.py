@@ -74,6 +74,21 @@ async def advisory_locks(session: AsyncSession) -> int:
     return int((await session.execute(text(query))).scalar_one())
 
 
+def opened_event() -> LoanEvent:
+    return LoanEvent(
+        loan_id="L-store",
+        seq=0,
+        event_key="opened",
+        kind="opened",
+        stage="guidance",
+        summary="opened",
+        actor_sub="s",
+        actor_role="station_specialist",
+        actor_org="station-guangming",
+        occurred_at=NOW,
+    )
+
+
 def fresh_event(event: LoanEvent) -> LoanEvent:
     return LoanEvent(**{**event.model_dump(), "event_key": "update-2"})
 
@@ -111,18 +126,7 @@ class TestRecordLoanStep:
     async def test_the_chain_head_comes_back_only_for_a_new_event(self, db: AsyncSession) -> None:
         await load_demo_data(db)
         row = read_model_row(state(1, "first"), NOW)
-        event = LoanEvent(
-            loan_id="L-store",
-            seq=0,
-            event_key="opened",
-            kind="opened",
-            stage="guidance",
-            summary="opened",
-            actor_sub="s",
-            actor_role="station_specialist",
-            actor_org="station-guangming",
-            occurred_at=NOW,
-        )
+        event = opened_event()
         assert await repository.record_step(db, row, event, audit_chain="loan:L-store") == ChainHead()  # empty chain
         assert await repository.record_step(db, row, event, audit_chain="loan:L-store") is None  # a repeat
 
@@ -136,9 +140,7 @@ class TestRecordLoanStep:
             assert await LoanActivities(sessions).record_loan_step(step(1, "opened", "first"))
             async with sessions() as session, session.begin():
                 row = read_model_row(state(1, "first"), NOW)
-                event = LoanEvent(loan_id="L-store", seq=0, event_key="opened", kind="opened", stage="guidance",
-                                  summary="opened", actor_sub="s", actor_role="station_specialist",
-                                  actor_org="station-guangming", occurred_at=NOW)  # fmt: skip
+                event = opened_event()
                 assert await repository.record_step(session, row, event, audit_chain="loan:L-store") is None
                 assert await advisory_locks(session) == 0
                 assert await repository.record_step(session, row, fresh_event(event), audit_chain="loan:L-store")
