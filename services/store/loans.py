@@ -10,12 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import TextClause, bindparam, func, or_, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.store.audit import CHAIN_HEAD_SQL, ChainHead
-from services.store.tables import Loan, LoanEvent, PledgeHold, ScheduleLine, table_of
+from services.store.tables import Loan, LoanEvent, Organisation, PledgeHold, ScheduleLine, table_of
 
 # The statements a step writes are built once: executed with plain parameters they hit SQLAlchemy's compiled
 # cache and skip the ORM's bulk layer (a step's persistence runs inside the workflow task, so it is on the
@@ -187,6 +187,32 @@ async def set_disposal(session: AsyncSession, loan_id: str, disposal: dict[str, 
 
 async def get_loan(session: AsyncSession, loan_id: str) -> Loan | None:
     return await session.get(Loan, loan_id, populate_existing=True)
+
+
+_ORGANISATION = table_of(Organisation)
+# id → name of the loan's party organisations, as a correlated subquery of the loan's row.
+_PARTY_NAMES = (
+    select(func.jsonb_object_agg(_ORGANISATION.c.id, _ORGANISATION.c.name, type_=JSONB))
+    .where(
+        _ORGANISATION.c.id.in_(
+            [col(Loan.bank_id), col(Loan.station_id), col(Loan.valuer_id), col(Loan.guarantor_id), col(Loan.insurer_id)]
+        )
+    )
+    .scalar_subquery()
+)
+_LOAN_WITH_PARTY_NAMES = (
+    select(Loan, _PARTY_NAMES).where(col(Loan.id) == bindparam("loan_id")).execution_options(populate_existing=True)
+)
+
+
+async def get_loan_with_party_names(session: AsyncSession, loan_id: str) -> tuple[Loan, dict[str, str]] | None:
+    """The loan and the names of its party organisations (bank, station, valuer, guarantor, insurer), in one
+    round trip: every view of a loan and every step shows the parties by name."""
+    row = (await session.execute(_LOAN_WITH_PARTY_NAMES, {"loan_id": loan_id})).first()
+    if row is None:
+        return None
+    loan, names = row
+    return loan, {str(org): str(name) for org, name in (names or {}).items()}
 
 
 @dataclass(frozen=True)

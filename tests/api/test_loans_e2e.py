@@ -34,11 +34,25 @@ class TestLoanEndToEnd:
         loan_id = await open_case(stack)
         view = await stack.get(f"/loans/{loan_id}", SPECIALIST)
         assert set(view["actions"]) >= {"log_visit", "review_qualification", "withdraw"}
+        assert set(view["parties"]) == {"enterprise", "station"}
+        assert view["parties"]["station"]["name"].startswith("光明科学城知识产权公共服务中心")
         await to_registration(stack, loan_id, "ip-gm-inv-1")
         base = f"/loans/{loan_id}"
-        assert (await stack.get(base, OFFICER))["max_loan"] == "4000000.00"  # ¥10 M × 40 % for an invention patent
+        view = await stack.get(base, OFFICER)
+        assert view["max_loan"] == "4000000.00"  # ¥10 M × 40 % for an invention patent
+        # The parties by name, read with the loan: the bank and valuer came with the application, the guarantor
+        # with the proposal.
+        assert {label: party["name"] for label, party in view["parties"].items() if label != "station"} == {
+            "enterprise": view["parties"]["enterprise"]["name"],
+            "bank": "中国银行",
+            "valuer": "演示资产评估有限公司",
+            "guarantor": "深圳担保集团有限公司",
+        }
         assert "sign_off" in (await stack.get(base, GUARANTOR))["actions"]
-        await stack.post(f"{base}/sign-offs", GUARANTOR, {"contract_number": "深担保字0001", "fee": "30000.00"})
+        signed = await stack.post(
+            f"{base}/sign-offs", GUARANTOR, {"contract_number": "深担保字0001", "fee": "30000.00"}
+        )
+        assert signed["parties"] == view["parties"]  # a step answers with the names read before it
         await stack.post(
             f"{base}/registrations", OFFICER, {"asset_id": "ip-gm-inv-1", "channel": "online", "filed_on": today()}
         )

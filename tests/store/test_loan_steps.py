@@ -152,3 +152,17 @@ class TestRecordLoanStep:
         row = {**read_model_row(state(1, "x"), NOW), "disposal": None}
         with pytest.raises(ValueError, match="disposal"):
             await repository.record_step(db, row, LoanEvent(), audit_chain="loan:L-store")  # type: ignore[call-arg]
+
+
+class TestLoanWithPartyNames:
+    async def test_the_parties_names_come_with_the_loan(self, activities: LoanActivities, db: AsyncSession) -> None:
+        recorded = step(1, "opened", "first")
+        recorded.state.bank_id = "boc-shenzhen"
+        assert await activities.record_loan_step(recorded)
+        found = await repository.get_loan_with_party_names(db, "L-store")
+        assert found is not None
+        loan, names = found
+        assert (loan.id, loan.bank_id) == ("L-store", "boc-shenzhen")
+        assert set(names) == {"boc-shenzhen", "station-guangming"}
+        assert names["boc-shenzhen"] == "中国银行"
+        assert await repository.get_loan_with_party_names(db, "no-such-loan") is None

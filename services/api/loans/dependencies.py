@@ -13,13 +13,27 @@ from services.store import loans as repository
 from services.store.tables import Loan
 
 
-async def get_visible_loan(
+async def get_visible_loan_and_names(
     loan_id: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep, principal: PrincipalDep
-) -> Loan:
-    loan = await repository.get_loan(session, loan_id)
-    if loan is None or not can_see(principal, loan):
+) -> tuple[Loan, dict[str, str]]:
+    """The loan with its parties' names, read once per request (FastAPI caches a dependency's result)."""
+    found = await repository.get_loan_with_party_names(session, loan_id)
+    if found is None or not can_see(principal, found[0]):
         raise LoanNotFound(loan_id)
-    return loan
+    return found
+
+
+_LoanAndNames = Annotated[tuple[Loan, dict[str, str]], Depends(get_visible_loan_and_names)]
+
+
+async def get_visible_loan(found: _LoanAndNames) -> Loan:
+    return found[0]
+
+
+async def get_party_names(found: _LoanAndNames) -> dict[str, str]:
+    """id → name of the loan's party organisations, read with the loan."""
+    return found[1]
 
 
 LoanDep = Annotated[Loan, Depends(get_visible_loan)]
+PartyNamesDep = Annotated[dict[str, str], Depends(get_party_names)]

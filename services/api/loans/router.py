@@ -79,7 +79,7 @@ from services.api.dependencies import (
 )
 from services.api.errors import Unauthenticated, problem_responses
 from services.api.loans import service
-from services.api.loans.dependencies import LoanDep
+from services.api.loans.dependencies import LoanDep, PartyNamesDep
 from services.api.loans.exceptions import (
     STEP_ERRORS,
     CannotOpenLoan,
@@ -159,8 +159,8 @@ async def list_loans(
     summary="One loan: parties, stage, state and the actions you may take now",
     responses=problem_responses(Unauthenticated, LoanNotFound),
 )
-async def get_loan(loan: LoanDep, session: SessionDep, principal: PrincipalDep) -> LoanView:
-    return await service.loan_view(session, principal, loan)
+async def get_loan(loan: LoanDep, names: PartyNamesDep, session: SessionDep, principal: PrincipalDep) -> LoanView:
+    return await service.loan_view(session, principal, loan, known_names=names)
 
 
 @router.get(
@@ -206,10 +206,15 @@ async def quote_prepayment(
     responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, WorkflowUnavailable),
 )
 async def submit_application(
-    loan: LoanDep, body: ApplicationRequest, session: SessionDep, temporal: TemporalDep, context: RequestContextDep
+    loan: LoanDep,
+    names: PartyNamesDep,
+    body: ApplicationRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    context: RequestContextDep,
 ) -> LoanView:
     data = await service.application_input(session, context, body)
-    return await service.run_step(session, temporal, context, loan, LoanUpdate.SUBMIT_APPLICATION, data)
+    return await service.run_step(session, temporal, context, loan, LoanUpdate.SUBMIT_APPLICATION, data, names)
 
 
 @router.post(
@@ -219,20 +224,30 @@ async def submit_application(
     responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, WorkflowUnavailable),
 )
 async def propose_terms(
-    loan: LoanDep, body: ProposalRequest, session: SessionDep, temporal: TemporalDep, context: RequestContextDep
+    loan: LoanDep,
+    names: PartyNamesDep,
+    body: ProposalRequest,
+    session: SessionDep,
+    temporal: TemporalDep,
+    context: RequestContextDep,
 ) -> LoanView:
     data = await service.proposal_input(session, context, body)
-    return await service.run_step(session, temporal, context, loan, LoanUpdate.PROPOSE_TERMS, data)
+    return await service.run_step(session, temporal, context, loan, LoanUpdate.PROPOSE_TERMS, data, names)
 
 
 def _step_route(path: str, request: type[BaseModel], step: type[StepInput], update: LoanUpdate, summary: str) -> None:
     """A POST that turns its body into the workflow's input (adding who acts) and sends the update."""
 
     async def endpoint(
-        loan: LoanDep, body: Any, session: SessionDep, temporal: TemporalDep, context: RequestContextDep
+        loan: LoanDep,
+        names: PartyNamesDep,
+        body: Any,
+        session: SessionDep,
+        temporal: TemporalDep,
+        context: RequestContextDep,
     ) -> LoanView:
         data = step(actor=service.actor_of(context.principal), request_id=context.request_id, **body.model_dump())
-        return await service.run_step(session, temporal, context, loan, update, data)
+        return await service.run_step(session, temporal, context, loan, update, data, names)
 
     endpoint.__annotations__["body"] = request
     endpoint.__name__ = update.value

@@ -182,10 +182,6 @@ def _summary_from_state(loan: Loan, state: LoanState) -> dict[str, object]:
     }
 
 
-def _party_ids(loan: Loan) -> list[str]:
-    return [org for org in (loan.bank_id, loan.station_id, loan.valuer_id, loan.guarantor_id, loan.insurer_id) if org]
-
-
 async def loan_view(
     session: AsyncSession,
     principal: Principal,
@@ -333,12 +329,18 @@ async def _send_update(
 
 
 async def run_step(
-    session: AsyncSession, temporal: Client, context: RequestContext, loan: Loan, update: LoanUpdate, data: StepInput
+    session: AsyncSession,
+    temporal: Client,
+    context: RequestContext,
+    loan: Loan,
+    update: LoanUpdate,
+    data: StepInput,
+    party_names: dict[str, str],
 ) -> LoanView:
-    """Send one step to the loan's workflow and answer with the loan as the step left it."""
-    # The parties' names are read now, on the connection the loan was read on, so answering after the step
-    # needs no second trip to the database (unless the step brought in a new party).
-    names = await organisations.names_of(session, _party_ids(loan))
+    """Send one step to the loan's workflow and answer with the loan as the step left it.
+
+    `party_names` were read with the loan, so answering after the step needs no second trip to the database
+    (unless the step brought in a new party)."""
     result = await _send_update(
         session,
         temporal,
@@ -350,7 +352,7 @@ async def run_step(
         ended=f"The loan is closed; current stage: {loan.stage}.",
         what="loan's workflow",
     )
-    return await loan_view(session, context.principal, loan, result.state, names)
+    return await loan_view(session, context.principal, loan, result.state, party_names)
 
 
 async def application_input(
