@@ -58,6 +58,7 @@ def build_worker(
     task_queue: str | None = None,
     settings: WorkerSettings | None = None,
     extra_workflows: Sequence[type[Any]] = (),
+    extra_activities: Sequence[Any] = (),
     authority: RegistrationAuthority | None = None,
 ) -> Worker:
     """A worker with every pledgeflow workflow and activity; it inherits the client's tracing interceptor."""
@@ -66,7 +67,7 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[*WORKFLOWS, *extra_workflows],
-        activities=build_activities(sessions, authority),
+        activities=[*build_activities(sessions, authority), *extra_activities],
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_cached_workflows=settings.max_cached_workflows,

@@ -1,7 +1,8 @@
 """`make bench`: the cost of a loan step through the API against a raw Temporal update, on the embedded stack.
 
 The raw updates and the HTTP steps are measured interleaved (one of each, in turn), so the ratio compares
-them under the same machine conditions.
+them under the same machine conditions; so is, for reference, the raw update answering after a local activity
+that does nothing (the floor of a step that answers once a local activity has persisted it).
 
 Everything runs in one process against embedded PostgreSQL and the Temporal dev server started here: the
 worker, the API (uvicorn on a free port, reached over real HTTP) and the load. Prints one JSON object per
@@ -44,7 +45,7 @@ from services.store.seed import load_demo_data
 from services.store.tables import IpAsset
 from services.workflows.worker import build_worker
 from tests.api.bodies import PROPOSAL, QUALIFIED, application, valuation
-from tests.bench.echo import BenchEchoWorkflow, Ping
+from tests.bench.echo import BenchEchoWorkflow, Ping, bench_noop
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnop"
 
@@ -187,7 +188,11 @@ async def main(calls: int, loans: int) -> None:
         # The worker has its own pool, as a separate process would in production.
         worker_engine = create_engine(url, pool_size=20, pre_ping=False)
         worker = build_worker(
-            client, session_factory(worker_engine), settings=WorkerSettings(), extra_workflows=[BenchEchoWorkflow]
+            client,
+            session_factory(worker_engine),
+            settings=WorkerSettings(),
+            extra_workflows=[BenchEchoWorkflow],
+            extra_activities=[bench_noop],
         )
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
         async with worker, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits) as http:
@@ -205,12 +210,17 @@ async def main(calls: int, loans: int) -> None:
             ]
             step.samples.clear()
             raw: list[float] = []
+            through_activity: list[float] = []
             raw_cpu = step_cpu = 0.0
             for n in range(calls + 20):
                 sink = raw if n >= 20 else []
                 cpu = time.process_time()
                 await timed(lambda n=n: echo.execute_update(BenchEchoWorkflow.ping, Ping(n=n)), sink)
                 raw_cpu += time.process_time() - cpu
+                await timed(
+                    lambda n=n: echo.execute_update(BenchEchoWorkflow.ping_through_activity, Ping(n=n)),
+                    through_activity if n >= 20 else [],
+                )
                 cpu = time.process_time()
                 await step.post(
                     f"/loans/{visit_loans[n % len(visit_loans)]}/visits",
@@ -228,6 +238,15 @@ async def main(calls: int, loans: int) -> None:
                 cpu_ms_per_call=round(raw_cpu, 2),
             )
             samples = step.samples[20:]
+            # The floor of any step that answers only once it is persisted by a local activity: the same trivial
+            # update, answering after a local activity that does nothing.
+            emit(
+                figure="raw_update_through_noop_local_activity",
+                calls=len(through_activity),
+                p50_ms=round(statistics.median(through_activity), 2),
+                p99_ms=round(percentile(through_activity, 99), 2),
+                p50_ratio=round(statistics.median(through_activity) / raw_p50, 2),
+            )
             direct: list[float] = []
             handle = client.get_workflow_handle(f"loan-{visit_loans[0]}")
             actor = {
