@@ -275,7 +275,8 @@ async def list_loans(
 
 
 async def list_events(session: AsyncSession, loan_id: str) -> Sequence[LoanEvent]:
-    query = select(LoanEvent).where(col(LoanEvent.loan_id) == loan_id).order_by(col(LoanEvent.seq))
+    # id breaks a tie of seq (a loan step and a disposal step persisted at the same instant)
+    query = select(LoanEvent).where(col(LoanEvent.loan_id) == loan_id).order_by(col(LoanEvent.seq), col(LoanEvent.id))
     return (await session.execute(query)).scalars().all()
 
 
