@@ -100,6 +100,7 @@ BANK_KEY = SearchAttributeKey.for_keyword("PledgeflowBank")
 # Persisting a step is a few short statements; a worker that dies mid-activity is retried after this.
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+OPEN_STAGES_CONTINUE_AS_NEW = "open-stages-continue-as-new"
 SYSTEM = Actor(sub="pledgeflow", role=Role.PLATFORM_ADMIN, org_id="pledgeflow")
 
 
@@ -146,6 +147,9 @@ class LoanLifecycleWorkflow:
 
     @workflow.run
     async def run(self, data: OpenLoanInput) -> LoanState:
+        # Runs started before this patch never continue as new before servicing (their histories have no such
+        # marker); every run started since may, once its history is long. Deprecate when no older run is open.
+        continues_before_servicing = workflow.patched(OPEN_STAGES_CONTINUE_AS_NEW)
         self._upsert_search_attributes()
         if data.resume is None:
             await self._persist(
@@ -163,7 +167,11 @@ class LoanLifecycleWorkflow:
         # One durable timer at a time, for the earliest moment something may fall due. The loop wakes (cancelling
         # and restarting the timer) only when a step moves that moment, leaves the loop's stages, or asks to
         # (`_changed`): steps that leave it where it is (several on one day) do not touch the timer.
+        # Every step's answer carries the loan's state into the history, so a case with very many steps before
+        # disbursement (visits, re-filings) continues as new too, well before Temporal's history limits.
         while self.state.stage.is_open:
+            if continues_before_servicing and self._history_is_long():
+                await self._continue_as_new()
             self._changed = False
             wake_at = self._next_timer()
             try:
@@ -172,6 +180,7 @@ class LoanLifecycleWorkflow:
                         self._changed  # type: ignore[misc]
                         or not self.state.stage.is_open
                         or self._next_timer() != at
+                        or (continues_before_servicing and self._history_is_long())
                     ),
                     timeout=_seconds_until(wake_at),
                 )
@@ -179,9 +188,7 @@ class LoanLifecycleWorkflow:
                 await self._fire_due_timers()
         while self.state.stage.is_servicing:
             if self._history_is_long():
-                # Let running steps finish (and none start half-way), then carry the state into a new run.
-                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
-                workflow.continue_as_new(self._input.model_copy(update={"resume": self.state}))
+                await self._continue_as_new()
             self._changed = False
             wake_at = self._next_servicing_moment()
             try:
@@ -198,6 +205,11 @@ class LoanLifecycleWorkflow:
                 await self._fire_servicing_timers()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
+
+    async def _continue_as_new(self) -> None:
+        # Let running steps finish (and none start half-way), then carry the state into a new run.
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
+        workflow.continue_as_new(self._input.model_copy(update={"resume": self.state}))
 
     def _history_is_long(self) -> bool:
         info = workflow.info()

@@ -281,6 +281,32 @@ class TestTimers:
         assert state.reminders[0].idle_since == visited
         assert state.reminders[0].raised_at.astimezone(SHANGHAI).date() == due
 
+    async def test_long_guidance_continues_as_new_and_keeps_its_reminder(self, loans: Loans) -> None:
+        """Each step's answer carries the state into the history, so a case with very many steps before
+        disbursement continues as new: nothing is lost or written twice, the stage and the reminder carry on."""
+        handle = await loans.open(reminder_days=3, config={"history_limit": 100})
+        loan_id = handle.id.removeprefix("loan-")
+        first_run = (await handle.describe()).run_id
+        today = await loans.today()
+        for n in range(40):
+            visit = steps.visit(today).model_copy(update={"outcome": f"第 {n} 次走访"})
+            result = await handle.execute_update(LoanLifecycleWorkflow.log_visit, visit)
+        assert [v.outcome for v in result.state.visits] == [f"第 {n} 次走访" for n in range(40)]
+        assert (await handle.describe()).run_id != first_run, "the case never continued as new"
+        state = await handle.query(LoanLifecycleWorkflow.get_state)
+        assert state.stage is Stage.GUIDANCE
+        assert len(state.visits) == 40
+        async with loans.sessions() as session:
+            query = select(LoanEvent.kind).where(col(LoanEvent.loan_id) == loan_id)
+            events = (await session.execute(query)).scalars().all()
+        assert events.count("visit_logged") == 40
+        assert events.count("opened") == 1
+        due = add_working_days(today, 3) + timedelta(days=1)
+        state = await loans.advance(handle, lambda s: bool(s.reminders), until=due + timedelta(days=2))
+        assert len(state.visits) == 40
+        assert state.reminders[0].idle_since == today
+        assert state.reminders[0].raised_at.astimezone(SHANGHAI).date() == due
+
     async def test_registration_deadline_overdue(self, loans: Loans) -> None:
         handle = await loans.open(reminder_days=60)
         await loans.to_registration(handle)

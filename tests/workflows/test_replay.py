@@ -100,10 +100,22 @@ async def idle_case_reminded(loans: Loans) -> Handle:
     return handle
 
 
+async def long_guidance(loans: Loans) -> Handle:
+    """Forty visits with a history limit of 100 events: from the patch `open-stages-continue-as-new` on, the case
+    continues as new during guidance (`long_guidance_before_patch.json`, recorded before it, never does)."""
+    handle = await loans.open(config={"history_limit": 100})
+    today = await loans.today()
+    for n in range(40):
+        visit = steps.visit(today).model_copy(update={"outcome": f"visit {n}"})
+        await handle.execute_update(LoanLifecycleWorkflow.log_visit, visit)
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
     "disbursed_then_repaid": disbursed_then_repaid,
     "refused_refiled_withdrawn": refused_refiled_withdrawn,
     "idle_case_reminded": idle_case_reminded,
+    "long_guidance": long_guidance,
 }
 
 
