@@ -45,8 +45,9 @@ def _record_step_statement() -> TextClause:
     - An older step retried late does not overwrite a newer row (`step_count`).
     - A step already recorded (same event key) inserts nothing and returns no row, so the audit chain is not
       touched either: the `head` CTE is evaluated only through RETURNING.
-    - One loan's steps are written one at a time (its workflow persists each step before taking the next), so
-      two writers never race for a timeline seq.
+    - One loan's steps are written one at a time (its workflow persists each step before taking the next); a
+      disposal step of the same loan written at the same instant may take the same next seq, and then the later
+      transaction fails on `uq_loan_event_seq` and is retried by its activity.
     - `state` and `event_data` are JSON text (the state is serialised once, by Pydantic, not dumped to a dict and
       then encoded again).
     """
@@ -275,8 +276,7 @@ async def list_loans(
 
 
 async def list_events(session: AsyncSession, loan_id: str) -> Sequence[LoanEvent]:
-    # id breaks a tie of seq (a loan step and a disposal step persisted at the same instant)
-    query = select(LoanEvent).where(col(LoanEvent.loan_id) == loan_id).order_by(col(LoanEvent.seq), col(LoanEvent.id))
+    query = select(LoanEvent).where(col(LoanEvent.loan_id) == loan_id).order_by(col(LoanEvent.seq))
     return (await session.execute(query)).scalars().all()
 
 

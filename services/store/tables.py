@@ -210,7 +210,12 @@ class LoanEvent(SQLModel, table=True):
     """One step of a loan's timeline: what happened, who did it and when."""
 
     __tablename__ = "loan_event"
-    __table_args__ = (UniqueConstraint("loan_id", "event_key", name="uq_loan_event_key"),)
+    __table_args__ = (
+        UniqueConstraint("loan_id", "event_key", name="uq_loan_event_key"),
+        # Two writers of one timeline (a loan step, a disposal step) cannot both take the next seq: the later one
+        # fails and its activity is retried.
+        UniqueConstraint("loan_id", "seq", name="uq_loan_event_seq"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     loan_id: str = Field(sa_column=Column(String(64), ForeignKey("loan.id"), nullable=False, index=True))

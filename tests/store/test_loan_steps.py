@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.enums import District, Stage
@@ -14,6 +16,7 @@ from services.platform.embedded import EmbeddedPostgres
 from services.store import loans as repository
 from services.store.audit import ChainHead, list_audit, verify_chains
 from services.store.db import create_engine, session_factory
+from services.store.migrate import upgrade
 from services.store.seed import load_demo_data
 from services.store.tables import LoanEvent
 from services.workflows.activities.loans import LoanActivities, read_model_row
@@ -152,6 +155,61 @@ class TestRecordLoanStep:
         row = {**read_model_row(state(1, "x"), NOW), "disposal": None}
         with pytest.raises(ValueError, match="disposal"):
             await repository.record_step(db, row, LoanEvent(), audit_chain="loan:L-store")  # type: ignore[call-arg]
+
+
+def disposal_event(key: str) -> LoanEvent:
+    return LoanEvent(**{**opened_event().model_dump(), "event_key": key, "kind": "disposal_started"})
+
+
+class TestTimelineSeq:
+    async def test_two_writers_of_one_timeline_never_share_a_seq(self, postgres: EmbeddedPostgres) -> None:
+        """A loan step and a disposal step written at the same instant: the later one fails and, retried, takes
+        the next seq."""
+        engine = create_engine(await fresh_database(postgres))
+        sessions = session_factory(engine)
+        try:
+            async with sessions() as session, session.begin():
+                await load_demo_data(session)
+            assert await LoanActivities(sessions).record_loan_step(step(1, "opened", "first"))
+            async with sessions() as loan_step, sessions() as disposal_step:
+                async with loan_step.begin():
+                    row = read_model_row(state(2, "second"), NOW)
+                    event = fresh_event(opened_event())
+                    assert await repository.record_step(loan_step, row, event, audit_chain="loan:L-store")
+                    await disposal_step.begin()
+                    # Same next seq (2): waits for the loan step's transaction, then fails when it commits.
+                    racing = asyncio.create_task(repository.add_event(disposal_step, disposal_event("disposal-1")))
+                    await asyncio.sleep(0.2)
+                    assert not racing.done(), "the second writer should wait for the first"
+                with pytest.raises(IntegrityError, match="uq_loan_event_seq"):
+                    await racing
+                await disposal_step.rollback()
+                async with disposal_step.begin():  # the activity's retry
+                    assert await repository.add_event(disposal_step, disposal_event("disposal-1"))
+            async with sessions() as session:
+                assert (await written(session))[0] == [(1, "opened"), (2, "update-2"), (3, "disposal-1")]
+        finally:
+            await engine.dispose()
+
+    async def test_the_migration_renumbers_timelines_with_a_tie(self, postgres: EmbeddedPostgres) -> None:
+        url = await fresh_database(postgres, migrate=False)
+        await asyncio.to_thread(upgrade, url, "0004_audit_chain_head")
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        try:
+            async with sessions() as session, session.begin():
+                await load_demo_data(session)
+            activities = LoanActivities(sessions)
+            assert await activities.record_loan_step(step(1, "opened", "first"))
+            assert await activities.record_loan_step(step(2, "update-2", "second"))
+            async with sessions() as session, session.begin():  # a tie, as two racing writers could leave it
+                await session.execute(text("UPDATE loan_event SET seq = 1 WHERE event_key = 'update-2'"))
+            assert await activities.record_loan_step(step(3, "update-3", "third"))
+            await asyncio.to_thread(upgrade, url)
+            async with sessions() as session:
+                assert (await written(session))[0] == [(1, "opened"), (2, "update-2"), (3, "update-3")]
+        finally:
+            await engine.dispose()
 
 
 class TestLoanWithPartyNames:
