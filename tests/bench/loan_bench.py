@@ -131,7 +131,7 @@ async def drive_loan(http: Http, asset_id: str) -> None:
 
 STEPS_PER_LOAN = 12  # the POSTs of drive_loan, opening the case included
 WARM_UP = 20  # sequential calls of each kind left out of the figures
-VISIT_LOANS = 20  # the sequential visits (HTTP and direct) are spread over as many loans: ~50 visits each
+VISIT_LOANS = 30  # the sequential visits (HTTP, keyed and direct) are spread over as many loans: ~50 each
 
 
 async def main(calls: int, loans: int) -> None:
@@ -224,10 +224,12 @@ async def main(calls: int, loans: int) -> None:
             #   answers only once a local activity has persisted it;
             # - the same step sent straight to the workflow (no HTTP, no API): validation, persistence, the answer;
             # - the bare HTTP round trip through the app (every middleware; no authentication, database or Temporal);
-            # - reading the loan over HTTP (authentication, one query, the view with the caller's actions).
+            # - reading the loan over HTTP (authentication, one query, the view with the caller's actions);
+            # - the step with an Idempotency-Key, as a client that may retry sends it (the key is claimed in the
+            #   database before the step and the response stored after it).
             through_activity: list[float] = []
             direct: list[float] = []
-            bare, read = Http(http), Http(http)
+            bare, read, keyed = Http(http), Http(http), Http(http)
             actor = {
                 "sub": "bench",
                 "role": "station_specialist",
@@ -260,6 +262,11 @@ async def main(calls: int, loans: int) -> None:
                     lambda v=visit, h=handle: h.execute_update("log_visit", v, result_type=StepResult),
                     [] if warm else direct,
                 )
+                await keyed.post(
+                    f"/loans/{loan_id}/visits",
+                    {**SPECIALIST, "Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+                    {"visited_on": day, "people": ["周"], "place": "光明", "outcome": f"keyed visit {n}"},
+                )
                 await bare.get("/healthz")
                 await read.get(f"/loans/{loan_id}", SPECIALIST)
             raw_cpu, step_cpu = (total * 1000 / (calls + WARM_UP) for total in (raw_cpu, step_cpu))
@@ -276,6 +283,7 @@ async def main(calls: int, loans: int) -> None:
                 ("direct_update_log_visit", direct),
                 ("http_healthz", bare.samples[WARM_UP:]),
                 ("http_get_loan", read.samples[WARM_UP:]),
+                ("http_step_log_visit_with_idempotency_key", keyed.samples[WARM_UP:]),
             ):
                 emit(
                     figure=name,
