@@ -26,8 +26,9 @@ from services.platform.auth import TokenVerifier, mint_token
 from services.platform.embedded import EmbeddedPostgres, TemporalDevServer, free_port, scripts_dir
 from services.platform.settings import ApiSettings
 from services.platform.temporal import connect_temporal, data_converter, ensure_search_attributes
-from services.store.db import create_engine
+from services.store.db import create_engine, session_factory
 from services.store.migrate import upgrade
+from services.store.seed import load_demo_data
 
 TEST_JWT_SECRET = "test-secret-for-pledgeflow-suite-0123456789"
 
@@ -60,6 +61,17 @@ async def fresh_database(postgres: EmbeddedPostgres, *, migrate: bool = True) ->
         # Alembic's env runs its own event loop, so it runs in a thread here.
         await asyncio.to_thread(upgrade, url)
     return url
+
+
+@pytest.fixture
+async def seeded_sessions(postgres: EmbeddedPostgres) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a database of their own, with the demo data: for tests whose transactions commit."""
+    engine = create_engine(await fresh_database(postgres))
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        await load_demo_data(session)
+    yield sessions
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")

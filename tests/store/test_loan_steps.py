@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -63,17 +62,6 @@ async def activities(sessions: async_sessionmaker[AsyncSession], db: AsyncSessio
     await load_demo_data(db)
     await db.commit()
     return LoanActivities(sessions)
-
-
-@pytest.fixture
-async def committing(postgres: EmbeddedPostgres) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on a database of their own, with the demo data: for tests whose transactions commit."""
-    engine = create_engine(await fresh_database(postgres))
-    sessions = session_factory(engine)
-    async with sessions() as session, session.begin():
-        await load_demo_data(session)
-    yield sessions
-    await engine.dispose()
 
 
 async def written(db: AsyncSession) -> tuple[list[tuple[int, str]], int, str | None]:
@@ -145,10 +133,10 @@ class TestRecordLoanStep:
         assert await repository.record_step(db, row, event, audit_chain="loan:L-store") == ChainHead()  # empty chain
         assert await repository.record_step(db, row, event, audit_chain="loan:L-store") is None  # a repeat
 
-    async def test_a_repeated_event_takes_no_lock(self, committing: async_sessionmaker[AsyncSession]) -> None:
+    async def test_a_repeated_event_takes_no_lock(self, seeded_sessions: async_sessionmaker[AsyncSession]) -> None:
         """The chain's lock is taken through RETURNING only, so a retried step leaves other writers alone."""
-        assert await LoanActivities(committing).record_loan_step(step(1, "opened", "first"))
-        async with committing() as session, session.begin():
+        assert await LoanActivities(seeded_sessions).record_loan_step(step(1, "opened", "first"))
+        async with seeded_sessions() as session, session.begin():
             row = read_model_row(state(1, "first"), NOW)
             event = opened_event()
             assert await repository.record_step(session, row, event, audit_chain="loan:L-store") is None
@@ -168,12 +156,12 @@ def disposal_event(key: str) -> LoanEvent:
 
 class TestTimelineSeq:
     async def test_two_writers_of_one_timeline_never_share_a_seq(
-        self, committing: async_sessionmaker[AsyncSession]
+        self, seeded_sessions: async_sessionmaker[AsyncSession]
     ) -> None:
         """A loan step and a disposal step written at the same instant: the later one fails and, retried, takes
         the next seq."""
-        assert await LoanActivities(committing).record_loan_step(step(1, "opened", "first"))
-        async with committing() as loan_step, committing() as disposal_step:
+        assert await LoanActivities(seeded_sessions).record_loan_step(step(1, "opened", "first"))
+        async with seeded_sessions() as loan_step, seeded_sessions() as disposal_step:
             async with loan_step.begin():
                 row = read_model_row(state(2, "second"), NOW)
                 event = fresh_event(opened_event())
@@ -188,7 +176,7 @@ class TestTimelineSeq:
             await disposal_step.rollback()
             async with disposal_step.begin():  # the activity's retry
                 assert await repository.add_event(disposal_step, disposal_event("disposal-1"))
-        async with committing() as session:
+        async with seeded_sessions() as session:
             assert (await written(session))[0] == [(1, "opened"), (2, "update-2"), (3, "disposal-1")]
 
     async def test_the_migration_renumbers_timelines_with_a_tie(self, postgres: EmbeddedPostgres) -> None:

@@ -20,25 +20,11 @@ from temporalio.testing import WorkflowEnvironment
 from contracts.loans import LoanState
 from contracts.queues import loan_workflow_id
 from services.domain.calendar import SHANGHAI
-from services.platform.embedded import EmbeddedPostgres
 from services.platform.settings import WorkerSettings
-from services.store.db import create_engine, session_factory
-from services.store.seed import load_demo_data
 from services.store.tables import AuditRecord, WebhookDelivery
 from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
 from services.workflows.worker import build_worker
-from tests.conftest import fresh_database
 from tests.workflows import loan_steps as steps
-
-
-@pytest.fixture
-async def seeded_sessions(postgres: EmbeddedPostgres) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(await fresh_database(postgres))
-    sessions = session_factory(engine)
-    async with sessions() as session, session.begin():
-        await load_demo_data(session)
-    yield sessions
-    await engine.dispose()
 
 
 @dataclass
