@@ -10,11 +10,9 @@ pledge is released the workflow signals the loan (`disposal_finished`), which ap
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -46,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.queues import loan_workflow_id
     from services.domain.calendar import shanghai_date
     from services.store.audit import payload_digest
+    from services.workflows.persistence import persist
 
 ORDER = ("valuation", "method", "listing", "sale", "release", "done")
 NEXT_STEP_NAMES = {
@@ -75,7 +74,8 @@ class DisposalWorkflow:
     @workflow.run
     async def run(self, data: DisposalInput) -> DisposalState:
         summary = f"disposal of the pledged IP started; ¥{data.owed:,.2f} owed"
-        await self._persist("started", "disposal_started", summary, data.started, None)
+        async with self._lock:  # a step sent before the start is written waits for it
+            await self._persist("started", "disposal_started", summary, data.started, None)
         await workflow.wait_condition(lambda: self.state.step == "done")
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert self.state.sale is not None
@@ -120,22 +120,18 @@ class DisposalWorkflow:
     async def _persist(
         self, key: str, kind: str, summary: str, recorded: Recorded, data: dict[str, Any] | None
     ) -> None:
-        await workflow.execute_local_activity(
-            "record_disposal_step",
-            RecordDisposalStepInput(
-                state=self.state,
-                key=f"disposal-{key}",
-                kind=kind,
-                summary=summary,
-                actor=recorded.by,
-                request_id=recorded.request_id,
-                payload_digest=payload_digest(data or {}),
-                data=data,
-            ),
-            result_type=bool,
-            start_to_close_timeout=timedelta(seconds=10),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+        # Written once Temporal holds the step's acceptance (services/workflows/persistence.py).
+        step = RecordDisposalStepInput(
+            state=self.state,
+            key=f"disposal-{key}",
+            kind=kind,
+            summary=summary,
+            actor=recorded.by,
+            request_id=recorded.request_id,
+            payload_digest=payload_digest(data or {}),
+            data=data,
         )
+        await persist("record_disposal_step", step, bool)
 
     async def _step(self, data: StepInput, kind: str, summary: str) -> DisposalStepResult:
         recorded = Recorded(by=data.actor, at=workflow.now(), request_id=data.request_id)

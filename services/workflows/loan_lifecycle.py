@@ -92,6 +92,7 @@ with workflow.unsafe.imports_passed_through():
     from services.domain.loan_rules import LoanAction, StepRejected
     from services.domain.schedule import maturity_date
     from services.store.audit import payload_digest
+    from services.workflows.persistence import persist
 
 STAGE_KEY = SearchAttributeKey.for_keyword("PledgeflowStage")
 DISTRICT_KEY = SearchAttributeKey.for_keyword("PledgeflowDistrict")
@@ -152,17 +153,18 @@ class LoanLifecycleWorkflow:
         continues_before_servicing = workflow.patched(OPEN_STAGES_CONTINUE_AS_NEW)
         self._upsert_search_attributes()
         if data.resume is None:
-            await self._persist(
-                LoanEventRecord(
-                    key="opened",
-                    kind="opened",
-                    summary=f"case opened for {data.enterprise_name}",
-                    actor=data.opened.by,
-                    at=data.opened.at,
-                    request_id=data.opened.request_id,
-                    payload_digest=payload_digest(data.model_dump(mode="json")),
+            async with self._lock:  # a step sent before the opening is written waits for it
+                await self._persist(
+                    LoanEventRecord(
+                        key="opened",
+                        kind="opened",
+                        summary=f"case opened for {data.enterprise_name}",
+                        actor=data.opened.by,
+                        at=data.opened.at,
+                        request_id=data.opened.request_id,
+                        payload_digest=payload_digest(data.model_dump(mode="json")),
+                    )
                 )
-            )
             self._opened_persisted = True
         # One durable timer at a time, for the earliest moment something may fall due. The loop wakes (cancelling
         # and restarting the timer) only when a step moves that moment, leaves the loop's stages, or asks to
@@ -299,19 +301,12 @@ class LoanLifecycleWorkflow:
         workflow.upsert_search_attributes(updates)
 
     async def _persist(self, event: LoanEventRecord, schedule: list[ScheduleLineModel] | None = None) -> None:
-        # A local activity: a few short statements on our own database, run by this worker inside the workflow
-        # task, so a step costs one round trip to Temporal instead of three. It is idempotent (keyed by the
-        # event), so a retry after a worker crash writes nothing twice.
+        # Written after the step's acceptance is in the history (services/workflows/persistence.py), keyed by the
+        # event, so a retry after a worker crash writes nothing twice and a crash before it writes nothing at all.
         if schedule is None and self._ledger_changed and self.state.servicing is not None:
             schedule = [ScheduleLineModel(**line.model_dump()) for line in self.state.servicing.ledger.lines]
         self._ledger_changed = False
-        await workflow.execute_local_activity(
-            "record_loan_step",
-            RecordLoanStepInput(state=self.state, event=event, schedule=schedule),
-            result_type=bool,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+        await persist("record_loan_step", RecordLoanStepInput(state=self.state, event=event, schedule=schedule), bool)
 
     async def _accepted(
         self, data: StepInput, kind: str, summary: str, *, schedule: list[ScheduleLineModel] | None = None
@@ -840,21 +835,16 @@ class LoanLifecycleWorkflow:
     ) -> None:
         """Queue a webhook for each party's organisation that registered one; each is delivered by its own
         workflow (retried with backoff, outliving this run)."""
-        deliveries = await workflow.execute_local_activity(
-            "queue_notifications",
-            NotifyInput(
-                key=f"{self.state.loan_id}:{key}",
-                loan_id=self.state.loan_id,
-                kind=kind,
-                summary=summary,
-                org_ids=sorted({org for org in orgs if org}),
-                occurred_at=workflow.now(),
-                data=data,
-            ),
-            result_type=list[int],
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
+        notice = NotifyInput(
+            key=f"{self.state.loan_id}:{key}",
+            loan_id=self.state.loan_id,
+            kind=kind,
+            summary=summary,
+            org_ids=sorted({org for org in orgs if org}),
+            occurred_at=workflow.now(),
+            data=data,
         )
+        deliveries = await persist("queue_notifications", notice, list[int])
         for delivery_id in deliveries:
             await workflow.start_child_workflow(
                 WEBHOOK_WORKFLOW_NAME,

@@ -7,7 +7,8 @@ non-determinism error. They are replayed in the sandbox and outside it (the work
 
 To record them again, after a deliberate and patched change or to add a scenario:
     PLEDGEFLOW_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows/test_replay.py -k record
-(keep the old files too: a history recorded before a patch is what proves the patch.)
+(keep the old files too: a history recorded before a patch is what proves the patch. `*_local_activity.json` were
+recorded before `persist-after-acceptance`, when a step was written by a local activity inside its workflow task.)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -24,8 +26,18 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from contracts.enums import FilingChannel
+from contracts.disposal import (
+    DisposalListingInput,
+    DisposalMethodInput,
+    DisposalReleaseInput,
+    DisposalSaleInput,
+    DisposalValuationInput,
+    disposal_workflow_id,
+)
+from contracts.enums import DisposalMethod, FilingChannel
+from contracts.loans import DeclareDefaultInput
 from services.platform.temporal import data_converter
+from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
 from services.workflows.worker import WORKFLOWS
 from tests.workflows import loan_steps as steps
@@ -111,11 +123,47 @@ async def long_guidance(loans: Loans) -> Handle:
     return handle
 
 
+async def disposal_to_release(loans: Loans) -> Handle:
+    """The DisposalWorkflow of a loan declared in default: valuation, method, listing, sale, release, and the
+    signal that hands the proceeds to the loan. (Its handle, not the loan's: this records the disposal's history.)"""
+    handle, _ = await disbursed(loans, guarantor="sz-guarantee")
+    today = await loans.today()
+    await handle.execute_update(
+        LoanLifecycleWorkflow.declare_default,
+        DeclareDefaultInput(actor=steps.APPROVER, declared_on=today, reason="经营恶化，宣布违约"),
+    )
+    disposal = loans.env.client.get_workflow_handle(disposal_workflow_id(handle.id.removeprefix("loan-")))
+    officer = steps.OFFICER
+    await disposal.execute_update(
+        DisposalWorkflow.update_valuation,
+        DisposalValuationInput(actor=officer, value=D("1500000.00"), report_number="处置评估-1", base_date=today),
+    )
+    await disposal.execute_update(
+        DisposalWorkflow.choose_method, DisposalMethodInput(actor=officer, method=DisposalMethod.AUCTION)
+    )
+    await disposal.execute_update(
+        DisposalWorkflow.list_assets,
+        DisposalListingInput(actor=officer, listed_on=today, venue="深圳联合产权交易所", asking_price=D("1500000")),
+    )
+    await disposal.execute_update(
+        DisposalWorkflow.record_sale,
+        DisposalSaleInput(
+            actor=officer, buyer="深圳某科技公司", proceeds=D("800000"), sold_on=today, contract_number="拍-1"
+        ),
+    )
+    await disposal.execute_update(
+        DisposalWorkflow.record_release, DisposalReleaseInput(actor=officer, release_date=today, notice_number="ZX-1")
+    )
+    await disposal.result()
+    return disposal  # type: ignore[return-value]
+
+
 SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
     "disbursed_then_repaid": disbursed_then_repaid,
     "refused_refiled_withdrawn": refused_refiled_withdrawn,
     "idle_case_reminded": idle_case_reminded,
     "long_guidance": long_guidance,
+    "disposal_to_release": disposal_to_release,
 }
 
 

@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from contracts.disposal import RecordDisposalStepInput
 from contracts.loans import ASSET_ALREADY_PLEDGED, Actor, HoldAssetsInput, LoanState, RecordLoanStepInput
+from services.platform.faults import crash_point
 from services.platform.telemetry import current_trace_id
 from services.store import loans as repository
 from services.store.audit import AuditEntry, append_audit, append_to_chain
@@ -146,6 +147,7 @@ class LoanActivities:
                 )
             if state.stage.is_terminal:
                 await repository.release_assets(session, state.loan_id, now)
+        crash_point("record_loan_step.committed", event.kind)  # tests: written, and Temporal has not heard of it
         return True
 
     @activity.defn(name="record_disposal_step")
