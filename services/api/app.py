@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,8 +13,9 @@ from contracts.problems import Problem
 from services.api.enterprises.router import router as enterprises_router
 from services.api.errors import install_error_handlers
 from services.api.health.router import router as health_router
+from services.api.idempotency import IdempotencyMiddleware, KeyLedger
 from services.api.loans.router import router as loans_router
-from services.api.middleware import IdempotencyMiddleware, RequestContextMiddleware
+from services.api.middleware import RequestContextMiddleware
 from services.api.organisations.router import router as organisations_router
 from services.api.products.router import router as products_router
 from services.api.state import AppResources
@@ -55,21 +57,30 @@ async def build_resources(settings: ApiSettings) -> AsyncIterator[AppResources]:
 
 
 def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = build_resources) -> FastAPI:
+    ledger = KeyLedger(
+        lambda: app.state.resources.sessions, lease=timedelta(seconds=settings.idempotency_pending_seconds)
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with resources_factory(settings) as resources:
             app.state.resources = resources
-            yield
+            ledger.start()
+            try:
+                yield
+            finally:
+                await ledger.stop()
 
     app = FastAPI(title="pledgeflow", version=API_VERSION, description=DESCRIPTION, lifespan=lifespan)
+    app.state.key_ledger = ledger
     install_error_handlers(app)
     app.add_middleware(
         IdempotencyMiddleware,
         sessions=lambda: app.state.resources.sessions,
         verifier=lambda: app.state.resources.verifier,
-        pending_seconds=settings.idempotency_pending_seconds,
+        ledger=ledger,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, timeout=settings.request_timeout_seconds)
     app.include_router(health_router)
     app.include_router(organisations_router)
     app.include_router(enterprises_router)

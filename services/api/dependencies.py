@@ -88,6 +88,8 @@ class RequestContext:
     request_id: str | None
     trace_id: str | None
     idempotency_key: str | None
+    # How long a step may wait for its workflow before the request answers 503 (PLEDGEFLOW_STEP_TIMEOUT_SECONDS).
+    step_timeout: float = 15.0
 
     def audit(
         self, action: str, target_type: str, target_id: str, payload: Any, details: dict[str, Any] | None = None
@@ -106,13 +108,14 @@ class RequestContext:
         )
 
 
-async def get_request_context(request: Request, principal: PrincipalDep) -> RequestContext:
+async def get_request_context(request: Request, principal: PrincipalDep, resources: ResourcesDep) -> RequestContext:
     state = request.scope.get("state", {})
     return RequestContext(
         principal=principal,
         request_id=state.get("request_id"),
         trace_id=state.get("trace_id"),
         idempotency_key=state.get("idempotency_key"),
+        step_timeout=resources.settings.step_timeout_seconds,
     )
 
 

@@ -3,7 +3,8 @@
 Subclass `ApiError` per domain (`OrganisationNotFound`, `StepNotAllowed`, ...) and declare the subclasses on
 the routes that raise them (`responses=problem_responses(...)`) so the OpenAPI shows them.
 Validation errors, unknown routes and unexpected exceptions are rendered the same way; a 500 never carries
-a stack trace or SQL, only the request id to quote to support.
+a stack trace or SQL, only the request id to quote to support. PostgreSQL being away (refused, reset, shutting
+down, pool exhausted) is a 503 with `Retry-After`, not a 500: the same request may succeed in a moment.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, FieldError, Problem
+from services.store.db import TRANSIENT_DATABASE_ERRORS, is_transient_database_error
 
 log = structlog.get_logger(__name__)
 
@@ -89,9 +91,32 @@ class IdempotencyKeyInFlight(Conflict):
 
 
 class ServiceUnavailable(ApiError):
+    """Transient: nothing was changed, or a step is still under way. The same request (with the same
+    Idempotency-Key) may be sent again after `Retry-After` seconds; a 503 is never stored under a key."""
+
     status = 503
     type_slug = "service-unavailable"
     title = "Service unavailable"
+    retry_after_seconds: ClassVar[int] = 2
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail, extra=extra)
+        self.headers = {"Retry-After": str(self.retry_after_seconds)}
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    type_slug = "database-unavailable"
+    title = "The database is not reachable right now"
+
+
+DATABASE_UNAVAILABLE_DETAIL = (
+    "Our database is not reachable right now; nothing was changed. Try again in a few seconds."
+)
+
+
+class RequestTimedOut(ServiceUnavailable):
+    type_slug = "request-timed-out"
+    title = "The request took too long"
 
 
 def problem_body(
@@ -163,6 +188,10 @@ def _field_message(error: dict[str, Any]) -> str:
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
+    return _api_error_response(request, exc)
+
+
+def _api_error_response(request: Request, exc: ApiError) -> JSONResponse:
     return problem_response(
         request,
         status=exc.status,
@@ -206,6 +235,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database error: 503 when PostgreSQL is away (the same request may succeed later), else 500."""
+    if is_transient_database_error(exc):
+        log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+        return _api_error_response(request, DatabaseUnavailable(DATABASE_UNAVAILABLE_DETAIL))
+    return await _unexpected_error(request, exc)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path, exc_info=exc)
     return problem_response(
@@ -221,13 +258,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for error in TRANSIENT_DATABASE_ERRORS:
+        app.add_exception_handler(error, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
 def problem_responses(*errors: type[ApiError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for a route: each error class's status, described as problem+json."""
     by_status: dict[int, list[type[ApiError]]] = {}
-    declared: list[type[ApiError]] = [*errors, Unprocessable]
+    # Any route may meet a malformed request, the database away or its time bound.
+    declared: list[type[ApiError]] = [*errors, Unprocessable, DatabaseUnavailable, RequestTimedOut]
     for error in declared:
         by_status.setdefault(error.status, []).append(error)
     return {

@@ -137,8 +137,20 @@ class ApiSettings(CommonSettings):
         default=None,
         description='Override registration deadlines, e.g. {"patent_online": 2, "patent_paper": 5, ...}.',
     )
-    idempotency_pending_seconds: int = Field(
-        default=60, description="How long an unfinished request holds its Idempotency-Key before a retry may take it."
+    # Three bounds, each inside the next, so that an Idempotency-Key has one answer (README, "Exactly once"):
+    # a step waits for its workflow at most `step_timeout_seconds` (then 503, the key freed, the update still
+    # running: the retry joins it); a request runs at most `request_timeout_seconds` (then 503); a pending key is
+    # taken over by a retry only after `idempotency_pending_seconds`, when its first request is surely over.
+    step_timeout_seconds: float = Field(
+        default=15, gt=0, description="How long a step waits for the loan's workflow before answering 503."
+    )
+    request_timeout_seconds: float = Field(
+        default=25, gt=0, description="How long any request may run before it is answered 503."
+    )
+    idempotency_pending_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How long an unfinished request holds its Idempotency-Key before a retry may take it over.",
     )
 
     @property
@@ -151,6 +163,16 @@ class ApiSettings(CommonSettings):
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
         return DEV_JWT_SECRET
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> Self:
+        if not self.step_timeout_seconds < self.request_timeout_seconds < self.idempotency_pending_seconds:
+            raise ValueError(
+                "PLEDGEFLOW_STEP_TIMEOUT_SECONDS < PLEDGEFLOW_REQUEST_TIMEOUT_SECONDS < "
+                "PLEDGEFLOW_IDEMPOTENCY_PENDING_SECONDS must hold, or a retry could take over a key whose first "
+                "request is still running"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_jwt(self) -> Self:

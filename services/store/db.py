@@ -1,7 +1,9 @@
-"""Engine and session factories for PostgreSQL through asyncpg."""
+"""Engine and session factories for PostgreSQL through asyncpg, and what counts as the database being away."""
 
 from __future__ import annotations
 
+import asyncpg
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -39,3 +41,37 @@ async def ping(engine: AsyncEngine) -> None:
     """Raise if PostgreSQL does not answer a trivial query."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+# SQLSTATE classes and codes that say "not now" rather than "never": the connection failed or was closed by a
+# shutdown or failover, the server is starting, too many connections, a serialization failure or deadlock.
+_TRANSIENT_SQLSTATE_PREFIXES = ("08", "57P", "53300", "40001", "40P01")
+# What a query or a connection attempt raises when PostgreSQL is down, restarting or unreachable.
+TRANSIENT_DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.DBAPIError,
+    sa_exc.TimeoutError,  # no connection free in the pool in time
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    ConnectionError,  # refused or reset before SQLAlchemy wraps anything
+    TimeoutError,  # connecting took longer than the connect timeout
+)
+
+
+def is_transient_database_error(error: BaseException) -> bool:
+    """True when `error` (or what caused it) means PostgreSQL was unreachable or went away, so that the same
+    request may succeed later: the API answers 503 instead of 500, activities are retried."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa_exc.TimeoutError | ConnectionError | TimeoutError | asyncpg.InterfaceError):
+            return True
+        if isinstance(current, asyncpg.exceptions.ConnectionDoesNotExistError | asyncpg.PostgresConnectionError):
+            return True
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATE_PREFIXES):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False

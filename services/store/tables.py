@@ -68,6 +68,9 @@ class IdempotencyRecord(SQLModel, table=True):
     response_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=Column(_tz(), nullable=True))
+    # Who holds a pending key: a new token each time the key is claimed (or taken over once its lease ran out),
+    # so that only the request holding it may complete or release the key.
+    claim_token: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
 
 
 class AuditRecord(SQLModel, table=True):

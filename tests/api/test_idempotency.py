@@ -132,7 +132,7 @@ class TestInFlight:
         """A pending claim (the first request has not answered yet) makes a retry wait with 409."""
         from datetime import UTC, datetime
 
-        from services.api.middleware import request_digest
+        from services.api.idempotency import request_digest
         from services.store.idempotency import claim_key
 
         authorization = token_for(Role.PLATFORM_ADMIN, "pledgeflow", sub="carol")

@@ -85,7 +85,6 @@ from services.api.loans.exceptions import (
     CannotOpenLoan,
     LoanNotFound,
     UnknownReference,
-    WorkflowUnavailable,
 )
 from services.api.loans.schemas import (
     ApplicationRequest,
@@ -97,11 +96,12 @@ from services.api.loans.schemas import (
     ScheduleLineView,
     TimelineEntry,
 )
+from services.api.workflow_updates import TRANSIENT_STEP_ERRORS
 from services.store.loans import LoanFilter
 
 router = APIRouter(prefix="/loans", tags=["loans"])
 
-STEP_RESPONSES = problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, WorkflowUnavailable)
+STEP_RESPONSES = problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, *TRANSIENT_STEP_ERRORS)
 
 
 @router.post(
@@ -109,7 +109,7 @@ STEP_RESPONSES = problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, 
     status_code=status.HTTP_201_CREATED,
     response_model=LoanView,
     summary="Open a case (service-station specialist of the enterprise's district, or a bank officer)",
-    responses=problem_responses(Unauthenticated, CannotOpenLoan, UnknownReference, WorkflowUnavailable),
+    responses=problem_responses(Unauthenticated, CannotOpenLoan, UnknownReference, *TRANSIENT_STEP_ERRORS),
 )
 async def open_loan(
     body: OpenLoanRequest,
@@ -203,7 +203,7 @@ async def quote_prepayment(
     "/{loan_id}/application",
     response_model=LoanView,
     summary="Submit the application: bank, product, amount, term and IP assets (guidance → valuation)",
-    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, WorkflowUnavailable),
+    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, *TRANSIENT_STEP_ERRORS),
 )
 async def submit_application(
     loan: LoanDep,
@@ -221,7 +221,7 @@ async def submit_application(
     "/{loan_id}/proposal",
     response_model=LoanView,
     summary="Propose the terms (bank officer): amount, LPR + spread, term, repayment mode, credit support",
-    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, WorkflowUnavailable),
+    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, *TRANSIENT_STEP_ERRORS),
 )
 async def propose_terms(
     loan: LoanDep,

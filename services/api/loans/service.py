@@ -6,6 +6,7 @@ what the workflow's activities wrote. Step rejections come back as ApplicationEr
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from datetime import UTC, date, datetime
@@ -13,18 +14,15 @@ from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.disposal import DisposalState, DisposalStepResult, DisposalUpdate, disposal_workflow_id
 from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, RiskTier, Role, Stage
 from contracts.loans import (
     LOAN_WORKFLOW_NAME,
-    STEP_NOT_YOUR_STEP,
-    STEP_RULE_VIOLATION,
-    STEP_WRONG_STAGE,
     Actor,
     AssetSnapshot,
     LoanConfig,
@@ -40,11 +38,9 @@ from contracts.loans import (
 from contracts.queues import loan_workflow_id
 from contracts.servicing import PrepaymentQuote
 from services.api.dependencies import RequestContext
-from services.api.errors import ApiError
 from services.api.loans.exceptions import (
     CannotOpenLoan,
     LoanNotFound,
-    NotYourStep,
     StepRuleViolation,
     StepWrongStage,
     UnknownReference,
@@ -63,6 +59,7 @@ from services.api.loans.schemas import (
     TimelineEntry,
 )
 from services.api.products.service import product_terms
+from services.api.workflow_updates import StepStillRunning, WorkflowBusy, send_update
 from services.domain import servicing as ledgers
 from services.domain.calendar import shanghai_date
 from services.domain.loan_rules import available_actions
@@ -73,12 +70,6 @@ from services.store import organisations, reference
 from services.store.tables import Loan, ScheduleLine
 
 R = TypeVar("R")
-
-_STEP_ERRORS: dict[str, type[ApiError]] = {
-    STEP_WRONG_STAGE: StepWrongStage,
-    STEP_NOT_YOUR_STEP: NotYourStep,
-    STEP_RULE_VIOLATION: StepRuleViolation,
-}
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -115,14 +106,6 @@ def _visibility(principal: Principal) -> tuple[str | None, str | None]:
     if principal.role is Role.STATION_SPECIALIST:
         return principal.org_id, district
     return principal.org_id, None
-
-
-def update_id(context: RequestContext) -> str:
-    """The Temporal update id: derived from the Idempotency-Key, so a retried request is one update."""
-    if context.idempotency_key is None:
-        return uuid.uuid4().hex
-    digest = hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()
-    return f"idem-{digest[:32]}"
 
 
 def _summary_fields(loan: Loan) -> dict[str, object]:
@@ -221,6 +204,12 @@ async def reload(session: AsyncSession, loan_id: str) -> Loan:
     return loan
 
 
+def _consume(done: asyncio.Future[Any]) -> None:
+    """Read the outcome of a call left to finish by itself, so that its error is not reported as unread."""
+    if not done.cancelled():
+        done.exception()
+
+
 def loan_config(settings: ApiSettings) -> LoanConfig:
     """Per-loan settings fixed when a case opens (reminder and registration deadlines)."""
     config = LoanConfig(reminder_working_days=settings.loan_reminder_working_days)
@@ -284,48 +273,33 @@ async def open_loan(
         id=loan_workflow_id(loan_id),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        # A retry after the case ended (its key swept) must not start the loan again.
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
     )
-    try:
-        await temporal.execute_update_with_start_workflow(
+    opening = asyncio.ensure_future(
+        temporal.execute_update_with_start_workflow(
             LoanUpdate.OPENED.value,
             StepInput(actor=actor, request_id=context.request_id),
             start_workflow_operation=start,
             result_type=StepResult,
         )
+    )
+    opening.add_done_callback(_consume)
+    try:
+        # Shielded: cancelling update-with-start half-way leaves the SDK's inner futures unread; past the bound
+        # the opening goes on by itself (the retry with the same key finds the case open).
+        await asyncio.wait_for(asyncio.shield(opening), context.step_timeout)
+    except WorkflowAlreadyStartedError:
+        pass  # the case was opened by an earlier attempt with this key and has ended since: answer with it
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise StepStillRunning(
+            "The case is still being opened; send the same request again with the same Idempotency-Key."
+        ) from None
     except RPCError as error:
+        if error.status is RPCStatusCode.FAILED_PRECONDITION:
+            raise WorkflowBusy("The case is catching up after a restart; send the same request again.") from None
         raise WorkflowUnavailable("The loan could not be opened right now; nothing was created. Try again.") from error
     return await loan_view(session, principal, await reload(session, loan_id))
-
-
-async def _send_update(
-    session: AsyncSession,
-    temporal: Client,
-    context: RequestContext,
-    workflow_id: str,
-    update: str,
-    data: StepInput,
-    result_type: type[R],
-    *,
-    ended: str,
-    what: str,
-) -> R:
-    """Send one step as an Update; rejections map to 403/409, an ended workflow to 409 (`ended`)."""
-    # Hand the pooled connection back while the workflow works: nothing is written here, and a request that
-    # held a connection through the update would starve the pool under load.
-    await session.commit()
-    handle = temporal.get_workflow_handle(workflow_id)
-    try:
-        result: R = await handle.execute_update(update, data, id=update_id(context), result_type=result_type)
-        return result
-    except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        if isinstance(cause, ApplicationError) and cause.type in _STEP_ERRORS:
-            raise _STEP_ERRORS[cause.type](cause.message) from None
-        raise
-    except RPCError as error:
-        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise StepWrongStage(ended) from None
-        raise WorkflowUnavailable(f"The {what} did not answer; nothing was changed. Try again.") from error
 
 
 async def run_step(
@@ -341,18 +315,29 @@ async def run_step(
 
     `party_names` were read with the loan, so answering after the step needs no second trip to the database
     (unless the step brought in a new party)."""
-    result = await _send_update(
-        session,
+    # Hand the pooled connection back while the workflow works: nothing is written here, and a request that
+    # held a connection through the update would starve the pool under load.
+    await session.commit()
+    result = await send_update(
         temporal,
         context,
         loan_workflow_id(loan.id),
         update.value,
         data,
         StepResult,
-        ended=f"The loan is closed; current stage: {loan.stage}.",
-        what="loan's workflow",
+        closed=lambda: _closed_detail(session, loan.id),
+        what="loan",
     )
     return await loan_view(session, context.principal, loan, result.state, party_names)
+
+
+async def _closed_detail(session: AsyncSession, loan_id: str) -> str:
+    """Why no step can be taken on a loan whose workflow has ended, from what the loan now is."""
+    loan = await repository.get_loan(session, loan_id)
+    stage = Stage(loan.stage) if loan is not None else None
+    if stage is not None and stage.is_terminal:
+        return f"The loan is closed; current stage: {stage.value} ({stage.label}). No more steps can be taken on it."
+    return "The loan's workflow has ended; no more steps can be taken on it. Contact support with the request id."
 
 
 async def application_input(
@@ -509,16 +494,24 @@ async def run_disposal_step(
     data: StepInput,
 ) -> DisposalView:
     """Send a disposal step to the loan's DisposalWorkflow (started when the loan defaulted)."""
-    result = await _send_update(
-        session,
+    await session.commit()  # release the connection while the workflow works (see run_step)
+    result = await send_update(
         temporal,
         context,
         disposal_workflow_id(loan.id),
         update.value,
         data,
         DisposalStepResult,
-        ended=f"Disposal steps are taken once the loan has defaulted and until the pledge is released; "
-        f"current stage: {loan.stage}.",
-        what="disposal workflow",
+        closed=lambda: _disposal_closed_detail(session, loan.id),
+        what="disposal",
     )
     return DisposalView(loan_id=loan.id, event=result.event, disposal=result.state)
+
+
+async def _disposal_closed_detail(session: AsyncSession, loan_id: str) -> str:
+    loan = await repository.get_loan(session, loan_id)
+    stage = loan.stage if loan is not None else "unknown"
+    return (
+        "Disposal steps are taken once the loan has defaulted and until the pledge is released; "
+        f"current stage: {stage}."
+    )
