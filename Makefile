@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint typecheck pytest bench openapi venv clean
+.PHONY: run test lint typecheck pytest bench chaos openapi venv clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,6 +43,11 @@ test: lint typecheck pytest
 bench: venv
 	$(BIN)/python -m tests.bench.servicing_bench
 	$(BIN)/python -m tests.bench.loan_bench
+
+# Fault injection at full size (not part of `make test`, which runs a small version): 100 loans, the worker
+# SIGKILLed 10 times, then the API, Temporal and PostgreSQL restarted; three runs in a row must all be clean.
+chaos: venv
+	$(BIN)/python -m tests.chaos.run --loans 100 --kills 10 --runs 3
 
 openapi: venv
 	$(BIN)/pledgeflow openapi

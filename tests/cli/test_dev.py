@@ -141,7 +141,7 @@ def test_dev_stack_lifecycle(dev_dirs: tuple[Path, int], tmp_path: Path) -> None
             check=False,
         )
         assert failing.returncode == 1
-        assert "step 'find a free asset' failed" in failing.stderr
+        assert "step 'reach the API' failed" in failing.stderr
         assert json.loads((data_dir / "ports.json").read_text()) == ports
         children = second.descendants()
     finally:
