@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import Field
 
 from contracts.enums import DisposalMethod, Stage
-from contracts.loans import Actor, AssetSnapshot, Money, Recorded, ShortText, StepInput, Text, _Model
+from contracts.loans import Actor, AssetSnapshot, Recorded, StepInput, _Model
+from contracts.types import Money, ShortText, Text
 
 DISPOSAL_WORKFLOW_NAME = "DisposalWorkflow"
 

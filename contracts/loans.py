@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,11 +30,10 @@ from contracts.enums import (
     ValuationMethod,
 )
 from contracts.servicing import ZERO, Allocation, Ledger
+from contracts.types import MAX_LIST, Flag, Id, Money, NonNegativeMoney, Note, ShortText, Text
 
-Money = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=2)]
-NonNegativeMoney = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+__all__ = ["Money", "NonNegativeMoney", "ShortText", "Text"]  # re-exported: older imports name them here
+
 
 LOAN_WORKFLOW_NAME = "LoanLifecycleWorkflow"
 
@@ -43,6 +42,10 @@ STEP_WRONG_STAGE = "StepWrongStage"  # 409: not now, the loan is in another stag
 STEP_NOT_YOUR_STEP = "StepNotYourStep"  # 403: wrong role or not this loan's party for this step
 STEP_RULE_VIOLATION = "StepRuleViolation"  # 409: the step breaks a lending rule (amount above the maximum, ...)
 STEP_ERROR_TYPES = (STEP_WRONG_STAGE, STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION)
+# A step whose write failed for good; the loan is as before it. Final: the database refused its data (422).
+STEP_NOT_SAVED = "StepNotSaved"
+# Transient: the database stayed away past the write's time bound (503; the same request may be sent again).
+STEP_NOT_SAVED_RETRY = "StepNotSavedRetry"
 
 
 class _Model(BaseModel):
@@ -118,6 +121,15 @@ class LoanConfig(_Model):
     history_limit: int = Field(
         default=5000, ge=100, le=40000, description="history events before the workflow continues as new"
     )
+    backdating_days: int = Field(
+        default=30, ge=0, le=366, description="how long after it happened a step may be recorded (its date)"
+    )
+    valuation_validity_months: int = Field(
+        default=12, ge=1, le=36, description="longest validity of a valuation report from its base date"
+    )
+    persist_give_up_seconds: int = Field(
+        default=600, ge=1, le=86400, description="how long a step's write is retried before the step fails cleanly"
+    )
 
 
 class OpenLoanInput(_Model):
@@ -145,7 +157,7 @@ class StepInput(_Model):
 
 class LogVisitRequest(_Model):
     visited_on: date
-    people: list[ShortText] = Field(min_length=1)
+    people: list[ShortText] = Field(min_length=1, max_length=MAX_LIST)
     place: ShortText
     outcome: Text
     next_action: Text | None = None
@@ -158,7 +170,7 @@ class LogVisitInput(StepInput, LogVisitRequest):
 
 class TickChecklistRequest(_Model):
     item: ChecklistItem
-    note: str | None = Field(default=None, max_length=2000)
+    note: Note | None = None
 
 
 class TickChecklistInput(StepInput, TickChecklistRequest):
@@ -168,12 +180,12 @@ class TickChecklistInput(StepInput, TickChecklistRequest):
 class QualificationReviewRequest(_Model):
     """The checks of the guideline §三(一): 资质审查."""
 
-    registered_in_district: bool
-    taxpaying_in_district: bool
-    independent_legal_person: bool
-    owns_ip: bool
-    ip_valid_and_fees_paid: bool
-    notes: str | None = Field(default=None, max_length=2000)
+    registered_in_district: Flag
+    taxpaying_in_district: Flag
+    independent_legal_person: Flag
+    owns_ip: Flag
+    ip_valid_and_fees_paid: Flag
+    notes: Note | None = None
 
     @property
     def passed(self) -> bool:
@@ -193,16 +205,16 @@ class QualificationReviewInput(StepInput, QualificationReviewRequest):
 
 
 class SubmitApplicationInput(StepInput):
-    bank_id: str
+    bank_id: Id
     product: ProductTerms
     requested_amount: Money
     requested_term_months: int = Field(ge=1, le=120)
-    assets: list[AssetSnapshot] = Field(min_length=1)
-    valuer_id: str | None = Field(default=None, description="Appraisal agency; none means the bank values in-house.")
+    assets: list[AssetSnapshot] = Field(min_length=1, max_length=MAX_LIST)
+    valuer_id: Id | None = Field(default=None, description="Appraisal agency; none means the bank values in-house.")
 
 
 class SubmitValuationRequest(_Model):
-    asset_id: str
+    asset_id: Id
     method: ValuationMethod
     value: Money
     base_date: date
@@ -217,7 +229,7 @@ class SubmitValuationInput(StepInput, SubmitValuationRequest):
 
 
 class AcceptValuationRequest(_Model):
-    note: str | None = Field(default=None, max_length=2000)
+    note: Note | None = None
 
 
 class AcceptValuationInput(StepInput, AcceptValuationRequest):
@@ -231,13 +243,13 @@ class ProposeTermsInput(StepInput):
     spread_bp: int = Field(ge=-500, le=2000)
     term_months: int = Field(ge=1, le=120)
     repayment_mode: RepaymentMode
-    credit_support: list[CreditSupport] = Field(default_factory=list)
-    guarantor_id: str | None = None
-    insurer_id: str | None = None
+    credit_support: list[CreditSupport] = Field(default_factory=list, max_length=len(CreditSupport))
+    guarantor_id: Id | None = None
+    insurer_id: Id | None = None
 
 
 class DecideApprovalRequest(_Model):
-    approve: bool
+    approve: Flag
     reason: Text
 
 
@@ -263,10 +275,10 @@ class DeclineSignOffInput(StepInput, DeclineSignOffRequest):
 
 
 class FileRegistrationRequest(_Model):
-    asset_id: str
+    asset_id: Id
     channel: FilingChannel
     filed_on: date
-    co_owner_consents: list[str] = Field(default_factory=list)
+    co_owner_consents: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST)  # co-owners by name
 
 
 class FileRegistrationInput(StepInput, FileRegistrationRequest):
@@ -274,8 +286,8 @@ class FileRegistrationInput(StepInput, FileRegistrationRequest):
 
 
 class RegistrationOutcomeRequest(_Model):
-    asset_id: str
-    registered: bool
+    asset_id: Id
+    registered: Flag
     registration_number: ShortText | None = None
     effective_date: date | None = None
     refusal_reason: Text | None = None
@@ -360,7 +372,7 @@ class CompensationInput(StepInput, CompensationRequest):
 
 
 class FileReleaseRequest(_Model):
-    asset_id: str
+    asset_id: Id
     channel: FilingChannel
     filed_on: date
 
@@ -370,8 +382,8 @@ class FileReleaseInput(StepInput, FileReleaseRequest):
 
 
 class ReleaseOutcomeRequest(_Model):
-    asset_id: str
-    released: bool
+    asset_id: Id
+    released: Flag
     release_date: date | None = None
     notice_number: ShortText | None = None
     refusal_reason: Text | None = None
@@ -382,7 +394,7 @@ class ReleaseOutcomeInput(StepInput, ReleaseOutcomeRequest):
 
 
 class ExtensionRequest(_Model):
-    asset_id: str
+    asset_id: Id
     new_end_date: date
 
 
@@ -671,6 +683,9 @@ class RecordLoanStepInput(_Model):
     state: LoanState
     event: LoanEventRecord
     schedule: list[ScheduleLineModel] | None = None
+    earlier_events: list[LoanEventRecord] = Field(
+        default_factory=list, description="events the same step caused before its own (a change of tier), in order"
+    )
 
 
 class HoldAssetsInput(_Model):

@@ -30,20 +30,48 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts.loans import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_STAGE, StepInput
+from contracts.loans import (
+    STEP_NOT_SAVED,
+    STEP_NOT_SAVED_RETRY,
+    STEP_NOT_YOUR_STEP,
+    STEP_RULE_VIOLATION,
+    STEP_WRONG_STAGE,
+    StepInput,
+)
 from services.api.dependencies import RequestContext
-from services.api.errors import ApiError, ServiceUnavailable
+from services.api.errors import ApiError, ServiceUnavailable, Unprocessable
 from services.api.loans.exceptions import NotYourStep, StepRuleViolation, StepWrongStage, WorkflowUnavailable
 
 log = structlog.get_logger("pledgeflow.api.updates")
 
 R = TypeVar("R")
 
+
+class StepNotSaved(Unprocessable):
+    """Final: the database refused the step's data (a defence behind the request's own validation)."""
+
+    type_slug = "step-not-saved"
+    title = "The step could not be saved"
+
+
+class StepNotSavedYet(ServiceUnavailable):
+    type_slug = "step-not-saved-yet"
+    title = "The step could not be saved yet"
+    retry_after_seconds = 5
+
+
 _STEP_ERRORS: dict[str, type[ApiError]] = {
     STEP_WRONG_STAGE: StepWrongStage,
     STEP_NOT_YOUR_STEP: NotYourStep,
     STEP_RULE_VIOLATION: StepRuleViolation,
+    STEP_NOT_SAVED: StepNotSaved,
+    STEP_NOT_SAVED_RETRY: StepNotSavedYet,
 }
+# A step whose write gave up (the database away too long) failed with nothing changed, and Temporal keeps that
+# outcome under its update id; the same request sent again then goes as the next "generation" of the update id,
+# walking past failed ones, so that it can go through: each generation either failed with nothing changed or is
+# the one that acted. A handful is plenty (each gave up after minutes).
+GENERATIONS = 5
 # Statuses with which Temporal refuses an update to a workflow that is closed, or merely not ready.
 _REFUSED = (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
 _DESCRIBE_TIMEOUT = timedelta(seconds=5)
@@ -61,15 +89,22 @@ class StepStillRunning(ServiceUnavailable):
     retry_after_seconds = 1
 
 
-TRANSIENT_STEP_ERRORS: tuple[type[ApiError], ...] = (WorkflowUnavailable, WorkflowBusy, StepStillRunning)
+# What sending a step may answer besides the step's own rejections (declared on every step route).
+SENDING_ERRORS: tuple[type[ApiError], ...] = (
+    WorkflowUnavailable,
+    WorkflowBusy,
+    StepStillRunning,
+    StepNotSavedYet,
+    StepNotSaved,
+)
 
 
-def update_id(context: RequestContext) -> str:
+def update_id(context: RequestContext, generation: int = 0) -> str:
     """The Temporal update id: derived from the Idempotency-Key, so every retry of a request is one update."""
     if context.idempotency_key is None:
         return uuid.uuid4().hex
     digest = hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()
-    return f"idem-{digest[:32]}"
+    return f"idem-{digest[:32]}" + (f"-{generation}" if generation else "")
 
 
 async def is_running(handle: WorkflowHandle[object, object]) -> bool:
@@ -81,6 +116,23 @@ async def is_running(handle: WorkflowHandle[object, object]) -> bool:
             return False
         raise WorkflowUnavailable("The workflow could not be reached; nothing was changed. Try again.") from error
     return description.status is WorkflowExecutionStatus.RUNNING
+
+
+async def _execute(
+    handle: WorkflowHandle[object, object], context: RequestContext, update: str, data: StepInput, result_type: type[R]
+) -> R:
+    for generation in range(GENERATIONS):
+        try:
+            result: R = await handle.execute_update(
+                update, data, id=update_id(context, generation), result_type=result_type
+            )
+            return result
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            gave_up = isinstance(cause, ApplicationError) and cause.type == STEP_NOT_SAVED_RETRY
+            if not gave_up or context.idempotency_key is None or generation + 1 == GENERATIONS:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def send_update(
@@ -101,8 +153,7 @@ async def send_update(
     handle = temporal.get_workflow_handle(workflow_id)
     try:
         async with asyncio.timeout(context.step_timeout):
-            result: R = await handle.execute_update(update, data, id=update_id(context), result_type=result_type)
-            return result
+            return await _execute(handle, context, update, data, result_type)
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         if isinstance(cause, ApplicationError) and cause.type in _STEP_ERRORS:

@@ -4,16 +4,34 @@ request → workflow → activity."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from pydantic import TypeAdapter
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.contrib.pydantic import PydanticPayloadConverter
-from temporalio.converter import DataConverter
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, PydanticPayloadConverter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+)
 from temporalio.service import TLSConfig
 
 from contracts.queues import SEARCH_ATTRIBUTES
+from contracts.types import TRUSTED
 from services.platform.settings import CommonSettings
+
+
+class TrustedPydanticJSONConverter(PydanticJSONPlainPayloadConverter):
+    """Reads payloads with the `TRUSTED` validation context (contracts.types): what Temporal gives back was
+    accepted at the API boundary when it was written, and a boundary rule added since must not stop a running
+    loan from replaying its history. Types and structure are still validated."""
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        adapter: TypeAdapter[Any] = self._type_adapter(type_hint if type_hint is not None else Any)
+        return adapter.validate_json(payload.data, context=TRUSTED)
 
 
 class SharedPydanticPayloadConverter(PydanticPayloadConverter):
@@ -31,7 +49,14 @@ class SharedPydanticPayloadConverter(PydanticPayloadConverter):
     def __init__(self) -> None:
         template = SharedPydanticPayloadConverter._template
         if template is None:
-            super().__init__()
+            json_converter = TrustedPydanticJSONConverter()
+            CompositePayloadConverter.__init__(
+                self,
+                *(
+                    json_converter if isinstance(c, JSONPlainPayloadConverter) else c
+                    for c in DefaultPayloadConverter.default_encoding_payload_converters
+                ),
+            )
             SharedPydanticPayloadConverter._template = self
         else:
             self.__dict__.update(template.__dict__)

@@ -29,6 +29,8 @@ def create_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> As
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
+        # Errors never quote the parameters: they hold a loan's whole state and people's names.
+        hide_parameters=True,
         connect_args={"timeout": 5, "server_settings": {"timezone": "Asia/Shanghai"}},
     )
 

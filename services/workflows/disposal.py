@@ -10,6 +10,9 @@ pledge is released the workflow signals the loan (`disposal_finished`), which ap
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -42,10 +45,12 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
     )
     from contracts.queues import loan_workflow_id
+    from contracts.types import TRUSTED
     from services.domain.calendar import shanghai_date
     from services.store.audit import payload_digest
-    from services.workflows.persistence import persist
+    from services.workflows.persistence import NotSaved, after_acceptance, persist
 
+STEP_GIVE_UP = timedelta(minutes=10)
 ORDER = ("valuation", "method", "listing", "sale", "release", "done")
 NEXT_STEP_NAMES = {
     "valuation": "an updated valuation",
@@ -120,7 +125,8 @@ class DisposalWorkflow:
     async def _persist(
         self, key: str, kind: str, summary: str, recorded: Recorded, data: dict[str, Any] | None
     ) -> None:
-        # Written once Temporal holds the step's acceptance (services/workflows/persistence.py).
+        # Written once Temporal holds the step's acceptance (services/workflows/persistence.py); a step gives up
+        # after STEP_GIVE_UP (the database away) and is then undone by `_taking`; the start is retried until written.
         step = RecordDisposalStepInput(
             state=self.state,
             key=f"disposal-{key}",
@@ -131,7 +137,30 @@ class DisposalWorkflow:
             payload_digest=payload_digest(data or {}),
             data=data,
         )
-        await persist("record_disposal_step", step, bool)
+        if workflow.current_update_info() is not None:
+            await persist("record_disposal_step", step, bool, give_up=STEP_GIVE_UP)
+            return
+        try:
+            await persist("record_disposal_step", step, bool)
+        except NotSaved as error:
+            workflow.logger.error(
+                "disposal event not saved", extra={"loan": self.state.loan_id, "error": error.message}
+            )
+
+    @asynccontextmanager
+    async def _taking(self) -> AsyncIterator[None]:
+        """A step under the lock; if its write fails for good, the disposal is put back as before the step and the
+        step fails with a clear error (see LoanLifecycleWorkflow._step)."""
+        async with self._lock:
+            if not after_acceptance():
+                yield
+                return
+            before = self.state.model_dump_json()
+            try:
+                yield
+            except NotSaved as error:
+                self.state = DisposalState.model_validate_json(before, context=TRUSTED)
+                raise ApplicationError(error.message, type=error.kind, non_retryable=True) from None
 
     async def _step(self, data: StepInput, kind: str, summary: str) -> DisposalStepResult:
         recorded = Recorded(by=data.actor, at=workflow.now(), request_id=data.request_id)
@@ -145,7 +174,7 @@ class DisposalWorkflow:
 
     @workflow.update
     async def update_valuation(self, data: DisposalValuationInput) -> DisposalStepResult:
-        async with self._lock:
+        async with self._taking():
             self._check("valuation", data)
             self.state.valuation = DisposalValuationRequest(**data.model_dump(exclude={"actor", "request_id"}))
             return await self._step(
@@ -159,7 +188,7 @@ class DisposalWorkflow:
 
     @workflow.update
     async def choose_method(self, data: DisposalMethodInput) -> DisposalStepResult:
-        async with self._lock:
+        async with self._taking():
             self._check("method", data)
             self.state.method = data.method
             return await self._step(data, "disposal_method", f"disposal by {data.method.value}")
@@ -170,7 +199,7 @@ class DisposalWorkflow:
 
     @workflow.update
     async def list_assets(self, data: DisposalListingInput) -> DisposalStepResult:
-        async with self._lock:
+        async with self._taking():
             self._check("listing", data)
             self.state.listing = DisposalListingRequest(**data.model_dump(exclude={"actor", "request_id"}))
             return await self._step(
@@ -180,10 +209,15 @@ class DisposalWorkflow:
     @list_assets.validator
     def _validate_list_assets(self, data: DisposalListingInput) -> None:
         self._check("listing", data)
+        today, started = shanghai_date(workflow.now()), shanghai_date(self.state.started.at)
+        self._rule(data.listed_on <= today, f"the listing date {data.listed_on} is in the future (today is {today})")
+        self._rule(
+            data.listed_on >= started, f"the listing date {data.listed_on} is before the disposal began on {started}"
+        )
 
     @workflow.update
     async def record_sale(self, data: DisposalSaleInput) -> DisposalStepResult:
-        async with self._lock:
+        async with self._taking():
             self._check("sale", data)
             self.state.sale = DisposalSaleRequest(**data.model_dump(exclude={"actor", "request_id"}))
             return await self._step(
@@ -199,7 +233,7 @@ class DisposalWorkflow:
 
     @workflow.update
     async def record_release(self, data: DisposalReleaseInput) -> DisposalStepResult:
-        async with self._lock:
+        async with self._taking():
             self._check("release", data)
             self.state.release = DisposalReleaseRequest(**data.model_dump(exclude={"actor", "request_id"}))
             return await self._step(

@@ -16,6 +16,8 @@ the loan when the pledged IP is sold and released.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -86,13 +88,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.notifications import WEBHOOK_WORKFLOW_NAME, DeliverInput, NotificationKind, NotifyInput
     from contracts.servicing import Allocation
+    from contracts.types import TRUSTED
     from services.domain import loan_rules
     from services.domain import servicing as ledgers
     from services.domain.calendar import add_working_days, end_of_day, shanghai_date
     from services.domain.loan_rules import LoanAction, StepRejected
     from services.domain.schedule import maturity_date
     from services.store.audit import payload_digest
-    from services.workflows.persistence import persist
+    from services.workflows.persistence import NotSaved, after_acceptance, persist
 
 STAGE_KEY = SearchAttributeKey.for_keyword("PledgeflowStage")
 DISTRICT_KEY = SearchAttributeKey.for_keyword("PledgeflowDistrict")
@@ -102,6 +105,7 @@ BANK_KEY = SearchAttributeKey.for_keyword("PledgeflowBank")
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 OPEN_STAGES_CONTINUE_AS_NEW = "open-stages-continue-as-new"
+STRICTER_STEP_RULES = "stricter-step-rules"
 SYSTEM = Actor(sub="pledgeflow", role=Role.PLATFORM_ADMIN, org_id="pledgeflow")
 
 
@@ -128,6 +132,13 @@ class LoanLifecycleWorkflow:
         self._opened_persisted = data.resume is not None
         self._indexed: tuple[str, str, str | None] | None = None
         self._ledger_changed = False
+        # While an update's step runs (`_step`): events it causes besides its own (written with it, in one
+        # transaction), what must wait until it is written (webhooks, the disposal child), and what undoes the
+        # side effects it had before its write (assets held) if the write fails for good.
+        self._in_step = False
+        self._earlier_events: list[LoanEventRecord] = []
+        self._after_write: list[Callable[[], Awaitable[None]]] = []
+        self._undo: list[Callable[[], Awaitable[None]]] = []
         if data.resume is not None:
             self.state = data.resume
             return
@@ -263,27 +274,34 @@ class LoanLifecycleWorkflow:
                 )
 
     async def _accepted_by_timer(self, key: str, kind: str, summary: str, data: dict[str, Any]) -> None:
+        """An event of the loan's own (a timer, or a change a step causes, such as a new tier)."""
         self.state.step_count += 1
-        await self._persist(
-            LoanEventRecord(
-                key=key,
-                kind=kind,
-                summary=summary,
-                actor=SYSTEM,
-                at=workflow.now(),
-                payload_digest=payload_digest(data),
-                data=data,
-            )
+        event = LoanEventRecord(
+            key=key,
+            kind=kind,
+            summary=summary,
+            actor=SYSTEM,
+            at=workflow.now(),
+            payload_digest=payload_digest(data),
+            data=data,
         )
+        if self._in_step:
+            self._earlier_events.append(event)  # written with the step that caused it
+            return
+        await self._persist(event)
 
     # ---- helpers ----------------------------------------------------------------------------------------------
 
     def _today(self) -> date:
         return shanghai_date(workflow.now())
 
-    def _check(self, action: LoanAction, data: StepInput) -> None:
+    def _check(self, action: LoanAction, data: StepInput, *, handler: bool = False) -> None:
+        """The validator keeps a wrong step out of the history; the handler checks again, under the loan's lock,
+        because another step may have changed the loan between this step's validation and its turn (keep both).
+        Handlers of runs started before `stricter-step-rules` keep the older rules, so their histories replay."""
+        strict = workflow.patched(STRICTER_STEP_RULES) if handler else True
         try:
-            loan_rules.check_step(action, data.actor, self.state, data, self._today())
+            loan_rules.check_step(action, data.actor, self.state, data, self._today(), strict=strict)
         except StepRejected as error:
             raise _rejected(error) from None
 
@@ -303,10 +321,73 @@ class LoanLifecycleWorkflow:
     async def _persist(self, event: LoanEventRecord, schedule: list[ScheduleLineModel] | None = None) -> None:
         # Written after the step's acceptance is in the history (services/workflows/persistence.py), keyed by the
         # event, so a retry after a worker crash writes nothing twice and a crash before it writes nothing at all.
+        # An update's step gives up after `persist_give_up_seconds` (then `_step` puts the loan back as it was); a
+        # timer's event is retried until it is written: it has happened, and nobody would send it again.
         if schedule is None and self._ledger_changed and self.state.servicing is not None:
             schedule = [ScheduleLineModel(**line.model_dump()) for line in self.state.servicing.ledger.lines]
         self._ledger_changed = False
-        await persist("record_loan_step", RecordLoanStepInput(state=self.state, event=event, schedule=schedule), bool)
+        record = RecordLoanStepInput(
+            state=self.state, event=event, schedule=schedule, earlier_events=self._earlier_events
+        )
+        if self._in_step:
+            await persist(
+                "record_loan_step",
+                record,
+                bool,
+                give_up=timedelta(seconds=self.state.config.persist_give_up_seconds),
+            )
+            return
+        try:
+            await persist("record_loan_step", record, bool)
+        except NotSaved as error:  # only data the database refuses; an event of the loan's own never has such
+            workflow.logger.error("loan event not saved", extra={"loan_id": self.state.loan_id, "error": error.message})
+
+    @asynccontextmanager
+    async def _step(self) -> AsyncIterator[None]:
+        """One update's step, under the loan's lock.
+
+        If its write fails for good (the database refuses its data, or stays away past the bound), the loan is put
+        back exactly as it was before the step — its state, its search attributes, the assets it held — and the
+        step fails with a clear error: nothing of it was written (a step's events go in one transaction), nothing
+        was announced, and the loan answers its next step as usual. Runs started before `persist-after-acceptance`
+        never see a write fail for good (their local activity retries without end), so nothing changes for them.
+        """
+        async with self._lock:
+            if not after_acceptance():
+                yield
+                return
+            before = self.state.model_dump_json()
+            self._in_step = True
+            try:
+                yield
+            except (NotSaved, ApplicationError) as error:
+                # A write that failed for good, or a step refused half-way (by the registration authority, say):
+                # nothing of it stays, in memory or in the database.
+                self.state = LoanState.model_validate_json(before, context=TRUSTED)
+                self._ledger_changed = False
+                self._upsert_search_attributes()
+                undo, self._undo = self._undo, []
+                self._in_step = False  # undoing writes like a timer: until it is done
+                for action in reversed(undo):
+                    await action()
+                if isinstance(error, ApplicationError):
+                    raise
+                raise ApplicationError(error.message, type=error.kind, non_retryable=True) from None
+            finally:
+                self._in_step = False
+                self._earlier_events = []
+                self._after_write = []
+                self._undo = []
+
+    async def _release_holds(self, asset_ids: list[str]) -> None:
+        try:
+            await persist(
+                "release_held_assets", HoldAssetsInput(loan_id=self.state.loan_id, asset_ids=asset_ids), type(None)
+            )
+        except NotSaved as error:
+            workflow.logger.error(
+                "held assets not released", extra={"loan_id": self.state.loan_id, "error": error.message}
+            )
 
     async def _accepted(
         self, data: StepInput, kind: str, summary: str, *, schedule: list[ScheduleLineModel] | None = None
@@ -330,6 +411,9 @@ class LoanLifecycleWorkflow:
             ),
             schedule,
         )
+        after_write, self._after_write = self._after_write, []
+        for action in after_write:  # written: now it may be announced, and the disposal may start
+            await action()
         return StepResult(loan_id=self.state.loan_id, stage=self.state.stage, event=kind, state=self.state)
 
     @workflow.update
@@ -348,8 +432,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def log_visit(self, data: LogVisitInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.LOG_VISIT, data)
+        async with self._step():
+            self._check(LoanAction.LOG_VISIT, data, handler=True)
             fields = data.model_dump(exclude={"actor", "request_id"})
             self.state.visits.append(Visit(**fields, **self._recorded(data)))
             return await self._accepted(
@@ -362,8 +446,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def tick_checklist(self, data: TickChecklistInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.TICK_CHECKLIST, data)
+        async with self._step():
+            self._check(LoanAction.TICK_CHECKLIST, data, handler=True)
             self.state.checklist[data.item] = ChecklistTick(item=data.item, note=data.note, **self._recorded(data))
             return await self._accepted(data, "checklist_ticked", f"checklist: {data.item.label}")
 
@@ -373,8 +457,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def review_qualification(self, data: QualificationReviewInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.REVIEW_QUALIFICATION, data)
+        async with self._step():
+            self._check(LoanAction.REVIEW_QUALIFICATION, data, handler=True)
             fields = data.model_dump(exclude={"actor", "request_id"})
             self.state.qualification = QualificationReview(**fields, passed=data.passed, **self._recorded(data))
             verdict = "passed" if data.passed else "not passed"
@@ -386,8 +470,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def submit_application(self, data: SubmitApplicationInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.SUBMIT_APPLICATION, data)
+        async with self._step():
+            self._check(LoanAction.SUBMIT_APPLICATION, data, handler=True)
             try:
                 await workflow.execute_activity(
                     "hold_assets",
@@ -399,6 +483,8 @@ class LoanLifecycleWorkflow:
                 cause = error.cause
                 message = cause.message if isinstance(cause, ApplicationError) else "the assets could not be held"
                 raise ApplicationError(message, type=STEP_RULE_VIOLATION, non_retryable=True) from None
+            held = [a.id for a in data.assets]
+            self._undo.append(lambda: self._release_holds(held))  # if the application cannot be saved
             fields = data.model_dump(exclude={"actor", "request_id"})
             self.state.application = Application(**fields, **self._recorded(data))
             self.state.bank_id = data.bank_id
@@ -418,8 +504,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def submit_valuation(self, data: SubmitValuationInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.SUBMIT_VALUATION, data)
+        async with self._step():
+            self._check(LoanAction.SUBMIT_VALUATION, data, handler=True)
             fields = data.model_dump(exclude={"actor", "request_id"})
             in_house = self.state.application is not None and self.state.application.valuer_id is None
             self.state.valuations[data.asset_id] = ValuationReport(**fields, in_house=in_house, **self._recorded(data))
@@ -433,8 +519,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def accept_valuation(self, data: AcceptValuationInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.ACCEPT_VALUATION, data)
+        async with self._step():
+            self._check(LoanAction.ACCEPT_VALUATION, data, handler=True)
             self.state.valuation_accepted = Recorded(**self._recorded(data))
             self.state.max_loan = loan_rules.maximum_loan(self.state)
             self.state.stage = Stage.APPROVAL
@@ -450,8 +536,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def propose_terms(self, data: ProposeTermsInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.PROPOSE_TERMS, data)
+        async with self._step():
+            self._check(LoanAction.PROPOSE_TERMS, data, handler=True)
             fields = data.model_dump(exclude={"actor", "request_id"})
             rate = loan_rules.rate_percent(data.lpr_percent, data.spread_bp)
             self.state.proposal = Proposal(**fields, rate_percent=rate, **self._recorded(data))
@@ -468,8 +554,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def decide_approval(self, data: DecideApprovalInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.DECIDE_APPROVAL, data)
+        async with self._step():
+            self._check(LoanAction.DECIDE_APPROVAL, data, handler=True)
             self.state.decision = Decision(approved=data.approve, reason=data.reason, **self._recorded(data))
             if data.approve:
                 self.state.stage = Stage.REGISTRATION
@@ -485,8 +571,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def sign_off(self, data: SignOffInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.SIGN_OFF, data)
+        async with self._step():
+            self._check(LoanAction.SIGN_OFF, data, handler=True)
             party = self.state.required_sign_offs()[data.actor.org_id]
             self.state.sign_offs[data.actor.org_id] = SignOff(
                 org_id=data.actor.org_id,
@@ -505,8 +591,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def decline_sign_off(self, data: DeclineSignOffInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.DECLINE_SIGN_OFF, data)
+        async with self._step():
+            self._check(LoanAction.DECLINE_SIGN_OFF, data, handler=True)
             assert self.state.decision is not None
             self.state.declines.append(Decision(approved=False, reason=data.reason, **self._recorded(data)))
             # Back to approval: the terms must be proposed and approved again (e.g. with another guarantor).
@@ -523,8 +609,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def file_registration(self, data: FileRegistrationInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.FILE_REGISTRATION, data)
+        async with self._step():
+            self._check(LoanAction.FILE_REGISTRATION, data, handler=True)
             assert self.state.application is not None
             asset = next(a for a in self.state.application.assets if a.id == data.asset_id)
             days = loan_rules.registration_working_days(self.state.config, asset.kind, data.channel)
@@ -570,8 +656,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def record_registration_outcome(self, data: RegistrationOutcomeInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.RECORD_REGISTRATION_OUTCOME, data)
+        async with self._step():
+            self._check(LoanAction.RECORD_REGISTRATION_OUTCOME, data, handler=True)
             filing = self.state.filings[data.asset_id]
             filing.outcome_recorded = Recorded(**self._recorded(data))
             if data.registered:
@@ -604,8 +690,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def disburse(self, data: DisburseInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.DISBURSE, data)
+        async with self._step():
+            self._check(LoanAction.DISBURSE, data, handler=True)
             proposal = self.state.proposal
             application = self.state.application
             assert proposal is not None
@@ -646,8 +732,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def withdraw(self, data: CloseCaseInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.WITHDRAW, data)
+        async with self._step():
+            self._check(LoanAction.WITHDRAW, data, handler=True)
             self.state.closure = Closure(outcome="withdrawn", reason=data.reason, **self._recorded(data))
             self.state.stage = Stage.WITHDRAWN
             return await self._accepted(data, "withdrawn", f"withdrawn: {data.reason}")
@@ -658,8 +744,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def reject(self, data: CloseCaseInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.REJECT, data)
+        async with self._step():
+            self._check(LoanAction.REJECT, data, handler=True)
             self.state.closure = Closure(outcome="rejected", reason=data.reason, **self._recorded(data))
             self.state.stage = Stage.REJECTED
             return await self._accepted(data, "rejected", f"rejected: {data.reason}")
@@ -834,7 +920,15 @@ class LoanLifecycleWorkflow:
         self, key: str, kind: NotificationKind, summary: str, data: dict[str, Any], orgs: list[str | None]
     ) -> None:
         """Queue a webhook for each party's organisation that registered one; each is delivered by its own
-        workflow (retried with backoff, outliving this run)."""
+        workflow (retried with backoff, outliving this run). Within a step, once the step is written."""
+        if self._in_step:
+            self._after_write.append(lambda: self._send_notices(key, kind, summary, data, orgs))
+            return
+        await self._send_notices(key, kind, summary, data, orgs)
+
+    async def _send_notices(
+        self, key: str, kind: NotificationKind, summary: str, data: dict[str, Any], orgs: list[str | None]
+    ) -> None:
         notice = NotifyInput(
             key=f"{self.state.loan_id}:{key}",
             loan_id=self.state.loan_id,
@@ -887,8 +981,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def record_repayment(self, data: RepaymentInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.RECORD_REPAYMENT, data)
+        async with self._step():
+            self._check(LoanAction.RECORD_REPAYMENT, data, handler=True)
             servicing = self._servicing
             servicing.ledger, allocation = ledgers.apply_payment(servicing.ledger, data.amount, data.value_date)
             self._payment(
@@ -906,8 +1000,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def prepay(self, data: PrepaymentInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.PREPAY, data)
+        async with self._step():
+            self._check(LoanAction.PREPAY, data, handler=True)
             servicing = self._servicing
             quote = ledgers.quote_prepayment(servicing.ledger, data.value_date, data.principal)
             servicing.ledger, allocation = ledgers.prepay(servicing.ledger, quote)
@@ -928,8 +1022,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def downgrade(self, data: DowngradeInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.DOWNGRADE, data)
+        async with self._step():
+            self._check(LoanAction.DOWNGRADE, data, handler=True)
             servicing = self._servicing
             previous = servicing.tier
             servicing.manual_tier = data.tier
@@ -950,24 +1044,32 @@ class LoanLifecycleWorkflow:
         self._ledger_changed = True
         self.state.stage = Stage.DEFAULT
         assert self.state.application is not None
-        await workflow.start_child_workflow(
-            DISPOSAL_WORKFLOW_NAME,
-            DisposalInput(
-                loan_id=self.state.loan_id,
-                bank_id=self.state.bank_id or "",
-                enterprise_id=self.state.enterprise_id,
-                assets=self.state.application.assets,
-                owed=ledgers.total_owed(servicing.ledger, on),
-                started=Recorded(**self._recorded(data)),
-            ),
-            id=disposal_workflow_id(self.state.loan_id),
-            parent_close_policy=ParentClosePolicy.ABANDON,
+        disposal = DisposalInput(
+            loan_id=self.state.loan_id,
+            bank_id=self.state.bank_id or "",
+            enterprise_id=self.state.enterprise_id,
+            assets=self.state.application.assets,
+            owed=ledgers.total_owed(servicing.ledger, on),
+            started=Recorded(**self._recorded(data)),
         )
+
+        async def start_disposal() -> None:
+            await workflow.start_child_workflow(
+                DISPOSAL_WORKFLOW_NAME,
+                disposal,
+                id=disposal_workflow_id(self.state.loan_id),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
+
+        if self._in_step:
+            self._after_write.append(start_disposal)  # once the default is written
+        else:
+            await start_disposal()
 
     @workflow.update
     async def declare_default(self, data: DeclareDefaultInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.DECLARE_DEFAULT, data)
+        async with self._step():
+            self._check(LoanAction.DECLARE_DEFAULT, data, handler=True)
             await self._enter_default(data, data.declared_on, data.reason)
             owed = ledgers.total_owed(self._servicing.ledger, data.declared_on)
             return await self._accepted(
@@ -982,8 +1084,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def record_compensation(self, data: CompensationInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.RECORD_COMPENSATION, data)
+        async with self._step():
+            self._check(LoanAction.RECORD_COMPENSATION, data, handler=True)
             servicing = self._servicing
             if self.state.stage is Stage.SERVICING:
                 await self._enter_default(data, data.value_date, f"compensated by {data.actor.org_id}")
@@ -1071,8 +1173,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def write_off(self, data: WriteOffInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.WRITE_OFF, data)
+        async with self._step():
+            self._check(LoanAction.WRITE_OFF, data, handler=True)
             servicing = self._servicing
             today = self._today()
             servicing.ledger = ledgers.accrue(servicing.ledger, max(today, servicing.ledger.accrued_to))
@@ -1090,8 +1192,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def file_release(self, data: FileReleaseInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.FILE_RELEASE, data)
+        async with self._step():
+            self._check(LoanAction.FILE_RELEASE, data, handler=True)
             servicing = self._servicing
             asset = self._asset(data.asset_id)
             previous = servicing.releases.get(asset.id)
@@ -1136,8 +1238,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def record_release_outcome(self, data: ReleaseOutcomeInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.RECORD_RELEASE_OUTCOME, data)
+        async with self._step():
+            self._check(LoanAction.RECORD_RELEASE_OUTCOME, data, handler=True)
             servicing = self._servicing
             release = servicing.releases[data.asset_id]
             release.outcome_recorded = Recorded(**self._recorded(data))
@@ -1172,8 +1274,8 @@ class LoanLifecycleWorkflow:
 
     @workflow.update
     async def record_extension(self, data: ExtensionInput) -> StepResult:
-        async with self._lock:
-            self._check(LoanAction.RECORD_EXTENSION, data)
+        async with self._step():
+            self._check(LoanAction.RECORD_EXTENSION, data, handler=True)
             filing = self.state.filings[data.asset_id]
             previous = filing.pledge_end_date
             filing.pledge_end_date = data.new_end_date

@@ -28,6 +28,10 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from contracts.loans import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY
 
 T = TypeVar("T")
 
@@ -44,21 +48,51 @@ _LEGACY_TIMEOUT = timedelta(seconds=10)
 _LEGACY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
 
+class NotSaved(Exception):
+    """A write that failed for good: `kind` is STEP_NOT_SAVED (the database refused the data; retrying cannot
+    cure it) or STEP_NOT_SAVED_RETRY (the database stayed away past the bound). Nothing of it was written."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _spoken(span: timedelta | None) -> str:
+    seconds = int(span.total_seconds()) if span else 0
+    return f"{seconds // 60} minutes" if seconds >= 120 else f"{seconds} seconds"
+
+
 def after_acceptance() -> bool:
     """True when this run writes after acceptance (every run started since the patch)."""
     return workflow.patched(PERSIST_AFTER_ACCEPTANCE)
 
 
-async def persist(activity: str, data: Any, result_type: type[T]) -> T:
-    """Run the writing activity `activity` with `data`, after acceptance (see the module docstring)."""
+async def persist(activity: str, data: Any, result_type: type[T], *, give_up: timedelta | None = None) -> T:
+    """Run the writing activity `activity` with `data`, after acceptance (see the module docstring).
+
+    A data error (the activity says STEP_NOT_SAVED) is not retried; a transient one is, every few seconds, until
+    `give_up` has passed (forever without it: writes of timers and of the opening must happen). Either way a
+    failure is raised as NotSaved."""
     if after_acceptance():
-        result: T = await workflow.execute_activity(
-            activity,
-            data,
-            result_type=result_type,
-            start_to_close_timeout=PERSIST_TIMEOUT,
-            retry_policy=PERSIST_RETRY,
-        )
+        try:
+            result: T = await workflow.execute_activity(
+                activity,
+                data,
+                result_type=result_type,
+                start_to_close_timeout=PERSIST_TIMEOUT,
+                schedule_to_close_timeout=give_up,
+                retry_policy=PERSIST_RETRY,
+            )
+        except ActivityError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.type == STEP_NOT_SAVED:
+                raise NotSaved(STEP_NOT_SAVED, cause.message) from None
+            raise NotSaved(
+                STEP_NOT_SAVED_RETRY,
+                f"this step could not be saved: the database did not answer for {_spoken(give_up)}; nothing "
+                "was changed. Send the same request again.",
+            ) from None
         return result
     legacy: T = await workflow.execute_local_activity(
         activity,

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from services.platform.egress import EgressPolicy
 from services.platform.logging import configure_logging
 from services.platform.settings import WorkerSettings
 from services.platform.telemetry import configure_tracing
@@ -33,17 +34,20 @@ WORKFLOWS: Sequence[type[Any]] = (LoanLifecycleWorkflow, DisposalWorkflow, Webho
 
 
 def build_activities(
-    sessions: async_sessionmaker[AsyncSession], authority: RegistrationAuthority | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    authority: RegistrationAuthority | None = None,
+    egress: EgressPolicy | None = None,
 ) -> list[Any]:
     audit = AuditActivities(sessions)
     loans = LoanActivities(sessions)
     registration = AuthorityActivities(authority or ManualAuthority())
-    notifications = NotificationActivities(sessions)
+    notifications = NotificationActivities(sessions, egress=egress)
     return [
         audit.record_audit,
         loans.record_loan_step,
         loans.record_disposal_step,
         loans.hold_assets,
+        loans.release_held_assets,
         registration.file_with_authority,
         notifications.queue_notifications,
         notifications.deliver_webhook,
@@ -67,7 +71,7 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[*WORKFLOWS, *extra_workflows],
-        activities=[*build_activities(sessions, authority), *extra_activities],
+        activities=[*build_activities(sessions, authority, settings.egress), *extra_activities],
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_cached_workflows=settings.max_cached_workflows,

@@ -125,7 +125,16 @@ class TestRejections:
         await handle.execute_update(LoanLifecycleWorkflow.review_qualification, steps.qualification())
         await handle.execute_update(LoanLifecycleWorkflow.submit_application, steps.application())
         old = steps.valuation(today - timedelta(days=400), valid_days=365)
-        await handle.execute_update(LoanLifecycleWorkflow.submit_valuation, old)
+        # Refused when it is submitted already (not first when it is accepted).
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.submit_valuation, old),
+            STEP_RULE_VIOLATION,
+            f"the report expired on {old.valid_until}",
+        )
+        # A report valid when submitted may still expire before it is accepted.
+        ageing = steps.valuation(today - timedelta(days=300), valid_days=365)
+        await handle.execute_update(LoanLifecycleWorkflow.submit_valuation, ageing)
+        await loans.env.sleep(timedelta(days=70))
         await rejected(
             handle.execute_update(LoanLifecycleWorkflow.accept_valuation, steps.accept()),
             STEP_RULE_VIOLATION,
@@ -140,7 +149,7 @@ class TestRejections:
         await rejected(
             second.execute_update(LoanLifecycleWorkflow.submit_application, steps.application()),
             STEP_RULE_VIOLATION,
-            f"already pledged in open loan {first.id.removeprefix('loan-')}",
+            "is already pledged in another open loan",
         )
         assert (await second.query(LoanLifecycleWorkflow.get_state)).stage is Stage.GUIDANCE
         await first.execute_update(LoanLifecycleWorkflow.withdraw, steps.close())
@@ -152,20 +161,24 @@ class TestRejections:
     async def test_registration_prechecks(self, loans: Loans) -> None:
         handle = await loans.open()
         today = await loans.today()
-        short_lived = steps.asset(expiry=today + timedelta(days=200), co_owners=["合作大学"])
+        # A 12-month loan fits the right's life when applied for and proposed; filed 40 days later, it no longer
+        # would (the authority would refuse it).
+        short_lived = steps.asset(expiry=today + timedelta(days=390), co_owners=["合作大学"])
         await handle.execute_update(LoanLifecycleWorkflow.review_qualification, steps.qualification())
         await handle.execute_update(LoanLifecycleWorkflow.submit_application, steps.application(assets=[short_lived]))
         await handle.execute_update(LoanLifecycleWorkflow.submit_valuation, steps.valuation(today))
         await handle.execute_update(LoanLifecycleWorkflow.accept_valuation, steps.accept())
         await handle.execute_update(LoanLifecycleWorkflow.propose_terms, steps.proposal())
         await handle.execute_update(LoanLifecycleWorkflow.decide_approval, steps.decide())
+        await loans.env.sleep(timedelta(days=40))
+        later = await loans.today()
         await rejected(
-            handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today)),
+            handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(later)),
             STEP_RULE_VIOLATION,
             "co-owner consent missing",
         )
         await rejected(
-            handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today, consents=["合作大学"])),
+            handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(later, consents=["合作大学"])),
             STEP_RULE_VIOLATION,
             "after 202310456781.4 expires",
         )

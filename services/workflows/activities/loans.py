@@ -5,17 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import asyncpg
+import structlog
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts.disposal import RecordDisposalStepInput
-from contracts.loans import ASSET_ALREADY_PLEDGED, Actor, HoldAssetsInput, LoanState, RecordLoanStepInput
+from contracts.loans import (
+    ASSET_ALREADY_PLEDGED,
+    STEP_NOT_SAVED,
+    Actor,
+    HoldAssetsInput,
+    LoanState,
+    RecordLoanStepInput,
+)
 from services.platform.faults import crash_point
 from services.platform.telemetry import current_trace_id
 from services.store import loans as repository
 from services.store.audit import AuditEntry, append_audit, append_to_chain
+from services.store.db import is_transient_database_error
 from services.store.tables import LoanEvent
+
+log = structlog.get_logger("pledgeflow.worker.loans")
 
 
 def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
@@ -95,38 +108,117 @@ class _Step:
         )
 
 
+# After this many attempts a write that keeps failing is worth an alert (about a minute of retries).
+ALERT_AFTER_ATTEMPTS = 12
+# Errors of the data itself: the same write would fail again, so it is not retried. PostgreSQL says so by its
+# SQLSTATE class: 22 (data exception: a character it cannot store, a number out of range) or 23 (integrity).
+_DATA_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.DataError,
+    sa_exc.IntegrityError,
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    UnicodeError,
+    ValueError,
+)
+_DATA_SQLSTATE_CLASSES = ("22", "23")
+# The one integrity error that is a race, not bad data: two writers took the same timeline seq (the later retries).
+_RACE_CONSTRAINTS = frozenset({"uq_loan_event_seq"})
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and what it wraps (SQLAlchemy's `orig`, then the driver's own exception)."""
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in found:
+        found.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    return found
+
+
+def _constraint(error: BaseException) -> str | None:
+    names = [getattr(e, "constraint_name", None) for e in _chain(error)]
+    return next((name for name in names if isinstance(name, str)), None)
+
+
+def _is_data_error(error: BaseException) -> bool:
+    for each in _chain(error):
+        sqlstate = getattr(each, "sqlstate", None)
+        if isinstance(each, _DATA_ERRORS) or (isinstance(sqlstate, str) and sqlstate[:2] in _DATA_SQLSTATE_CLASSES):
+            return True
+    return False
+
+
+def write_failure(error: Exception, loan_id: str, kind: str) -> ApplicationError:
+    """What an activity that writes a step raises when the write failed: short (never the SQL, its parameters or the
+    loan's state), not retried when retrying cannot cure it, and logged at error level once it has failed for a
+    minute (a database away that long needs a person)."""
+    reason = f"{type(error).__name__}: {str(getattr(error, 'orig', None) or error).splitlines()[0][:200]}"
+    if _is_data_error(error) and _constraint(error) not in _RACE_CONSTRAINTS:
+        log.error("step refused by the database", loan_id=loan_id, step=kind, reason=reason)
+        return ApplicationError(
+            "this step could not be saved: the database refused its data (for example a character it cannot "
+            "store); nothing was changed. Correct the text and send it again, or quote the request id to support.",
+            reason,
+            type=STEP_NOT_SAVED,
+            non_retryable=True,
+        )
+    attempt = activity.info().attempt
+    event = "step write failing" if attempt >= ALERT_AFTER_ATTEMPTS else "step write failed; retrying"
+    (log.error if attempt >= ALERT_AFTER_ATTEMPTS else log.warning)(
+        event,
+        loan_id=loan_id,
+        step=kind,
+        attempt=attempt,
+        transient=is_transient_database_error(error),
+        reason=reason,
+    )
+    return ApplicationError(f"the step was not written ({reason}); retrying", type="StepWriteFailed")
+
+
 class LoanActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
     @activity.defn(name="record_loan_step")
     async def record_loan_step(self, data: RecordLoanStepInput) -> bool:
-        """Write the step in one transaction; a retry of a step already written changes nothing."""
+        """Write the step (its events, in order, and the read model) in one transaction; a retry of a step already
+        written changes nothing. A write that retrying cannot cure fails at once, not retried (`write_failure`)."""
+        try:
+            return await self._record_loan_step(data)
+        except Exception as error:  # noqa: BLE001 - every failure is classified: data (final) or not (retried)
+            raise write_failure(error, data.state.loan_id, data.event.kind) from None
+
+    async def _record_loan_step(self, data: RecordLoanStepInput) -> bool:
         state, event = data.state, data.event
         now = datetime.now(UTC)
+        written = False
         # No lock of our own: one loan's steps reach here one at a time (the workflow persists each step before
         # taking the next), and the audit chain of the loan is locked by record_step.
         async with self.sessions() as session, session.begin():
-            step = _Step(
-                loan_id=state.loan_id,
-                stage=state.stage.value,
-                key=event.key,
-                kind=event.kind,
-                summary=event.summary,
-                actor=event.actor,
-                at=event.at,
-                request_id=event.request_id,
-                data=event.data,
-                payload_digest=event.payload_digest,
-                details={"stage": state.stage.value},
-            )
-            # One statement writes the row and the event and, for a new event, locks the loan's audit chain.
-            head = await repository.record_step(
-                session, read_model_row(state, now), step.event(), audit_chain=f"loan:{state.loan_id}"
-            )
-            if head is None:  # already recorded: a retry after the first attempt committed
+            for each in [*data.earlier_events, event]:
+                step = _Step(
+                    loan_id=state.loan_id,
+                    stage=state.stage.value,
+                    key=each.key,
+                    kind=each.kind,
+                    summary=each.summary,
+                    actor=each.actor,
+                    at=each.at,
+                    request_id=each.request_id,
+                    data=each.data,
+                    payload_digest=each.payload_digest,
+                    details={"stage": state.stage.value},
+                )
+                # One statement writes the row and the event and, for a new event, locks the loan's audit chain.
+                head = await repository.record_step(
+                    session, read_model_row(state, now), step.event(), audit_chain=f"loan:{state.loan_id}"
+                )
+                if head is None:  # already recorded: a retry after the first attempt committed
+                    continue
+                await append_to_chain(session, step.audit(), head, now=each.at)
+                written = True
+            if not written:
                 return False
-            await append_to_chain(session, step.audit(), head, now=event.at)
             if data.schedule:
                 await repository.replace_schedule(
                     session,
@@ -150,9 +242,21 @@ class LoanActivities:
         crash_point("record_loan_step.committed", event.kind)  # tests: written, and Temporal has not heard of it
         return True
 
+    @activity.defn(name="release_held_assets")
+    async def release_held_assets(self, data: HoldAssetsInput) -> None:
+        """Undo `hold_assets` for a loan whose application could not be saved."""
+        async with self.sessions() as session, session.begin():
+            await repository.release_assets(session, data.loan_id, datetime.now(UTC))
+
     @activity.defn(name="record_disposal_step")
     async def record_disposal_step(self, data: RecordDisposalStepInput) -> bool:
         """A disposal step: the loan's `disposal` column, the loan's timeline and audit trail, written once."""
+        try:
+            return await self._record_disposal_step(data)
+        except Exception as error:  # noqa: BLE001 - every failure is classified: data (final) or not (retried)
+            raise write_failure(error, data.state.loan_id, data.kind) from None
+
+    async def _record_disposal_step(self, data: RecordDisposalStepInput) -> bool:
         state = data.state
         async with self.sessions() as session, session.begin():
             step = _Step(
@@ -181,7 +285,8 @@ class LoanActivities:
             elsewhere = await repository.hold_assets(session, data.loan_id, data.asset_ids, datetime.now(UTC))
             if elsewhere is not None:
                 raise ApplicationError(
-                    f"asset {elsewhere.asset_id} is already pledged in open loan {elsewhere.loan_id}",
+                    # Not which loan: that is the business of that loan's parties.
+                    f"asset {elsewhere.asset_id} is already pledged in another open loan",
                     type=ASSET_ALREADY_PLEDGED,
                     non_retryable=True,
                 )

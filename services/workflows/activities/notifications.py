@@ -22,6 +22,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts.notifications import SIGNATURE_HEADER, DeliverInput, NotifyInput
+from services.platform.egress import EgressPolicy, UnsafeDestination, pinned_request
 from services.store.tables import WebhookDelivery, WebhookEndpoint
 
 DELIVERY_TIMEOUT_SECONDS = 10.0
@@ -32,9 +33,15 @@ def sign(secret: str, body: bytes) -> str:
 
 
 class NotificationActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        http: httpx.AsyncClient | None = None,
+        egress: EgressPolicy | None = None,
+    ) -> None:
         self.sessions = sessions
         self.http = http
+        self.egress = egress or EgressPolicy()
 
     @activity.defn(name="queue_notifications")
     async def queue_notifications(self, data: NotifyInput) -> list[int]:
@@ -104,14 +111,21 @@ class NotificationActivities:
         status_code: int | None = None
         error: str | None = None
         try:
+            # Checked again now (a name may resolve elsewhere since it was registered), and the connection goes to
+            # the address checked; redirects are never followed (services/platform/egress.py).
+            url, address = await self.egress.address_of(delivery.url)
+            target, host, extensions = pinned_request(url, address)
+            request = {"content": body, "headers": {**headers, **host}, "extensions": extensions}
             if self.http is not None:
-                response = await self.http.post(delivery.url, content=body, headers=headers)
+                response = await self.http.post(target, follow_redirects=False, **request)  # type: ignore[arg-type]
             else:
                 async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_SECONDS) as client:
-                    response = await client.post(delivery.url, content=body, headers=headers)
+                    response = await client.post(target, follow_redirects=False, **request)  # type: ignore[arg-type]
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"the receiver answered {status_code}"
+        except UnsafeDestination as exc:
+            error = f"refused: {exc}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         now = datetime.now(UTC)
