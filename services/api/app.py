@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from contracts.problems import Problem
+from contracts.problems import PROBLEM_MEDIA_TYPE, Problem
+from services.api.body_guard import BodyGuardMiddleware
 from services.api.enterprises.router import router as enterprises_router
 from services.api.errors import install_error_handlers
 from services.api.health.router import router as health_router
@@ -80,6 +81,7 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
         verifier=lambda: app.state.resources.verifier,
         ledger=ledger,
     )
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, timeout=settings.request_timeout_seconds)
     app.include_router(health_router)
     app.include_router(organisations_router)
@@ -89,6 +91,18 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.include_router(webhooks_router)
     _document_problems(app)
     return app
+
+
+def _document_body_problems(operation: dict[str, Any]) -> None:
+    """What the body guard answers before the route runs (services/api/body_guard.py)."""
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    responses = operation.setdefault("responses", {})
+    for status, description in (
+        ("400", "The body is not UTF-8, or is nested too deeply"),
+        ("413", "The body is too large"),
+        ("415", "The body is not JSON"),
+    ):
+        responses.setdefault(status, {"description": description, "content": problem})
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -108,6 +122,8 @@ def _document_problems(app: FastAPI) -> None:
             schemas.pop(schema_name, None)
         for path in schema.get("paths", {}).values():
             for method, operation in path.items():
+                if method in ("post", "put"):
+                    _document_body_problems(operation)
                 if method == "post":
                     operation.setdefault("parameters", []).append(
                         {

@@ -9,14 +9,16 @@ down, pool exhausted) is a 503 with `Retry-After`, not a 500: the same request m
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any, ClassVar
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from contracts.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, FieldError, Problem
 from services.store.db import TRANSIENT_DATABASE_ERRORS, is_transient_database_error
@@ -72,6 +74,18 @@ class Conflict(ApiError):
     status = 409
     type_slug = "conflict"
     title = "Conflicts with the current state"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    type_slug = "content-too-large"
+    title = "The body is too large"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    type_slug = "unsupported-media-type"
+    title = "The body is not JSON"
 
 
 class Unprocessable(ApiError):
@@ -217,9 +231,37 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+def _flat(routes: Iterable[Any]) -> Iterator[Any]:
+    """The routes themselves (FastAPI keeps an included router as one entry that wraps its own)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat(inner.routes)
+        else:
+            yield route
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route takes at this path (Starlette names only the first route's in its 405)."""
+    allowed: set[str] = set()
+    for route in _flat(request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        methods = getattr(route, "methods", None)
+        if match is not Match.NONE and methods:
+            allowed |= set(methods)
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return allowed | {"OPTIONS"} if allowed else allowed
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    if status == 405:
+        allow = ", ".join(sorted(allowed_methods(request)))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allow})
+        exc.headers = {**(exc.headers or {}), "Allow": allow}
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     detail = {
         404: f"There is nothing at {request.url.path}.",
@@ -238,7 +280,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A database error: 503 when PostgreSQL is away (the same request may succeed later), else 500."""
     if is_transient_database_error(exc):
-        log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+        log.warning("database unavailable", path=request.url.path, error=repr(exc)[:300])
         return _api_error_response(request, DatabaseUnavailable(DATABASE_UNAVAILABLE_DETAIL))
     return await _unexpected_error(request, exc)
 

@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +39,7 @@ from services.api.errors import (
     IdempotencyKeyReused,
     Unprocessable,
 )
-from services.api.middleware import header, send_problem
+from services.api.middleware import header, replay_body, send_problem
 from services.platform.auth import InvalidToken, TokenVerifier
 from services.store import idempotency as keys
 from services.store.db import is_transient_database_error
@@ -231,6 +231,7 @@ class IdempotencyMiddleware:
         except Exception as error:
             if not is_transient_database_error(error):
                 raise
+            log.warning("idempotency key not claimed: database unavailable", error=repr(error)[:300])
             await send_problem(send, scope, DatabaseUnavailable(DATABASE_UNAVAILABLE_DETAIL))
             return
         if claim.existing is not None:
@@ -251,7 +252,7 @@ class IdempotencyMiddleware:
 
         scope.setdefault("state", {})["idempotency_key"] = key
         try:
-            await self.app(scope, _replay(body, receive), capture)
+            await self.app(scope, replay_body(body, receive), capture)
         except asyncio.CancelledError:
             self.ledger.release_later(held)  # cut off at its time bound: the outer middleware answers 503
             raise
@@ -305,20 +306,6 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _replay(body: bytes, downstream: Receive) -> Callable[[], Awaitable[MutableMapping[str, Any]]]:
-    """Hand the already-read body to the app once, then pass through (to hear a disconnect)."""
-    sent = False
-
-    async def receive() -> MutableMapping[str, Any]:
-        nonlocal sent
-        if sent:
-            return await downstream()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 async def _send_stored(send: Send, status: int, content_type: str | None, body: bytes) -> None:

@@ -11,6 +11,8 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 import structlog
 from opentelemetry import trace
@@ -138,3 +140,17 @@ class RequestContextMiddleware:
         span.record_exception(exc)
         span.set_status(Status(StatusCode.ERROR))
         return InternalError(INTERNAL_ERROR_DETAIL)
+
+
+def replay_body(body: bytes, downstream: Receive) -> Callable[[], Awaitable[MutableMapping[str, Any]]]:
+    """A `receive` that hands a body already read to the app once, then passes through (to hear a disconnect)."""
+    sent = False
+
+    async def receive() -> MutableMapping[str, Any]:
+        nonlocal sent
+        if sent:
+            return await downstream()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

@@ -7,7 +7,8 @@ reaches history) and by the API to list the actions a caller may take now. A fai
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from contracts.loans import (
     STEP_WRONG_STAGE,
     AcceptValuationInput,
     Actor,
+    AssetSnapshot,
     CompensationInput,
     DeclareDefaultInput,
     DisburseInput,
@@ -40,6 +42,7 @@ from contracts.loans import (
 from services.domain import servicing as ledger_rules
 from services.domain.money import format_yuan, to_fen
 from services.domain.schedule import maturity_date
+from services.domain.step_dates import DateRejected, check_dates
 
 # A step is named like the workflow update that takes it.
 LoanAction = LoanUpdate
@@ -199,7 +202,7 @@ def available_actions(actor: Actor, state: LoanState) -> list[LoanAction]:
     return actions
 
 
-def _state_allows(action: LoanAction, actor: Actor, state: LoanState) -> None:
+def _state_allows(action: LoanAction, actor: Actor, state: LoanState, strict: bool = True) -> None:
     """Conditions of the loan's state alone (not of the input) that a step needs."""
     if action is LoanAction.SUBMIT_APPLICATION and (state.qualification is None or not state.qualification.passed):
         raise StepRejected(
@@ -214,7 +217,7 @@ def _state_allows(action: LoanAction, actor: Actor, state: LoanState) -> None:
             raise StepRejected(
                 STEP_WRONG_STAGE, "terms must be proposed before they are decided; current stage: approval"
             )
-        if state.proposal.by.sub == actor.sub:
+        if same_person(state.proposal.by, actor) if strict else state.proposal.by.sub == actor.sub:
             raise StepRejected(
                 STEP_NOT_YOUR_STEP, "four eyes: the approver must not be the officer who proposed the terms"
             )
@@ -271,6 +274,28 @@ def _rule(condition: bool, message: str) -> None:
         raise StepRejected(STEP_RULE_VIOLATION, message)
 
 
+def _identity(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+def same_person(a: Actor, b: Actor) -> bool:
+    """Whether two actors are one person, however their identity provider cases or widens the names
+    (`Officer.Li@BOC` is `officer.li@boc`): four eyes must not be fooled by a capital letter."""
+    return _identity(a.sub) == _identity(b.sub) and _identity(a.org_id) == _identity(b.org_id)
+
+
+def _within_asset_life(assets: Sequence[AssetSnapshot], start: date, term_months: int, when: str) -> None:
+    """A loan may not outlive a pledged right (registration refuses it, domain §2.4): said at once, not first at
+    registration."""
+    maturity = maturity_date(start, term_months)
+    for asset in assets:
+        _rule(
+            maturity <= asset.expiry_date,
+            f"a {term_months}-month loan {when} would mature on {maturity}, after {asset.number} expires on "
+            f"{asset.expiry_date}",
+        )
+
+
 def check_application(state: LoanState, data: SubmitApplicationInput, today: date) -> None:
     _rule(data.product.bank_id == data.bank_id, "the product does not belong to the chosen bank")
     _rule(state.bank_id is None or state.bank_id == data.bank_id, "the case was opened with another bank")
@@ -279,7 +304,8 @@ def check_application(state: LoanState, data: SubmitApplicationInput, today: dat
         f"the product lends for {data.product.min_term_months}–{data.product.max_term_months} months",
     )
     ids = [a.id for a in data.assets]
-    _rule(len(ids) == len(set(ids)), "an asset is listed twice")
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    _rule(not twice, f"asset {', '.join(twice)} is listed more than once")
     for asset in data.assets:
         _rule(
             asset.kind in data.product.pledge_rates, f"the product does not accept {asset.kind.label} ({asset.number})"
@@ -537,13 +563,31 @@ CHECKS: dict[LoanAction, Callable[..., None]] = {
 }
 
 
-def check_step(action: LoanAction, actor: Actor, state: LoanState, data: object, today: date) -> None:
-    """Everything a step must satisfy before it may enter the workflow's history (`today` in Shanghai)."""
+def check_step(
+    action: LoanAction, actor: Actor, state: LoanState, data: object, today: date, *, strict: bool = True
+) -> None:
+    """Everything a step must satisfy before it may enter the workflow's history (`today` in Shanghai).
+
+    `strict` adds the rules of the patch `stricter-step-rules`: the dates of services.domain.step_dates, four eyes
+    on normalised identities, a term within the pledged rights' life at application and proposal. Validators and
+    the API always check strictly; a workflow run started before the patch keeps the older rules in its update
+    handlers, so that its history replays as it was recorded.
+    """
     check_allowed(action, actor, state)
-    _state_allows(action, actor, state)
+    _state_allows(action, actor, state, strict)
     rule = CHECKS.get(action)
     if rule is not None:
         rule(state, data, today)
+    if not strict:
+        return
+    if isinstance(data, SubmitApplicationInput):
+        _within_asset_life(data.assets, today, data.requested_term_months, "from today")
+    if isinstance(data, ProposeTermsInput) and state.application is not None:
+        _within_asset_life(state.application.assets, today, data.term_months, "from today")
+    try:
+        check_dates(action, state, data, today)
+    except DateRejected as error:
+        raise StepRejected(error.kind, error.message) from None
 
 
 def rate_percent(lpr_percent: Decimal, spread_bp: int) -> Decimal:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import jwt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.enums import District, Role
+from contracts.types import STORABLE
 from services.platform.settings import ApiSettings, JwtAlgorithm
 
 
@@ -23,9 +24,10 @@ class Principal(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    sub: str = Field(min_length=1, max_length=200)
+    # Claims end up in every record a caller leaves (timeline, audit): held to what PostgreSQL can store.
+    sub: Annotated[str, Field(min_length=1, max_length=200), STORABLE]
     role: Role
-    org_id: str = Field(min_length=1, max_length=64)
+    org_id: Annotated[str, Field(min_length=1, max_length=64), STORABLE]
     district: District | None = None
 
     @property

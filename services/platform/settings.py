@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.queues import LOANS_TASK_QUEUE
+from services.platform.egress import EgressPolicy
 
 # Development-only signing secret for HS256 tokens. Never accepted outside development.
 DEV_JWT_SECRET = "pledgeflow-development-secret-do-not-use-in-production"  # noqa: S105 - development only
@@ -74,6 +75,15 @@ class CommonSettings(BaseSettings):
     log_format: LogFormat | None = Field(default=None, description="console or json; json in production by default.")
     log_level: str = "INFO"
     service_name: str = "pledgeflow"
+    webhook_allow_private_addresses: bool = Field(
+        default=False,
+        description="Let webhooks go to loopback and private addresses (a test receiver on this machine only).",
+    )
+
+    @property
+    def egress(self) -> EgressPolicy:
+        """Where webhooks may go: https to public addresses; http too in development (services/platform/egress)."""
+        return EgressPolicy(allow_http=not self.is_production, allow_private=self.webhook_allow_private_addresses)
 
     @property
     def is_production(self) -> bool:
@@ -133,6 +143,18 @@ class ApiSettings(CommonSettings):
     loan_reminder_working_days: int = Field(
         default=5, ge=1, le=60, description="Working days without a visit or step before a case raises a reminder."
     )
+    backdating_days: int = Field(
+        default=30,
+        ge=0,
+        le=366,
+        description="How many days after it happened a step may be recorded (fixed per loan when its case opens).",
+    )
+    persist_give_up_seconds: int = Field(
+        default=600,
+        ge=1,
+        le=86400,
+        description="How long a step's write is retried (database away) before the step fails cleanly (per loan).",
+    )
     registration_working_days: dict[str, int] | None = Field(
         default=None,
         description='Override registration deadlines, e.g. {"patent_online": 2, "patent_paper": 5, ...}.',
@@ -141,6 +163,9 @@ class ApiSettings(CommonSettings):
     # a step waits for its workflow at most `step_timeout_seconds` (then 503, the key freed, the update still
     # running: the retry joins it); a request runs at most `request_timeout_seconds` (then 503); a pending key is
     # taken over by a retry only after `idempotency_pending_seconds`, when its first request is surely over.
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 beyond); 1 MiB is ample."
+    )
     step_timeout_seconds: float = Field(
         default=15, gt=0, description="How long a step waits for the loan's workflow before answering 503."
     )

@@ -190,6 +190,12 @@ async def get_loan(session: AsyncSession, loan_id: str) -> Loan | None:
     return await session.get(Loan, loan_id, populate_existing=True)
 
 
+async def get_loans(session: AsyncSession, loan_ids: Sequence[str]) -> Sequence[Loan]:
+    if not loan_ids:
+        return []
+    return (await session.execute(select(Loan).where(col(Loan.id).in_(loan_ids)))).scalars().all()
+
+
 _ORGANISATION = table_of(Organisation)
 # id → name of the loan's party organisations, as a correlated subquery of the loan's row.
 _PARTY_NAMES = (

@@ -20,7 +20,7 @@ from services.api.state import AppResources
 from services.domain.calendar import shanghai_date
 from services.platform.auth import TokenVerifier, mint_token
 from services.platform.embedded import EmbeddedPostgres
-from services.platform.settings import ApiSettings
+from services.platform.settings import ApiSettings, WorkerSettings
 from services.store.db import create_engine, session_factory
 from services.store.seed import load_demo_data
 from services.store.tables import AuditRecord
@@ -86,7 +86,10 @@ async def stack(postgres: EmbeddedPostgres, temporal_client: Client) -> AsyncIte
     sessions = session_factory(engine)
     async with sessions() as session, session.begin():
         await load_demo_data(session)
-    settings = ApiSettings(database_url=url, temporal_address="unused:0", jwt_secret=TEST_JWT_SECRET)
+    # The test receiver of webhooks listens on this machine.
+    settings = ApiSettings(
+        database_url=url, temporal_address="unused:0", jwt_secret=TEST_JWT_SECRET, webhook_allow_private_addresses=True
+    )
     resources = AppResources(
         settings=settings,
         engine=engine,
@@ -101,7 +104,7 @@ async def stack(postgres: EmbeddedPostgres, temporal_client: Client) -> AsyncIte
 
     app = create_app(settings, resources_factory=factory)
     async with (
-        build_worker(temporal_client, sessions),
+        build_worker(temporal_client, sessions, settings=WorkerSettings(webhook_allow_private_addresses=True)),
         app.router.lifespan_context(app),
         await start_client(app) as client,
     ):

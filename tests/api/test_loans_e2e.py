@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from services.domain.calendar import shanghai_date
 from services.store.tables import AuditRecord, Loan, LoanEvent
+from tests.api.bodies import application
 from tests.api.loan_stack import (  # the shared stack and step helpers
     ADMIN,
     APPROVER,
@@ -129,9 +130,10 @@ class TestLoanEndToEnd:
             "asset_ids": ["ip-gm-um-1"],
         }
         problem = await stack.post(f"/loans/{second}/application", SPECIALIST, application, expect=409)
-        assert f"already pledged in open loan {first}" in problem["detail"]
+        assert "ip-gm-um-1 is already pledged in another open loan" in problem["detail"]
+        assert first not in problem["detail"]  # which loan is its parties' business
         asset = await stack.get("/ip-assets/ip-gm-um-1", OFFICER)
-        assert asset["pledged_in_loan"] == first
+        assert asset["pledged_in_loan"] == first  # the bank of that loan sees it
         loan = await stack.post(f"/loans/{first}/withdrawal", SPECIALIST, {"reason": "企业改用其他融资"})
         assert loan["stage"] == "withdrawn"
         assert (await stack.get("/ip-assets/ip-gm-um-1", OFFICER))["pledged_in_loan"] is None
@@ -292,12 +294,11 @@ class TestBadInput:
         asset["number"] += "." + patent_check_digit(asset["number"])
         await stack.post("/ip-assets", ADMIN, asset, expect=201)
         loan_id = await open_case(stack)
-        await to_registration(stack, loan_id, asset["id"])
+        await stack.post(f"/loans/{loan_id}/qualification-review", SPECIALIST, QUALIFIED)
+        # Said at the application already, not first at registration (where the authority would refuse it).
         response = await stack.client.post(
-            f"/loans/{loan_id}/registrations",
-            json={"asset_id": asset["id"], "channel": "online", "filed_on": today()},
-            headers=stack.headers(OFFICER),
+            f"/loans/{loan_id}/application", json=application(asset["id"]), headers=stack.headers(SPECIALIST)
         )
         assert response.status_code == 409
-        assert "after" in response.json()["detail"]
-        assert "expires" in response.json()["detail"]
+        assert "would mature on" in response.json()["detail"]
+        assert f"expires on {soon}" in response.json()["detail"]

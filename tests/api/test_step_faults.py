@@ -31,6 +31,7 @@ from services.api.state import AppResources
 from services.platform.auth import TokenVerifier
 from services.platform.embedded import EmbeddedPostgres
 from services.platform.settings import ApiSettings, WorkerSettings
+from services.store.db import create_engine, session_factory
 from services.store.tables import AuditRecord, IdempotencyRecord, LoanEvent
 from services.workflows.worker import build_worker
 from tests.api.loan_stack import SPECIALIST, Stack, today
@@ -56,6 +57,11 @@ class Faulty(Stack):
         return build_worker(
             self.temporal, self.sessions, task_queue=self.queue, settings=WorkerSettings(max_cached_workflows=0)
         )
+
+    def worker_without_database(self) -> Worker:
+        """A worker whose database never answers (nothing listens on port 9)."""
+        dead = session_factory(create_engine("postgresql://postgres@127.0.0.1:9/none"))
+        return build_worker(self.temporal, dead, task_queue=self.queue, settings=WorkerSettings(max_cached_workflows=0))
 
     def broken_worker(self) -> Worker:
         return broken_worker(self.temporal, self.queue)
@@ -202,6 +208,30 @@ class TestStepTimeBound:
         assert again.content == answer.content  # one key, one answer
         assert len((await stack.state(loan_id)).visits) == 1
         assert await recorded(stack, loan_id) == (2, 2)
+
+
+class TestWriteGivenUp:
+    async def test_a_step_whose_write_gave_up_goes_through_when_sent_again_with_its_key(
+        self, postgres: EmbeddedPostgres, temporal_client: Client
+    ) -> None:
+        async with faulty_stack(
+            postgres, temporal_client, step_timeout_seconds=6, request_timeout_seconds=8, persist_give_up_seconds=2
+        ) as stack:
+            loan_id = await open_loan(stack)
+            await stack.run(stack.worker_without_database)
+            body = {**VISIT, "visited_on": today()}
+            path = f"/loans/{loan_id}/visits"
+            failed = await stack.client.post(path, json=body, headers=stack.headers(SPECIALIST, key="visit-4"))
+            assert failed.status_code == 503, failed.text  # given up (nothing changed): the same request may come again
+            assert failed.json()["type"].endswith(("/step-not-saved-yet", "/step-still-running"))
+            await until(lambda: _released(stack, "visit-4"), 5, "the key released")
+            assert await recorded(stack, loan_id) == (1, 1)  # nothing of the visit written
+
+            await stack.run(stack.good_worker)
+            answer = await retry_until_final(stack, path, body, "visit-4", within=60)
+            assert answer.status_code == 200, answer.text
+            assert len((await stack.state(loan_id)).visits) == 1
+            assert await recorded(stack, loan_id) == (2, 2)
 
 
 class TestEndedLoan:

@@ -108,11 +108,13 @@ class ChaosStack:
         return process
 
     async def start(self, assets: int) -> None:
-        await asyncio.to_thread(self.postgres.start, fsync=False)
-        await asyncio.to_thread(self.postgres.create_database, "chaos")
+        # Started from this thread, not a worker thread: the servers die with the thread that started them
+        # (PR_SET_PDEATHSIG), and an executor's threads end with their event loop.
+        self.postgres.start(fsync=False)
+        self.postgres.create_database("chaos")
         await asyncio.to_thread(upgrade, self.database_url)
         await add_assets(self.database_url, assets)
-        await asyncio.to_thread(self.temporal.start)
+        self.temporal.start()
         self.worker = self._start("worker")
         self.api = self._start("api")
         await self.wait_ready()

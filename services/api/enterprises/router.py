@@ -26,6 +26,7 @@ from services.api.enterprises.schemas import (
     IpAssetRead,
 )
 from services.api.errors import Forbidden, Unauthenticated, problem_responses
+from services.api.params import BadCursor, CursorQuery, IdFilter, IdPath
 
 router = APIRouter(tags=["enterprises"])
 
@@ -50,13 +51,13 @@ async def register_enterprise(
     "/enterprises",
     response_model=EnterprisePage,
     summary="List enterprises",
-    responses=problem_responses(Unauthenticated),
+    responses=problem_responses(Unauthenticated, BadCursor),
 )
 async def list_enterprises(
     session: SessionDep,
     principal: PrincipalDep,
     district: District | None = None,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> EnterprisePage:
     return await service.list_enterprises(
@@ -70,7 +71,7 @@ async def list_enterprises(
     summary="One enterprise",
     responses=problem_responses(Unauthenticated, EnterpriseNotFound),
 )
-async def get_enterprise(enterprise_id: str, session: SessionDep, principal: PrincipalDep) -> EnterpriseRead:
+async def get_enterprise(enterprise_id: IdPath, session: SessionDep, principal: PrincipalDep) -> EnterpriseRead:
     return await service.get_enterprise(session, principal, enterprise_id)
 
 
@@ -87,13 +88,16 @@ async def register_asset(body: IpAssetCreate, session: SessionDep, context: Requ
 
 
 @router.get(
-    "/ip-assets", response_model=IpAssetPage, summary="List IP assets", responses=problem_responses(Unauthenticated)
+    "/ip-assets",
+    response_model=IpAssetPage,
+    summary="List IP assets (which loan holds one is shown to that loan's parties only)",
+    responses=problem_responses(Unauthenticated, BadCursor),
 )
 async def list_assets(
     session: SessionDep,
     principal: PrincipalDep,
-    owner: Annotated[str | None, Query(description="Owner enterprise id.")] = None,
-    cursor: Annotated[str | None, Query()] = None,
+    owner: Annotated[IdFilter, Query(description="Owner enterprise id.")] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> IpAssetPage:
     return await service.list_assets(session, principal, owner=owner, cursor=cursor, limit=limit)
@@ -105,5 +109,5 @@ async def list_assets(
     summary="One IP asset",
     responses=problem_responses(Unauthenticated, IpAssetNotFound),
 )
-async def get_asset(asset_id: str, session: SessionDep, _: PrincipalDep) -> IpAssetRead:
-    return await service.get_asset(session, asset_id)
+async def get_asset(asset_id: IdPath, session: SessionDep, principal: PrincipalDep) -> IpAssetRead:
+    return await service.get_asset(session, principal, asset_id)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.enums import District, IPKind, LegalStatus, SizeClass
-
-ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+from contracts.types import STORABLE, Flag, Id, ShortText
 
 
 class EnterpriseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=ID_PATTERN, description="Stable id, e.g. `ent-guangming-demo`.")
-    name: str = Field(min_length=2, max_length=200)
-    credit_code: str = Field(min_length=1, max_length=18, description="统一社会信用代码 (18 characters).")
-    credit_code_override_reason: str | None = Field(
+    id: Id = Field(description="Stable id, e.g. `ent-guangming-demo`.")
+    name: Annotated[str, Field(min_length=2, max_length=200), STORABLE]
+    credit_code: Annotated[str, Field(min_length=1, max_length=18, description="统一社会信用代码 (18 characters).")]
+    credit_code_override_reason: Annotated[str, STORABLE] | None = Field(
         default=None,
         min_length=5,
         max_length=500,
@@ -25,8 +25,8 @@ class EnterpriseCreate(BaseModel):
     )
     district: District
     size_class: SizeClass
-    legal_person: str = Field(min_length=1, max_length=100)
-    contact_name: str = Field(min_length=1, max_length=100)
+    legal_person: Annotated[str, Field(min_length=1, max_length=100), STORABLE]
+    contact_name: Annotated[str, Field(min_length=1, max_length=100), STORABLE]
     contact_phone: str = Field(pattern=r"^[0-9+\- ]{5,32}$")
 
 
@@ -53,15 +53,17 @@ class EnterprisePage(BaseModel):
 class IpAssetCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=ID_PATTERN)
+    id: Id
     kind: IPKind
-    number: str = Field(min_length=1, max_length=64, description="Patent ZL number, trademark number, or SR number.")
-    title: str = Field(min_length=1, max_length=500)
-    owner_enterprise_id: str
-    co_owners: list[str] = Field(default_factory=list, max_length=20)
+    number: Annotated[str, STORABLE] = Field(
+        min_length=1, max_length=64, description="Patent ZL number, trademark number, or SR number."
+    )
+    title: Annotated[str, Field(min_length=1, max_length=500), STORABLE]
+    owner_enterprise_id: Id
+    co_owners: list[ShortText] = Field(default_factory=list, max_length=20, description="co-owners, by name")
     expiry_date: date
     legal_status: LegalStatus = LegalStatus.VALID
-    fees_paid: bool = True
+    fees_paid: Flag = True
 
 
 class IpAssetRead(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,8 @@ from services.api.enterprises.schemas import (
     IpAssetRead,
 )
 from services.api.errors import Forbidden
+from services.api.loans.service import can_see
+from services.api.params import make_cursor, read_cursor
 from services.platform.auth import Principal
 from services.store import loans, reference
 from services.store.audit import append_audit
@@ -88,14 +91,25 @@ async def list_enterprises(
     session: AsyncSession, principal: Principal, *, district: str | None, cursor: str | None, limit: int
 ) -> EnterprisePage:
     only = principal.org_id if principal.role is Role.ENTERPRISE else None
-    rows = await reference.list_enterprises(session, district=district, after=cursor, limit=limit + 1, only_id=only)
+    after = read_cursor(cursor, 1)
+    rows = await reference.list_enterprises(
+        session, district=district, after=after[0] if after else None, limit=limit + 1, only_id=only
+    )
     items = [EnterpriseRead.model_validate(r) for r in rows[:limit]]
-    return EnterprisePage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+    return EnterprisePage(items=items, next_cursor=make_cursor(items[-1].id) if len(rows) > limit else None)
 
 
-async def _read_asset(session: AsyncSession, asset: IpAsset) -> IpAssetRead:
-    holds = await loans.active_holds(session, [asset.id])
-    return IpAssetRead.model_validate(asset).model_copy(update={"pledged_in_loan": holds.get(asset.id)})
+async def _read_assets(session: AsyncSession, principal: Principal, assets: Sequence[IpAsset]) -> list[IpAssetRead]:
+    """The assets, each with the open loan holding it — shown only to a party of that loan: that an enterprise
+    has pledged an asset with a bank is the business of that loan's parties, not of every organisation."""
+    holds = await loans.active_holds(session, [asset.id for asset in assets])
+    holders = {loan.id: loan for loan in await loans.get_loans(session, sorted(set(holds.values())))}
+    reads = []
+    for asset in assets:
+        holder = holders.get(holds.get(asset.id, ""))
+        shown = holder.id if holder is not None and can_see(principal, holder) else None
+        reads.append(IpAssetRead.model_validate(asset).model_copy(update={"pledged_in_loan": shown}))
+    return reads
 
 
 async def register_asset(session: AsyncSession, context: RequestContext, body: IpAssetCreate) -> IpAssetRead:
@@ -124,14 +138,14 @@ async def register_asset(session: AsyncSession, context: RequestContext, body: I
     await append_audit(
         session, context.audit("ip_asset.registered", "ip_asset", asset.id, body.model_dump(mode="json"))
     )
-    return await _read_asset(session, asset)
+    return (await _read_assets(session, context.principal, [asset]))[0]
 
 
-async def get_asset(session: AsyncSession, asset_id: str) -> IpAssetRead:
+async def get_asset(session: AsyncSession, principal: Principal, asset_id: str) -> IpAssetRead:
     asset = await reference.get_asset(session, asset_id)
     if asset is None:
         raise IpAssetNotFound(f"There is no IP asset {asset_id!r}.")
-    return await _read_asset(session, asset)
+    return (await _read_assets(session, principal, [asset]))[0]
 
 
 async def list_assets(
@@ -139,6 +153,7 @@ async def list_assets(
 ) -> IpAssetPage:
     if principal.role is Role.ENTERPRISE:
         owner = principal.org_id
-    rows = await reference.list_assets(session, owner=owner, after=cursor, limit=limit + 1)
-    items = [await _read_asset(session, r) for r in rows[:limit]]
-    return IpAssetPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+    after = read_cursor(cursor, 1)
+    rows = await reference.list_assets(session, owner=owner, after=after[0] if after else None, limit=limit + 1)
+    items = await _read_assets(session, principal, rows[:limit])
+    return IpAssetPage(items=items, next_cursor=make_cursor(items[-1].id) if len(rows) > limit else None)

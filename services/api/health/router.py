@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Literal
 
+import structlog
 from fastapi import APIRouter
 from pydantic import BaseModel
 
@@ -14,6 +15,7 @@ from services.api.errors import ServiceUnavailable, problem_responses
 from services.store.db import ping
 
 router = APIRouter(tags=["health"])
+log = structlog.get_logger("pledgeflow.api.health")
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -48,6 +50,9 @@ async def readyz(resources: ResourcesDep) -> Readiness:
     names = ("postgresql", "temporal")
     results = await asyncio.gather(postgres(), temporal(), return_exceptions=True)
     failing = [name for name, result in zip(names, results, strict=True) if isinstance(result, BaseException)]
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, BaseException):
+            log.warning("not ready", part=name, error=repr(result)[:300])
     if failing:
         raise ServiceUnavailable(
             f"Not ready: {' and '.join(failing)} {'is' if len(failing) == 1 else 'are'} not reachable.",

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
 from services.api.dependencies import PrincipalDep, SessionDep
 from services.api.loans.exceptions import LoanNotFound
 from services.api.loans.service import can_see
+from services.api.params import IdPath
 from services.store import loans as repository
 from services.store.tables import Loan
 
 
 async def get_visible_loan_and_names(
-    loan_id: Annotated[str, Path(min_length=1, max_length=64)], session: SessionDep, principal: PrincipalDep
+    loan_id: IdPath, session: SessionDep, principal: PrincipalDep
 ) -> tuple[Loan, dict[str, str]]:
     """The loan with its parties' names, read once per request (FastAPI caches a dependency's result)."""
     found = await repository.get_loan_with_party_names(session, loan_id)

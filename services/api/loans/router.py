@@ -96,12 +96,13 @@ from services.api.loans.schemas import (
     ScheduleLineView,
     TimelineEntry,
 )
-from services.api.workflow_updates import TRANSIENT_STEP_ERRORS
+from services.api.params import BadCursor, CursorQuery, IdFilter
+from services.api.workflow_updates import SENDING_ERRORS
 from services.store.loans import LoanFilter
 
 router = APIRouter(prefix="/loans", tags=["loans"])
 
-STEP_RESPONSES = problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, *TRANSIENT_STEP_ERRORS)
+STEP_RESPONSES = problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, *SENDING_ERRORS)
 
 
 @router.post(
@@ -109,7 +110,7 @@ STEP_RESPONSES = problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, 
     status_code=status.HTTP_201_CREATED,
     response_model=LoanView,
     summary="Open a case (service-station specialist of the enterprise's district, or a bank officer)",
-    responses=problem_responses(Unauthenticated, CannotOpenLoan, UnknownReference, *TRANSIENT_STEP_ERRORS),
+    responses=problem_responses(Unauthenticated, CannotOpenLoan, UnknownReference, *SENDING_ERRORS),
 )
 async def open_loan(
     body: OpenLoanRequest,
@@ -122,21 +123,24 @@ async def open_loan(
 
 
 @router.get(
-    "", response_model=LoanPage, summary="Loans you are a party to", responses=problem_responses(Unauthenticated)
+    "",
+    response_model=LoanPage,
+    summary="Loans you are a party to",
+    responses=problem_responses(Unauthenticated, BadCursor),
 )
 async def list_loans(
     session: SessionDep,
     principal: PrincipalDep,
     stage: Stage | None = None,
     district: District | None = None,
-    bank: Annotated[str | None, Query(max_length=64)] = None,
-    enterprise: Annotated[str | None, Query(max_length=64)] = None,
-    station: Annotated[str | None, Query(max_length=64)] = None,
+    bank: IdFilter = None,
+    enterprise: IdFilter = None,
+    station: IdFilter = None,
     opened_from: Annotated[datetime | None, Query(description="Opened at or after (ISO 8601).")] = None,
     opened_to: Annotated[datetime | None, Query(description="Opened before (ISO 8601).")] = None,
     classification: Annotated[RiskTier | None, Query(description="Five-tier classification (watch list).")] = None,
     overdue: Annotated[bool | None, Query(description="true: only loans with an overdue line.")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> LoanPage:
     flt = LoanFilter(
@@ -203,7 +207,7 @@ async def quote_prepayment(
     "/{loan_id}/application",
     response_model=LoanView,
     summary="Submit the application: bank, product, amount, term and IP assets (guidance → valuation)",
-    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, *TRANSIENT_STEP_ERRORS),
+    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, *SENDING_ERRORS),
 )
 async def submit_application(
     loan: LoanDep,
@@ -221,7 +225,7 @@ async def submit_application(
     "/{loan_id}/proposal",
     response_model=LoanView,
     summary="Propose the terms (bank officer): amount, LPR + spread, term, repayment mode, credit support",
-    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, *TRANSIENT_STEP_ERRORS),
+    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS, UnknownReference, *SENDING_ERRORS),
 )
 async def propose_terms(
     loan: LoanDep,

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.disposal import DisposalState
 from contracts.enums import CreditSupport, District, RepaymentMode, RiskTier, Stage
-from contracts.loans import LoanState, Money
+from contracts.loans import LoanState
 from contracts.servicing import Position
+from contracts.types import MAX_LIST, Id, Money, Note
 
 
 class _Body(BaseModel):
@@ -19,18 +20,26 @@ class _Body(BaseModel):
 
 
 class OpenLoanRequest(_Body):
-    enterprise_id: str = Field(min_length=1, max_length=64)
-    bank_id: str | None = Field(default=None, description="Set when a bank opens the case (its own id).")
-    note: str | None = Field(default=None, max_length=2000)
+    enterprise_id: Id
+    bank_id: Id | None = Field(default=None, description="Set when a bank opens the case (its own id).")
+    note: Note | None = None
 
 
 class ApplicationRequest(_Body):
-    bank_id: str = Field(min_length=1, max_length=64)
-    product_id: str = Field(min_length=1, max_length=64)
+    bank_id: Id
+    product_id: Id
     requested_amount: Money
     requested_term_months: int = Field(ge=1, le=120)
-    asset_ids: list[str] = Field(min_length=1, max_length=50)
-    valuer_id: str | None = Field(default=None, description="Appraisal agency; omit for the bank's in-house valuation.")
+    asset_ids: list[Id] = Field(min_length=1, max_length=MAX_LIST)
+    valuer_id: Id | None = Field(default=None, description="Appraisal agency; omit for the bank's in-house valuation.")
+
+    @field_validator("asset_ids")
+    @classmethod
+    def _each_asset_once(cls, asset_ids: list[str]) -> list[str]:
+        twice = sorted({a for a in asset_ids if asset_ids.count(a) > 1})
+        if twice:
+            raise ValueError(f"asset {', '.join(twice)} is listed more than once; list each asset once")
+        return asset_ids
 
 
 class ProposalRequest(_Body):
@@ -38,9 +47,9 @@ class ProposalRequest(_Body):
     spread_bp: int = Field(ge=-500, le=2000, description="Basis points over the one-year LPR in force today.")
     term_months: int = Field(ge=1, le=120)
     repayment_mode: RepaymentMode
-    credit_support: list[CreditSupport] = Field(default_factory=list)
-    guarantor_id: str | None = None
-    insurer_id: str | None = None
+    credit_support: list[CreditSupport] = Field(default_factory=list, max_length=len(CreditSupport))
+    guarantor_id: Id | None = None
+    insurer_id: Id | None = None
 
 
 class Party(BaseModel):

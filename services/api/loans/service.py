@@ -37,6 +37,7 @@ from contracts.loans import (
 )
 from contracts.queues import loan_workflow_id
 from contracts.servicing import PrepaymentQuote
+from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext
 from services.api.loans.exceptions import (
     CannotOpenLoan,
@@ -58,6 +59,7 @@ from services.api.loans.schemas import (
     ScheduleLineView,
     TimelineEntry,
 )
+from services.api.params import BadCursor, make_cursor, read_cursor
 from services.api.products.service import product_terms
 from services.api.workflow_updates import StepStillRunning, WorkflowBusy, send_update
 from services.domain import servicing as ledgers
@@ -175,7 +177,7 @@ async def loan_view(
     """The loan for this caller; `state` (a step's result) spares reading the row again, `known_names` (party
     names read before the step) the names query unless the step added a party."""
     summary = _summary_fields(loan) if state is None else _summary_from_state(loan, state)
-    state = state or LoanState.model_validate(loan.state)
+    state = state or LoanState.model_validate(loan.state, context=TRUSTED)
     roles = {
         "bank": state.bank_id,
         "station": state.station_id,
@@ -193,7 +195,7 @@ async def loan_view(
     position = None
     if state.servicing is not None and state.stage.is_servicing:
         position = ledgers.position(state.servicing.ledger, max(_today(), state.servicing.ledger.accrued_to))
-    disposal = DisposalState.model_validate(loan.disposal) if loan.disposal else None
+    disposal = DisposalState.model_validate(loan.disposal, context=TRUSTED) if loan.disposal else None
     return LoanView(**summary, parties=parties, actions=actions, position=position, state=state, disposal=disposal)
 
 
@@ -212,7 +214,11 @@ def _consume(done: asyncio.Future[Any]) -> None:
 
 def loan_config(settings: ApiSettings) -> LoanConfig:
     """Per-loan settings fixed when a case opens (reminder and registration deadlines)."""
-    config = LoanConfig(reminder_working_days=settings.loan_reminder_working_days)
+    config = LoanConfig(
+        reminder_working_days=settings.loan_reminder_working_days,
+        backdating_days=settings.backdating_days,
+        persist_give_up_seconds=settings.persist_give_up_seconds,
+    )
     if settings.registration_working_days:
         config.registration_working_days.update(settings.registration_working_days)
     return config
@@ -402,17 +408,17 @@ async def proposal_input(session: AsyncSession, context: RequestContext, body: P
 
 
 def _cursor(loan: Loan) -> str:
-    return f"{loan.opened_at.astimezone(UTC).isoformat()}|{loan.id}"
+    return make_cursor(loan.opened_at.astimezone(UTC).isoformat(), loan.id)
 
 
 def _parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
+    parts = read_cursor(cursor, 2)
+    if parts is None:
         return None
     try:
-        moment, loan_id = cursor.split("|", 1)
-        return datetime.fromisoformat(moment), loan_id
+        return datetime.fromisoformat(parts[0]), parts[1]
     except ValueError as error:
-        raise UnknownReference("The cursor is not one this API gave out; start from the first page.") from error
+        raise BadCursor() from error
 
 
 async def list_loans(
@@ -474,7 +480,7 @@ async def schedule(session: AsyncSession, loan: Loan) -> list[ScheduleLineView]:
 
 def prepayment_quote(loan: Loan, value_date: date | None, principal: Decimal | None) -> PrepaymentQuote:
     """What an early repayment would cost (from the loan's last recorded state); nothing changes."""
-    state = LoanState.model_validate(loan.state)
+    state = LoanState.model_validate(loan.state, context=TRUSTED)
     if state.servicing is None or state.stage is not Stage.SERVICING:
         raise StepWrongStage(
             f"Early repayment is possible while the loan is being repaid; current stage: {loan.stage}."

@@ -12,6 +12,7 @@ from services.api.errors import Forbidden, Unauthenticated, problem_responses
 from services.api.organisations import service
 from services.api.organisations.exceptions import OrganisationExists, OrganisationNotFound
 from services.api.organisations.schemas import OrganisationCreate, OrganisationPage, OrganisationRead
+from services.api.params import BadCursor, CursorQuery, IdPath
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
@@ -34,14 +35,14 @@ async def register_organisation(
     "",
     response_model=OrganisationPage,
     summary="List organisations",
-    responses=problem_responses(Unauthenticated),
+    responses=problem_responses(Unauthenticated, BadCursor),
 )
 async def list_organisations(
     session: SessionDep,
     _: PrincipalDep,
     kind: OrganisationKind | None = None,
     district: District | None = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> OrganisationPage:
     return await service.list_organisations(session, kind=kind, district=district, cursor=cursor, limit=limit)
@@ -53,5 +54,5 @@ async def list_organisations(
     summary="One organisation",
     responses=problem_responses(Unauthenticated, OrganisationNotFound),
 )
-async def get_organisation(organisation_id: str, session: SessionDep, _: PrincipalDep) -> OrganisationRead:
+async def get_organisation(organisation_id: IdPath, session: SessionDep, _: PrincipalDep) -> OrganisationRead:
     return await service.get_organisation(session, organisation_id)

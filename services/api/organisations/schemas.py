@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.enums import District, OrganisationKind
-
-ORGANISATION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+from contracts.types import STORABLE, Id
 
 
 class OrganisationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=ORGANISATION_ID_PATTERN, description="Stable id, e.g. `boc-shenzhen`.")
+    id: Id = Field(description="Stable id, e.g. `boc-shenzhen`.")
     kind: OrganisationKind
-    name: str = Field(min_length=2, max_length=200)
-    branch: str | None = Field(default=None, max_length=200)
+    name: Annotated[str, Field(min_length=2, max_length=200), STORABLE]
+    branch: Annotated[str, Field(max_length=200), STORABLE] | None = None
     district: District | None = None
 
     @model_validator(mode="after")

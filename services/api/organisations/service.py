@@ -10,6 +10,7 @@ from contracts.enums import District, OrganisationKind
 from services.api.dependencies import RequestContext
 from services.api.organisations.exceptions import OrganisationExists, OrganisationNotFound
 from services.api.organisations.schemas import OrganisationCreate, OrganisationPage, OrganisationRead
+from services.api.params import make_cursor, read_cursor
 from services.store import organisations as repository
 from services.store.audit import append_audit
 from services.store.tables import Organisation
@@ -52,6 +53,9 @@ async def get_organisation(session: AsyncSession, organisation_id: str) -> Organ
 async def list_organisations(
     session: AsyncSession, *, kind: OrganisationKind | None, district: District | None, cursor: str | None, limit: int
 ) -> OrganisationPage:
-    rows = await repository.list_organisations(session, kind=kind, district=district, after=cursor, limit=limit + 1)
+    after = read_cursor(cursor, 1)
+    rows = await repository.list_organisations(
+        session, kind=kind, district=district, after=after[0] if after else None, limit=limit + 1
+    )
     items = [to_read(row) for row in rows[:limit]]
-    return OrganisationPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+    return OrganisationPage(items=items, next_cursor=make_cursor(items[-1].id) if len(rows) > limit else None)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, status
 
 from contracts.enums import District, Role
 from services.api.dependencies import PrincipalDep, RequestContextDep, SessionDep, require_roles
 from services.api.errors import Conflict, Forbidden, NotFound, Unauthenticated, problem_responses
+from services.api.params import IdFilter, IdPath
 from services.api.products import service
 from services.api.products.schemas import DistrictRead, LprCreate, LprRead, ProductCreate, ProductRead
 
@@ -30,9 +29,7 @@ async def register_product(body: ProductCreate, session: SessionDep, context: Re
 @router.get(
     "/products", response_model=list[ProductRead], summary="Loan products", responses=problem_responses(Unauthenticated)
 )
-async def list_products(
-    session: SessionDep, _: PrincipalDep, bank: Annotated[str | None, Query(max_length=64)] = None
-) -> list[ProductRead]:
+async def list_products(session: SessionDep, _: PrincipalDep, bank: IdFilter = None) -> list[ProductRead]:
     return await service.list_products(session, bank)
 
 
@@ -42,7 +39,7 @@ async def list_products(
     summary="One loan product",
     responses=problem_responses(Unauthenticated, NotFound),
 )
-async def get_product(product_id: str, session: SessionDep, _: PrincipalDep) -> ProductRead:
+async def get_product(product_id: IdPath, session: SessionDep, _: PrincipalDep) -> ProductRead:
     return await service.get_product(session, product_id)
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.enums import DayCount, District, IPKind, RepaymentMode
 from contracts.loans import ProductTerms
+from contracts.types import Flag, Id, ShortText
 
 Rate = Decimal
 
@@ -16,17 +17,19 @@ Rate = Decimal
 class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
-    bank_id: str
-    name: str = Field(min_length=1, max_length=200)
-    pledge_rates: dict[IPKind, Decimal] = Field(min_length=1, description="Loan-to-value per IP kind, e.g. 0.40.")
+    id: Id
+    bank_id: Id
+    name: ShortText
+    pledge_rates: dict[IPKind, Decimal] = Field(
+        min_length=1, max_length=len(IPKind), description="Loan-to-value per IP kind, e.g. 0.40."
+    )
     min_term_months: int = Field(ge=1, le=120)
     max_term_months: int = Field(ge=1, le=120)
     min_spread_bp: int = Field(ge=-500, le=2000)
     max_spread_bp: int = Field(ge=-500, le=2000)
-    repayment_modes: list[RepaymentMode] = Field(min_length=1)
-    requires_guarantor: bool = False
-    requires_insurer: bool = False
+    repayment_modes: list[RepaymentMode] = Field(min_length=1, max_length=len(RepaymentMode))
+    requires_guarantor: Flag = False
+    requires_insurer: Flag = False
     day_count: DayCount = Field(default=DayCount.ACT_360, description="interest day count: act_360 or act_365")
 
     @model_validator(mode="after")

@@ -11,24 +11,32 @@ import secrets
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlmodel import col
 
 from contracts.enums import Role
 from contracts.notifications import SIGNATURE_HEADER
-from services.api.dependencies import PrincipalDep, RequestContextDep, SessionDep
-from services.api.errors import Unauthenticated, problem_responses
+from services.api.dependencies import PrincipalDep, RequestContextDep, ResourcesDep, SessionDep
+from services.api.errors import Unauthenticated, Unprocessable, problem_responses
 from services.api.organisations.exceptions import OrganisationNotFound
+from services.api.params import IdFilter, IdPath
 from services.api.webhooks.schemas import WebhookDeliveryRead, WebhookRead, WebhookRequest
 from services.platform.auth import Principal
+from services.platform.egress import UnsafeDestination
 from services.store import organisations
 from services.store.audit import append_audit
 from services.store.tables import WebhookDelivery, WebhookEndpoint
 
 router = APIRouter(prefix="/organisations/{org_id}/webhook", tags=["webhooks"])
 
-OrgId = Annotated[str, Path(min_length=1, max_length=64)]
+
+class UnsafeWebhookUrl(Unprocessable):
+    type_slug = "unsafe-webhook-url"
+    title = "Webhooks go to public https addresses only"
+
+
+OrgId = IdPath
 
 
 def _own(principal: Principal, org_id: str) -> None:
@@ -41,14 +49,18 @@ def _own(principal: Principal, org_id: str) -> None:
     "",
     response_model=WebhookRead,
     summary="Register (or replace) your organisation's webhook; the answer carries a new signing secret",
-    responses=problem_responses(Unauthenticated, OrganisationNotFound),
+    responses=problem_responses(Unauthenticated, OrganisationNotFound, UnsafeWebhookUrl),
 )
 async def register_webhook(
-    org_id: OrgId, body: WebhookRequest, session: SessionDep, context: RequestContextDep
+    org_id: OrgId, body: WebhookRequest, session: SessionDep, context: RequestContextDep, resources: ResourcesDep
 ) -> WebhookRead:
     _own(context.principal, org_id)
     if await organisations.get_organisation(session, org_id) is None:
         raise OrganisationNotFound(org_id)
+    try:
+        await resources.settings.egress.address_of(str(body.url))
+    except UnsafeDestination as error:
+        raise UnsafeWebhookUrl(f"This webhook URL is not accepted: {error}.") from None
     now = datetime.now(UTC)
     secret = secrets.token_urlsafe(32)
     endpoint = await session.get(WebhookEndpoint, org_id)
@@ -72,7 +84,7 @@ async def list_deliveries(
     org_id: OrgId,
     session: SessionDep,
     principal: PrincipalDep,
-    loan: Annotated[str | None, Query(max_length=64)] = None,
+    loan: IdFilter = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[WebhookDeliveryRead]:
     _own(principal, org_id)
