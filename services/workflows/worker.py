@@ -24,7 +24,7 @@ from services.workflows.activities.authority import AuthorityActivities, ManualA
 from services.workflows.activities.loans import LoanActivities
 from services.workflows.activities.notifications import NotificationActivities
 from services.workflows.disposal import DisposalWorkflow
-from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.webhooks import WebhookDeliveryWorkflow
 
 log = structlog.get_logger("pledgeflow.worker")

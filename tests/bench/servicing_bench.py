@@ -51,7 +51,7 @@ from services.platform.settings import LogFormat, WorkerSettings
 from services.platform.temporal import data_converter, ensure_search_attributes
 from services.store.db import create_engine, session_factory
 from services.store.migrate import upgrade
-from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.worker import build_worker
 from tests.workflows import loan_steps as steps
 

@@ -22,7 +22,7 @@ from contracts.queues import loan_workflow_id
 from services.domain.calendar import SHANGHAI
 from services.platform.settings import WorkerSettings
 from services.store.tables import AuditRecord, WebhookDelivery
-from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.worker import build_worker
 from tests.workflows import loan_steps as steps
 

@@ -23,7 +23,7 @@ from contracts.loans import (
 )
 from services.domain.calendar import SHANGHAI, add_working_days
 from services.store.tables import AuditRecord, Loan, LoanEvent, PledgeHold, ScheduleLine
-from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.worker import build_worker
 from tests.workflows import loan_steps as steps
 from tests.workflows.conftest import Loans, rejected

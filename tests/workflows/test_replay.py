@@ -38,7 +38,7 @@ from contracts.enums import DisposalMethod, FilingChannel
 from contracts.loans import DeclareDefaultInput
 from services.platform.temporal import data_converter
 from services.workflows.disposal import DisposalWorkflow
-from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.worker import WORKFLOWS
 from tests.workflows import loan_steps as steps
 from tests.workflows.conftest import Loans

@@ -42,7 +42,7 @@ from services.domain.money import to_fen
 from services.domain.servicing import position, quote_prepayment
 from services.store.tables import LoanEvent, PledgeHold, ScheduleLine
 from services.workflows.disposal import DisposalWorkflow
-from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from tests.workflows import loan_steps as steps
 from tests.workflows.conftest import Loans, rejected
 

@@ -21,7 +21,7 @@ from contracts.types import TRUSTED
 from services.platform.settings import WorkerSettings
 from services.store.db import create_engine, session_factory
 from services.store.tables import LoanEvent, PledgeHold
-from services.workflows.loan_lifecycle import LoanLifecycleWorkflow
+from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.worker import build_worker
 from tests.workflows import loan_steps as steps
 from tests.workflows.conftest import Loans, rejected

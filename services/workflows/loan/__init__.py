@@ -1,0 +1,1 @@
+"""The loan lifecycle workflow, one file a part of the class (see `workflow.py`)."""

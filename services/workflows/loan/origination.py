@@ -1,0 +1,425 @@
+"""The origination steps of a loan, from pre-loan guidance to disbursement (or withdrawal, rejection), and the
+timers of those stages: the idle case's reminder and a registration outcome's deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from contracts.enums import Stage
+    from contracts.loans import (
+        STEP_RULE_VIOLATION,
+        AcceptValuationInput,
+        Application,
+        AuthorityFilingInput,
+        AuthorityReceipt,
+        ChecklistTick,
+        CloseCaseInput,
+        Closure,
+        DecideApprovalInput,
+        Decision,
+        DeclineSignOffInput,
+        DisburseInput,
+        Disbursement,
+        FileRegistrationInput,
+        Filing,
+        HoldAssetsInput,
+        LogVisitInput,
+        Proposal,
+        ProposeTermsInput,
+        QualificationReview,
+        QualificationReviewInput,
+        Recorded,
+        RegistrationOutcomeInput,
+        Reminder,
+        Servicing,
+        SignOff,
+        SignOffInput,
+        StepResult,
+        SubmitApplicationInput,
+        SubmitValuationInput,
+        TickChecklistInput,
+        ValuationReport,
+        Visit,
+    )
+    from services.domain import loan_rules
+    from services.domain import servicing as ledgers
+    from services.domain.calendar import add_working_days, end_of_day, shanghai_date
+    from services.domain.loan_rules import LoanAction
+    from services.domain.schedule import maturity_date
+from services.workflows.loan.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, LoanCore
+
+
+class OriginationSteps(LoanCore):
+    def _reminder_due(self) -> datetime:
+        idle_since = shanghai_date(self.state.last_activity_at)
+        if self.state.reminders and self.state.reminders[-1].raised_at > self.state.last_activity_at:
+            idle_since = shanghai_date(self.state.reminders[-1].raised_at)
+        return end_of_day(add_working_days(idle_since, self.state.config.reminder_working_days))
+
+    def _awaiting_outcome(self) -> list[Filing]:
+        """Filings whose deadline runs: pending, not yet flagged, while the loan is in registration
+        (a guarantor's decline sends the loan back to approval and pauses them)."""
+        if self.state.stage is not Stage.REGISTRATION:
+            return []
+        return [f for f in self.state.filings.values() if f.outcome == "pending" and not f.overdue]
+
+    def _next_timer(self) -> datetime | None:
+        return min([self._reminder_due(), *(end_of_day(f.deadline) for f in self._awaiting_outcome())])
+
+    async def _fire_due_timers(self) -> None:
+        async with self._lock:
+            now = workflow.now()
+            if not self.state.stage.is_open:
+                return
+            for filing in self._awaiting_outcome():
+                if end_of_day(filing.deadline) <= now:
+                    filing.overdue = True
+                    await self._accepted_by_timer(
+                        f"registration-overdue-{filing.asset_id}-{filing.attempt}",
+                        "registration_overdue",
+                        f"no registration outcome for asset {filing.asset_id} by {filing.deadline} "
+                        f"(filed {filing.filed_on})",
+                        {"asset_id": filing.asset_id, "deadline": filing.deadline.isoformat()},
+                    )
+            if self._reminder_due() <= now:
+                idle_since = shanghai_date(self.state.last_activity_at)
+                self.state.reminders.append(
+                    Reminder(raised_at=now, idle_since=idle_since, working_days=self.state.config.reminder_working_days)
+                )
+                await self._accepted_by_timer(
+                    f"reminder-{len(self.state.reminders)}",
+                    "reminder",
+                    f"no visit or activity since {idle_since} ({self.state.config.reminder_working_days} working days)",
+                    {"idle_since": idle_since.isoformat()},
+                )
+
+    # ---- guidance ---------------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def log_visit(self, data: LogVisitInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.LOG_VISIT, data, handler=True)
+            fields = data.model_dump(exclude={"actor", "request_id"})
+            self.state.visits.append(Visit(**fields, **self._recorded(data)))
+            return await self._accepted(
+                data, "visit_logged", f"visit at {data.place} on {data.visited_on}: {data.outcome}"
+            )
+
+    @log_visit.validator
+    def _validate_log_visit(self, data: LogVisitInput) -> None:
+        self._check(LoanAction.LOG_VISIT, data)
+
+    @workflow.update
+    async def tick_checklist(self, data: TickChecklistInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.TICK_CHECKLIST, data, handler=True)
+            self.state.checklist[data.item] = ChecklistTick(item=data.item, note=data.note, **self._recorded(data))
+            return await self._accepted(data, "checklist_ticked", f"checklist: {data.item.label}")
+
+    @tick_checklist.validator
+    def _validate_tick_checklist(self, data: TickChecklistInput) -> None:
+        self._check(LoanAction.TICK_CHECKLIST, data)
+
+    @workflow.update
+    async def review_qualification(self, data: QualificationReviewInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.REVIEW_QUALIFICATION, data, handler=True)
+            fields = data.model_dump(exclude={"actor", "request_id"})
+            self.state.qualification = QualificationReview(**fields, passed=data.passed, **self._recorded(data))
+            verdict = "passed" if data.passed else "not passed"
+            return await self._accepted(data, "qualification_reviewed", f"qualification review {verdict}")
+
+    @review_qualification.validator
+    def _validate_review_qualification(self, data: QualificationReviewInput) -> None:
+        self._check(LoanAction.REVIEW_QUALIFICATION, data)
+
+    @workflow.update
+    async def submit_application(self, data: SubmitApplicationInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.SUBMIT_APPLICATION, data, handler=True)
+            try:
+                await workflow.execute_activity(
+                    "hold_assets",
+                    HoldAssetsInput(loan_id=self.state.loan_id, asset_ids=[a.id for a in data.assets]),
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
+            except ActivityError as error:
+                cause = error.cause
+                message = cause.message if isinstance(cause, ApplicationError) else "the assets could not be held"
+                raise ApplicationError(message, type=STEP_RULE_VIOLATION, non_retryable=True) from None
+            held = [a.id for a in data.assets]
+            self._undo.append(lambda: self._release_holds(held))  # if the application cannot be saved
+            fields = data.model_dump(exclude={"actor", "request_id"})
+            self.state.application = Application(**fields, **self._recorded(data))
+            self.state.bank_id = data.bank_id
+            self.state.stage = Stage.VALUATION
+            return await self._accepted(
+                data,
+                "application_submitted",
+                f"application to {data.bank_id} ({data.product.name}): ¥{data.requested_amount:,.2f}, "
+                f"{data.requested_term_months} months, {len(data.assets)} asset(s)",
+            )
+
+    @submit_application.validator
+    def _validate_submit_application(self, data: SubmitApplicationInput) -> None:
+        self._check(LoanAction.SUBMIT_APPLICATION, data)
+
+    # ---- valuation --------------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def submit_valuation(self, data: SubmitValuationInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.SUBMIT_VALUATION, data, handler=True)
+            fields = data.model_dump(exclude={"actor", "request_id"})
+            in_house = self.state.application is not None and self.state.application.valuer_id is None
+            self.state.valuations[data.asset_id] = ValuationReport(**fields, in_house=in_house, **self._recorded(data))
+            return await self._accepted(
+                data, "valuation_submitted", f"valuation {data.report_number}: ¥{data.value:,.2f} ({data.method.value})"
+            )
+
+    @submit_valuation.validator
+    def _validate_submit_valuation(self, data: SubmitValuationInput) -> None:
+        self._check(LoanAction.SUBMIT_VALUATION, data)
+
+    @workflow.update
+    async def accept_valuation(self, data: AcceptValuationInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.ACCEPT_VALUATION, data, handler=True)
+            self.state.valuation_accepted = Recorded(**self._recorded(data))
+            self.state.max_loan = loan_rules.maximum_loan(self.state)
+            self.state.stage = Stage.APPROVAL
+            return await self._accepted(
+                data, "valuation_accepted", f"valuation accepted; maximum loan ¥{self.state.max_loan:,.2f}"
+            )
+
+    @accept_valuation.validator
+    def _validate_accept_valuation(self, data: AcceptValuationInput) -> None:
+        self._check(LoanAction.ACCEPT_VALUATION, data)
+
+    # ---- approval ---------------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def propose_terms(self, data: ProposeTermsInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.PROPOSE_TERMS, data, handler=True)
+            fields = data.model_dump(exclude={"actor", "request_id"})
+            rate = loan_rules.rate_percent(data.lpr_percent, data.spread_bp)
+            self.state.proposal = Proposal(**fields, rate_percent=rate, **self._recorded(data))
+            self.state.decision = None
+            return await self._accepted(
+                data,
+                "terms_proposed",
+                f"proposed ¥{data.amount:,.2f} at {rate}% ({data.term_months} months, {data.repayment_mode.label})",
+            )
+
+    @propose_terms.validator
+    def _validate_propose_terms(self, data: ProposeTermsInput) -> None:
+        self._check(LoanAction.PROPOSE_TERMS, data)
+
+    @workflow.update
+    async def decide_approval(self, data: DecideApprovalInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.DECIDE_APPROVAL, data, handler=True)
+            self.state.decision = Decision(approved=data.approve, reason=data.reason, **self._recorded(data))
+            if data.approve:
+                self.state.stage = Stage.REGISTRATION
+                self.state.sign_offs = {}
+                return await self._accepted(data, "approved", f"approved: {data.reason}")
+            self.state.stage = Stage.REJECTED
+            self.state.closure = Closure(outcome="rejected", reason=data.reason, **self._recorded(data))
+            return await self._accepted(data, "rejected", f"rejected at approval: {data.reason}")
+
+    @decide_approval.validator
+    def _validate_decide_approval(self, data: DecideApprovalInput) -> None:
+        self._check(LoanAction.DECIDE_APPROVAL, data)
+
+    @workflow.update
+    async def sign_off(self, data: SignOffInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.SIGN_OFF, data, handler=True)
+            party = self.state.required_sign_offs()[data.actor.org_id]
+            self.state.sign_offs[data.actor.org_id] = SignOff(
+                org_id=data.actor.org_id,
+                party=party,
+                contract_number=data.contract_number,
+                fee=data.fee,
+                **self._recorded(data),
+            )
+            return await self._accepted(
+                data, "signed_off", f"{party} {data.actor.org_id} signed off ({data.contract_number})"
+            )
+
+    @sign_off.validator
+    def _validate_sign_off(self, data: SignOffInput) -> None:
+        self._check(LoanAction.SIGN_OFF, data)
+
+    @workflow.update
+    async def decline_sign_off(self, data: DeclineSignOffInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.DECLINE_SIGN_OFF, data, handler=True)
+            assert self.state.decision is not None
+            self.state.declines.append(Decision(approved=False, reason=data.reason, **self._recorded(data)))
+            # Back to approval: the terms must be proposed and approved again (e.g. with another guarantor).
+            self.state.stage = Stage.APPROVAL
+            self.state.decision = None
+            self.state.sign_offs = {}
+            return await self._accepted(data, "sign_off_declined", f"{data.actor.org_id} declined: {data.reason}")
+
+    @decline_sign_off.validator
+    def _validate_decline_sign_off(self, data: DeclineSignOffInput) -> None:
+        self._check(LoanAction.DECLINE_SIGN_OFF, data)
+
+    # ---- registration -----------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def file_registration(self, data: FileRegistrationInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.FILE_REGISTRATION, data, handler=True)
+            assert self.state.application is not None
+            asset = next(a for a in self.state.application.assets if a.id == data.asset_id)
+            days = loan_rules.registration_working_days(self.state.config, asset.kind, data.channel)
+            previous = self.state.filings.get(asset.id)
+            if previous is not None:
+                self.state.filing_history.append(previous)
+            attempt = (previous.attempt + 1) if previous else 1
+            receipt = await workflow.execute_activity(
+                "file_with_authority",
+                AuthorityFilingInput(
+                    loan_id=self.state.loan_id,
+                    asset=asset,
+                    channel=data.channel,
+                    filed_on=data.filed_on,
+                    attempt=attempt,
+                ),
+                result_type=AuthorityReceipt,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            filing = Filing(
+                asset_id=asset.id,
+                attempt=attempt,
+                authority=asset.kind.authority,
+                adapter=receipt.adapter,
+                authority_reference=receipt.reference,
+                channel=data.channel,
+                filed_on=data.filed_on,
+                deadline=add_working_days(data.filed_on, days),
+                **self._recorded(data),
+            )
+            self.state.filings[asset.id] = filing
+            return await self._accepted(
+                data,
+                "registration_filed",
+                f"{asset.number} filed with {filing.authority.value} ({data.channel.value}); "
+                f"outcome due by {filing.deadline}",
+            )
+
+    @file_registration.validator
+    def _validate_file_registration(self, data: FileRegistrationInput) -> None:
+        self._check(LoanAction.FILE_REGISTRATION, data)
+
+    @workflow.update
+    async def record_registration_outcome(self, data: RegistrationOutcomeInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.RECORD_REGISTRATION_OUTCOME, data, handler=True)
+            filing = self.state.filings[data.asset_id]
+            filing.outcome_recorded = Recorded(**self._recorded(data))
+            if data.registered:
+                filing.outcome = "registered"
+                filing.registration_number = data.registration_number
+                filing.effective_date = data.effective_date
+                filing.pledge_end_date = data.pledge_end_date
+                if all(
+                    (f := self.state.filings.get(a)) is not None and f.outcome == "registered"
+                    for a in self.state.asset_ids
+                ):
+                    self.state.stage = Stage.DISBURSEMENT
+                return await self._accepted(
+                    data,
+                    "registered",
+                    f"pledge of {data.asset_id} registered: {data.registration_number}, "
+                    f"effective {data.effective_date}",
+                )
+            filing.outcome = "refused"
+            filing.refusal_reason = data.refusal_reason
+            return await self._accepted(
+                data, "registration_refused", f"registration of {data.asset_id} refused: {data.refusal_reason}"
+            )
+
+    @record_registration_outcome.validator
+    def _validate_record_registration_outcome(self, data: RegistrationOutcomeInput) -> None:
+        self._check(LoanAction.RECORD_REGISTRATION_OUTCOME, data)
+
+    # ---- disbursement -----------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def disburse(self, data: DisburseInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.DISBURSE, data, handler=True)
+            proposal = self.state.proposal
+            application = self.state.application
+            assert proposal is not None
+            assert application is not None
+            ledger = ledgers.open_ledger(
+                proposal.repayment_mode,
+                data.amount,
+                proposal.rate_percent,
+                data.disbursed_on,
+                proposal.term_months,
+                markup_percent=self.state.config.penalty_markup_percent,
+                day_count=application.product.day_count,
+            )
+            self.state.disbursement = Disbursement(
+                contract_number=data.contract_number,
+                amount=data.amount,
+                disbursed_on=data.disbursed_on,
+                voucher=data.voucher,
+                maturity_date=maturity_date(data.disbursed_on, proposal.term_months),
+                **self._recorded(data),
+            )
+            self.state.servicing = Servicing(ledger=ledger)
+            self.state.stage = Stage.SERVICING
+            self._ledger_changed = True
+            total_interest = sum((line.interest for line in ledger.lines), start=Decimal(0))
+            return await self._accepted(
+                data,
+                "disbursed",
+                f"disbursed ¥{data.amount:,.2f} on {data.disbursed_on} ({data.contract_number}); "
+                f"{len(ledger.lines)} repayment line(s), interest ¥{total_interest:,.2f}",
+            )
+
+    @disburse.validator
+    def _validate_disburse(self, data: DisburseInput) -> None:
+        self._check(LoanAction.DISBURSE, data)
+
+    # ---- withdraw / reject ------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def withdraw(self, data: CloseCaseInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.WITHDRAW, data, handler=True)
+            self.state.closure = Closure(outcome="withdrawn", reason=data.reason, **self._recorded(data))
+            self.state.stage = Stage.WITHDRAWN
+            return await self._accepted(data, "withdrawn", f"withdrawn: {data.reason}")
+
+    @withdraw.validator
+    def _validate_withdraw(self, data: CloseCaseInput) -> None:
+        self._check(LoanAction.WITHDRAW, data)
+
+    @workflow.update
+    async def reject(self, data: CloseCaseInput) -> StepResult:
+        async with self._step():
+            self._check(LoanAction.REJECT, data, handler=True)
+            self.state.closure = Closure(outcome="rejected", reason=data.reason, **self._recorded(data))
+            self.state.stage = Stage.REJECTED
+            return await self._accepted(data, "rejected", f"rejected: {data.reason}")
+
+    @reject.validator
+    def _validate_reject(self, data: CloseCaseInput) -> None:
+        self._check(LoanAction.REJECT, data)
