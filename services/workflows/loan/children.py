@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.notifications import NotificationKind
     from contracts.servicing import Allocation
+    from services.domain import loan_timers as timers
     from services.domain import servicing as ledgers
 from services.workflows.loan.core import SYSTEM
 from services.workflows.loan.standing import LoanStanding
@@ -66,14 +67,13 @@ class DisposalLink(LoanStanding):
                 return
             servicing.disposal = outcome
             owed = ledgers.total_owed(servicing.ledger, outcome.sold_on)
-            to_bank = min(outcome.proceeds, owed)
+            split = timers.waterfall(outcome.proceeds, owed, servicing.recourse_claim)
+            to_bank, to_guarantor = split.to_bank, split.to_guarantor
             allocation = Allocation()
             if to_bank > 0:
                 servicing.ledger, allocation, _ = ledgers.settle_with(servicing.ledger, to_bank, outcome.sold_on)
-            rest = outcome.proceeds - to_bank
-            to_guarantor = min(rest, servicing.recourse_claim)
             servicing.recourse_claim -= to_guarantor
-            servicing.surplus = rest - to_guarantor
+            servicing.surplus = split.surplus
             system = Recorded(by=SYSTEM, at=workflow.now())
             servicing.payments.append(
                 Payment(

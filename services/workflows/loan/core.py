@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.notifications import WEBHOOK_WORKFLOW_NAME, DeliverInput, NotificationKind, NotifyInput
     from contracts.types import TRUSTED
     from services.domain import loan_rules
-    from services.domain.calendar import end_of_day, shanghai_date
+    from services.domain.calendar import shanghai_date
     from services.domain.loan_rules import LoanAction, StepRejected
     from services.store.audit import payload_digest
     from services.workflows.persistence import NotSaved, after_acceptance, persist
@@ -50,11 +50,6 @@ SYSTEM = Actor(sub="pledgeflow", role=Role.PLATFORM_ADMIN, org_id="pledgeflow")
 
 def _rejected(error: StepRejected) -> ApplicationError:
     return ApplicationError(error.message, type=error.kind, non_retryable=True)
-
-
-def start_of(day: date) -> datetime:
-    """The first instant of `day` in Shanghai."""
-    return end_of_day(day - timedelta(days=1))
 
 
 def seconds_until(moment: datetime | None) -> float | None:

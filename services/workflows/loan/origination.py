@@ -47,46 +47,33 @@ with workflow.unsafe.imports_passed_through():
         Visit,
     )
     from services.domain import loan_rules
+    from services.domain import loan_timers as timers
     from services.domain import servicing as ledgers
-    from services.domain.calendar import add_working_days, end_of_day, shanghai_date
+    from services.domain.calendar import add_working_days, shanghai_date
     from services.domain.loan_rules import LoanAction
     from services.domain.schedule import maturity_date
 from services.workflows.loan.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, LoanCore
 
 
 class OriginationSteps(LoanCore):
-    def _reminder_due(self) -> datetime:
-        idle_since = shanghai_date(self.state.last_activity_at)
-        if self.state.reminders and self.state.reminders[-1].raised_at > self.state.last_activity_at:
-            idle_since = shanghai_date(self.state.reminders[-1].raised_at)
-        return end_of_day(add_working_days(idle_since, self.state.config.reminder_working_days))
-
-    def _awaiting_outcome(self) -> list[Filing]:
-        """Filings whose deadline runs: pending, not yet flagged, while the loan is in registration
-        (a guarantor's decline sends the loan back to approval and pauses them)."""
-        if self.state.stage is not Stage.REGISTRATION:
-            return []
-        return [f for f in self.state.filings.values() if f.outcome == "pending" and not f.overdue]
-
     def _next_timer(self) -> datetime | None:
-        return min([self._reminder_due(), *(end_of_day(f.deadline) for f in self._awaiting_outcome())])
+        return timers.next_open_moment(self.state)
 
     async def _fire_due_timers(self) -> None:
         async with self._lock:
             now = workflow.now()
             if not self.state.stage.is_open:
                 return
-            for filing in self._awaiting_outcome():
-                if end_of_day(filing.deadline) <= now:
-                    filing.overdue = True
-                    await self._accepted_by_timer(
-                        f"registration-overdue-{filing.asset_id}-{filing.attempt}",
-                        "registration_overdue",
-                        f"no registration outcome for asset {filing.asset_id} by {filing.deadline} "
-                        f"(filed {filing.filed_on})",
-                        {"asset_id": filing.asset_id, "deadline": filing.deadline.isoformat()},
-                    )
-            if self._reminder_due() <= now:
+            for filing in timers.overdue_filings(self.state, now):
+                filing.overdue = True
+                await self._accepted_by_timer(
+                    f"registration-overdue-{filing.asset_id}-{filing.attempt}",
+                    "registration_overdue",
+                    f"no registration outcome for asset {filing.asset_id} by {filing.deadline} "
+                    f"(filed {filing.filed_on})",
+                    {"asset_id": filing.asset_id, "deadline": filing.deadline.isoformat()},
+                )
+            if timers.reminder_due(self.state) <= now:
                 idle_since = shanghai_date(self.state.last_activity_at)
                 self.state.reminders.append(
                     Reminder(raised_at=now, idle_since=idle_since, working_days=self.state.config.reminder_working_days)
