@@ -18,8 +18,9 @@ from temporalio.client import Client
 from contracts.enums import Role
 from services.api.errors import Forbidden, Unauthenticated
 from services.api.state import AppResources
+from services.domain.digest import payload_digest
 from services.platform.auth import InvalidToken, Principal
-from services.store.audit import AuditEntry, payload_digest
+from services.store.audit import AuditEntry
 
 
 async def get_resources(request: Request) -> AppResources:

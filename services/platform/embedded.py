@@ -270,11 +270,22 @@ class EmbeddedPostgres:
             capture_output=True,
             text=True,
         ).stdout.strip()
-        if exists != "1":
-            subprocess.run(
+        if exists == "1":
+            return
+        # CREATE DATABASE copies template1 and fails while anyone (an autovacuum worker, now and then) is connected
+        # to it: a moment later it succeeds.
+        for attempt in range(5):
+            made = subprocess.run(
                 [str(self.bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
-                check=True,
+                capture_output=True,
+                text=True,
+                check=False,
             )
+            if made.returncode == 0:
+                return
+            if "being accessed by other users" not in made.stderr or attempt == 4:
+                raise subprocess.CalledProcessError(made.returncode, made.args, made.stdout, made.stderr)
+            time.sleep(0.5)
 
     def alive(self) -> bool:
         return self._process is not None and self._process.alive()

@@ -9,7 +9,6 @@ UPDATE, DELETE and TRUNCATE (a trigger from the migrations), and `verify_chains`
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,19 +19,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.domain.digest import canonical_json, payload_digest
 from services.store.tables import AuditRecord, table_of
 
 GENESIS_HASH = "0" * 64
 
 
-def canonical_json(value: Any) -> bytes:
-    """A stable byte form of a JSON-like value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-
-
-def payload_digest(payload: Any) -> str:
-    """SHA-256 of the canonical form of a request payload."""
-    return hashlib.sha256(canonical_json(payload)).hexdigest()
+__all__ = ["canonical_json", "payload_digest"]  # kept importable here: the digest is the domain's
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,11 @@ with workflow.unsafe.imports_passed_through():
         Recorded,
         StepInput,
     )
+    from contracts.names import Activity, Signal
     from contracts.queues import loan_workflow_id
     from contracts.types import TRUSTED
     from services.domain.calendar import shanghai_date
-    from services.store.audit import payload_digest
+    from services.domain.digest import payload_digest
     from services.workflows.persistence import NotSaved, after_acceptance, persist
 
 STEP_GIVE_UP = timedelta(minutes=10)
@@ -87,7 +88,7 @@ class DisposalWorkflow:
         assert self.state.release is not None
         assert self.state.method is not None
         await workflow.get_external_workflow_handle(loan_workflow_id(self.state.loan_id)).signal(
-            "disposal_finished",
+            Signal.DISPOSAL_FINISHED,
             DisposalOutcome(
                 method=self.state.method,
                 buyer=self.state.sale.buyer,
@@ -138,10 +139,10 @@ class DisposalWorkflow:
             data=data,
         )
         if workflow.current_update_info() is not None:
-            await persist("record_disposal_step", step, bool, give_up=STEP_GIVE_UP)
+            await persist(Activity.RECORD_DISPOSAL_STEP, step, bool, give_up=STEP_GIVE_UP)
             return
         try:
-            await persist("record_disposal_step", step, bool)
+            await persist(Activity.RECORD_DISPOSAL_STEP, step, bool)
         except NotSaved as error:
             workflow.logger.error(
                 "disposal event not saved", extra={"loan": self.state.loan_id, "error": error.message}

@@ -9,6 +9,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.names import Activity
     from contracts.notifications import WEBHOOK_WORKFLOW_NAME, DeliverInput
 
 # About a day of attempts: 5 s, 10 s, 20 s, ... capped at one hour between attempts.
@@ -26,11 +27,11 @@ class WebhookDeliveryWorkflow:
     async def run(self, data: DeliverInput) -> str:
         try:
             await workflow.execute_activity(
-                "deliver_webhook", data, start_to_close_timeout=timedelta(seconds=30), retry_policy=WEBHOOK_RETRY
+                Activity.DELIVER_WEBHOOK, data, start_to_close_timeout=timedelta(seconds=30), retry_policy=WEBHOOK_RETRY
             )
         except ActivityError:
             await workflow.execute_activity(
-                "give_up_webhook",
+                Activity.GIVE_UP_WEBHOOK,
                 data,
                 start_to_close_timeout=timedelta(seconds=10),
                 retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),

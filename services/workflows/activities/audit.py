@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from contracts.audit import AuditRecordResult, RecordAuditInput
+from contracts.names import Activity
 from services.platform.telemetry import current_trace_id
 from services.store.audit import AuditEntry, append_audit
 
@@ -16,7 +17,7 @@ class AuditActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    @activity.defn(name="record_audit")
+    @activity.defn(name=Activity.RECORD_AUDIT)
     async def record_audit(self, data: RecordAuditInput) -> AuditRecordResult:
         entry = AuditEntry(
             actor_sub=data.actor_sub,

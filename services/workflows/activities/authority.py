@@ -12,6 +12,7 @@ from typing import Protocol
 from temporalio import activity
 
 from contracts.loans import AuthorityFilingInput, AuthorityReceipt
+from contracts.names import Activity
 
 
 class RegistrationAuthority(Protocol):
@@ -36,6 +37,6 @@ class AuthorityActivities:
     def __init__(self, authority: RegistrationAuthority) -> None:
         self.authority = authority
 
-    @activity.defn(name="file_with_authority")
+    @activity.defn(name=Activity.FILE_WITH_AUTHORITY)
     async def file_with_authority(self, data: AuthorityFilingInput) -> AuthorityReceipt:
         return await self.authority.file(data)

@@ -21,6 +21,7 @@ from contracts.loans import (
     LoanState,
     RecordLoanStepInput,
 )
+from contracts.names import Activity
 from services.platform.faults import crash_point
 from services.platform.telemetry import current_trace_id
 from services.store import loans as repository
@@ -179,7 +180,7 @@ class LoanActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    @activity.defn(name="record_loan_step")
+    @activity.defn(name=Activity.RECORD_LOAN_STEP)
     async def record_loan_step(self, data: RecordLoanStepInput) -> bool:
         """Write the step (its events, in order, and the read model) in one transaction; a retry of a step already
         written changes nothing. A write that retrying cannot cure fails at once, not retried (`write_failure`)."""
@@ -242,13 +243,13 @@ class LoanActivities:
         crash_point("record_loan_step.committed", event.kind)  # tests: written, and Temporal has not heard of it
         return True
 
-    @activity.defn(name="release_held_assets")
+    @activity.defn(name=Activity.RELEASE_HELD_ASSETS)
     async def release_held_assets(self, data: HoldAssetsInput) -> None:
         """Undo `hold_assets` for a loan whose application could not be saved."""
         async with self.sessions() as session, session.begin():
             await repository.release_assets(session, data.loan_id, datetime.now(UTC))
 
-    @activity.defn(name="record_disposal_step")
+    @activity.defn(name=Activity.RECORD_DISPOSAL_STEP)
     async def record_disposal_step(self, data: RecordDisposalStepInput) -> bool:
         """A disposal step: the loan's `disposal` column, the loan's timeline and audit trail, written once."""
         try:
@@ -278,7 +279,7 @@ class LoanActivities:
             await repository.set_disposal(session, state.loan_id, state.model_dump(mode="json"))
         return True
 
-    @activity.defn(name="hold_assets")
+    @activity.defn(name=Activity.HOLD_ASSETS)
     async def hold_assets(self, data: HoldAssetsInput) -> None:
         """Hold the loan's assets, or fail (not retried) when another open loan holds one of them."""
         async with self.sessions() as session, session.begin():

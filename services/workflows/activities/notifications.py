@@ -21,6 +21,7 @@ from sqlmodel import col
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts.names import Activity
 from contracts.notifications import SIGNATURE_HEADER, DeliverInput, NotifyInput
 from services.platform.egress import EgressPolicy, UnsafeDestination, pinned_request
 from services.store.tables import WebhookDelivery, WebhookEndpoint
@@ -43,7 +44,7 @@ class NotificationActivities:
         self.http = http
         self.egress = egress or EgressPolicy()
 
-    @activity.defn(name="queue_notifications")
+    @activity.defn(name=Activity.QUEUE_NOTIFICATIONS)
     async def queue_notifications(self, data: NotifyInput) -> list[int]:
         """One delivery row per organisation with a webhook; a retry returns the same rows."""
         if not data.org_ids:
@@ -93,7 +94,7 @@ class NotificationActivities:
                 ids.append(delivery_id)
             return sorted(ids)
 
-    @activity.defn(name="deliver_webhook")
+    @activity.defn(name=Activity.DELIVER_WEBHOOK)
     async def deliver_webhook(self, data: DeliverInput) -> None:
         async with self.sessions() as session:
             delivery = await session.get(WebhookDelivery, data.delivery_id)
@@ -145,7 +146,7 @@ class NotificationActivities:
         if error:
             raise ApplicationError(f"webhook {data.delivery_id} to {delivery.url}: {error}")
 
-    @activity.defn(name="give_up_webhook")
+    @activity.defn(name=Activity.GIVE_UP_WEBHOOK)
     async def give_up_webhook(self, data: DeliverInput) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(

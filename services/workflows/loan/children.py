@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
         Release,
         StepInput,
     )
+    from contracts.names import Signal
     from contracts.notifications import NotificationKind
     from contracts.servicing import Allocation
     from services.domain import loan_timers as timers
@@ -58,7 +59,7 @@ class DisposalLink(LoanStanding):
         else:
             await start_disposal()
 
-    @workflow.signal
+    @workflow.signal(name=Signal.DISPOSAL_FINISHED)
     async def disposal_finished(self, outcome: DisposalOutcome) -> None:
         """From the DisposalWorkflow: the pledged IP is sold and the pledge released; apply the proceeds."""
         async with self._lock:

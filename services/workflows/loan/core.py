@@ -27,12 +27,13 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
         StepResult,
     )
+    from contracts.names import Activity, webhook_workflow_id
     from contracts.notifications import WEBHOOK_WORKFLOW_NAME, DeliverInput, NotificationKind, NotifyInput
     from contracts.types import TRUSTED
     from services.domain import loan_rules
     from services.domain.calendar import shanghai_date
+    from services.domain.digest import payload_digest
     from services.domain.loan_rules import LoanAction, StepRejected
-    from services.store.audit import payload_digest
     from services.workflows.persistence import NotSaved, after_acceptance, persist
 
 
@@ -132,14 +133,14 @@ class LoanCore:
         )
         if self._in_step:
             await persist(
-                "record_loan_step",
+                Activity.RECORD_LOAN_STEP,
                 record,
                 bool,
                 give_up=timedelta(seconds=self.state.config.persist_give_up_seconds),
             )
             return
         try:
-            await persist("record_loan_step", record, bool)
+            await persist(Activity.RECORD_LOAN_STEP, record, bool)
         except NotSaved as error:  # only data the database refuses; an event of the loan's own never has such
             workflow.logger.error("loan event not saved", extra={"loan_id": self.state.loan_id, "error": error.message})
 
@@ -183,7 +184,9 @@ class LoanCore:
     async def _release_holds(self, asset_ids: list[str]) -> None:
         try:
             await persist(
-                "release_held_assets", HoldAssetsInput(loan_id=self.state.loan_id, asset_ids=asset_ids), type(None)
+                Activity.RELEASE_HELD_ASSETS,
+                HoldAssetsInput(loan_id=self.state.loan_id, asset_ids=asset_ids),
+                type(None),
             )
         except NotSaved as error:
             workflow.logger.error(
@@ -266,12 +269,12 @@ class LoanCore:
             occurred_at=workflow.now(),
             data=data,
         )
-        deliveries = await persist("queue_notifications", notice, list[int])
+        deliveries = await persist(Activity.QUEUE_NOTIFICATIONS, notice, list[int])
         for delivery_id in deliveries:
             await workflow.start_child_workflow(
                 WEBHOOK_WORKFLOW_NAME,
                 DeliverInput(delivery_id=delivery_id),
-                id=f"webhook-{self.state.loan_id}-{delivery_id}",
+                id=webhook_workflow_id(self.state.loan_id, delivery_id),
                 parent_close_policy=ParentClosePolicy.ABANDON,
             )
 

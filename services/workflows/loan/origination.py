@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         ValuationReport,
         Visit,
     )
+    from contracts.names import Activity
     from services.domain import loan_rules
     from services.domain import loan_timers as timers
     from services.domain import servicing as ledgers
@@ -131,7 +132,7 @@ class OriginationSteps(LoanCore):
             self._check(LoanAction.SUBMIT_APPLICATION, data, handler=True)
             try:
                 await workflow.execute_activity(
-                    "hold_assets",
+                    Activity.HOLD_ASSETS,
                     HoldAssetsInput(loan_id=self.state.loan_id, asset_ids=[a.id for a in data.assets]),
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=ACTIVITY_RETRY,
@@ -276,7 +277,7 @@ class OriginationSteps(LoanCore):
                 self.state.filing_history.append(previous)
             attempt = (previous.attempt + 1) if previous else 1
             receipt = await workflow.execute_activity(
-                "file_with_authority",
+                Activity.FILE_WITH_AUTHORITY,
                 AuthorityFilingInput(
                     loan_id=self.state.loan_id,
                     asset=asset,

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         StepResult,
         WriteOffInput,
     )
+    from contracts.names import Activity
     from contracts.notifications import NotificationKind
     from contracts.servicing import Allocation
     from services.domain import loan_rules
@@ -199,7 +200,7 @@ class ServicingSteps(DisposalLink):
                 servicing.release_history.append(previous)
             attempt = (previous.attempt + 1) if previous else 1
             await workflow.execute_activity(
-                "file_with_authority",
+                Activity.FILE_WITH_AUTHORITY,
                 AuthorityFilingInput(
                     loan_id=self.state.loan_id,
                     asset=asset,

@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
         StepResult,
     )
-    from services.store.audit import payload_digest
+    from services.domain.digest import payload_digest
 from services.workflows.loan.core import OPEN_STAGES_CONTINUE_AS_NEW, seconds_until
 from services.workflows.loan.origination import OriginationSteps
 from services.workflows.loan.servicing import ServicingSteps
