@@ -9,8 +9,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from contracts.base import Actor, Model, Recorded, StepInput
 from contracts.enums import DisposalMethod, Stage
-from contracts.loans import Actor, AssetSnapshot, Recorded, StepInput, _Model
+from contracts.loan_state import AssetSnapshot
 from contracts.types import Money, ShortText, Text
 
 DISPOSAL_WORKFLOW_NAME = "DisposalWorkflow"
@@ -20,7 +21,7 @@ def disposal_workflow_id(loan_id: str) -> str:
     return f"disposal-{loan_id}"
 
 
-class DisposalInput(_Model):
+class DisposalInput(Model):
     loan_id: str
     bank_id: str
     enterprise_id: str
@@ -37,56 +38,56 @@ class DisposalUpdate(StrEnum):
     RECORD_RELEASE = "record_release"
 
 
-class DisposalValuationRequest(_Model):
+class DisposalValuationRequest(Model):
     value: Money
     report_number: ShortText
     base_date: date
 
 
-class DisposalValuationInput(StepInput, DisposalValuationRequest):
+class UpdateDisposalValuationInput(StepInput, DisposalValuationRequest):
     pass
 
 
-class DisposalMethodRequest(_Model):
+class DisposalMethodRequest(Model):
     method: DisposalMethod
     note: Text | None = None
 
 
-class DisposalMethodInput(StepInput, DisposalMethodRequest):
+class ChooseDisposalMethodInput(StepInput, DisposalMethodRequest):
     pass
 
 
-class DisposalListingRequest(_Model):
+class DisposalListingRequest(Model):
     listed_on: date
     venue: ShortText
     asking_price: Money
 
 
-class DisposalListingInput(StepInput, DisposalListingRequest):
+class ListDisposalAssetsInput(StepInput, DisposalListingRequest):
     pass
 
 
-class DisposalSaleRequest(_Model):
+class DisposalSaleRequest(Model):
     buyer: ShortText
     proceeds: Money
     sold_on: date
     contract_number: ShortText
 
 
-class DisposalSaleInput(StepInput, DisposalSaleRequest):
+class RecordDisposalSaleInput(StepInput, DisposalSaleRequest):
     pass
 
 
-class DisposalReleaseRequest(_Model):
+class DisposalReleaseRequest(Model):
     release_date: date
     notice_number: ShortText
 
 
-class DisposalReleaseInput(StepInput, DisposalReleaseRequest):
+class RecordDisposalReleaseInput(StepInput, DisposalReleaseRequest):
     pass
 
 
-class DisposalState(_Model):
+class DisposalState(Model):
     loan_id: str
     bank_id: str
     enterprise_id: str
@@ -103,13 +104,13 @@ class DisposalState(_Model):
     loan_stage: Stage = Stage.DEFAULT
 
 
-class DisposalStepResult(_Model):
+class DisposalStepResult(Model):
     loan_id: str
     event: str
     state: DisposalState
 
 
-class RecordDisposalStepInput(_Model):
+class RecordDisposalStepInput(Model):
     state: DisposalState
     key: str
     kind: str

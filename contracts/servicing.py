@@ -16,11 +16,11 @@ from contracts.enums import DayCount, RepaymentMode, RiskTier
 ZERO = Decimal("0.00")
 
 
-class _Model(BaseModel):
+class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class LedgerLine(_Model):
+class LedgerLine(Model):
     """One line of the schedule and what has been paid against it."""
 
     seq: int
@@ -48,7 +48,7 @@ class LedgerLine(_Model):
         return self.unpaid == 0
 
 
-class Ledger(_Model):
+class Ledger(Model):
     """Everything needed to say what a loan owes on any date."""
 
     mode: RepaymentMode
@@ -71,7 +71,7 @@ class Ledger(_Model):
         return all(line.settled for line in self.lines) and self.penalty_unpaid == 0
 
 
-class Allocation(_Model):
+class Allocation(Model):
     """How one payment was applied: penalty interest first, then interest, then principal."""
 
     penalty: Decimal = ZERO
@@ -83,7 +83,7 @@ class Allocation(_Model):
         return self.penalty + self.interest + self.principal
 
 
-class Position(_Model):
+class Position(Model):
     """What the loan owes on `as_of` (penalty interest accrued up to, not including, that day)."""
 
     as_of: date
@@ -98,7 +98,7 @@ class Position(_Model):
     next_due_amount: Decimal = ZERO
 
 
-class PrepaymentQuote(_Model):
+class PrepaymentQuote(Model):
     """What an early repayment on `value_date` costs; `full` settles the loan."""
 
     value_date: date

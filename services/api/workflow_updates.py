@@ -30,7 +30,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts.loans import (
+from contracts.base import (
     STEP_NOT_SAVED,
     STEP_NOT_SAVED_RETRY,
     STEP_NOT_YOUR_STEP,

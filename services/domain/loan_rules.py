@@ -12,33 +12,27 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
+from contracts.base import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_STAGE, Actor
 from contracts.enums import CreditSupport, FilingChannel, IPKind, LegalStatus, Role, Stage
-from contracts.loans import (
-    STEP_NOT_YOUR_STEP,
-    STEP_RULE_VIOLATION,
-    STEP_WRONG_STAGE,
+from contracts.loan_state import AssetSnapshot, LoanConfig, LoanState, Servicing
+from contracts.loan_steps import (
     AcceptValuationInput,
-    Actor,
-    AssetSnapshot,
-    CompensationInput,
     DeclareDefaultInput,
-    DisburseInput,
-    DowngradeInput,
-    ExtensionInput,
+    DisburseLoanInput,
+    DowngradeLoanInput,
     FileRegistrationInput,
     FileReleaseInput,
-    LoanConfig,
-    LoanState,
-    LoanUpdate,
-    PrepaymentInput,
+    PrepayLoanInput,
     ProposeTermsInput,
-    RegistrationOutcomeInput,
-    ReleaseOutcomeInput,
-    RepaymentInput,
-    Servicing,
+    RecordCompensationInput,
+    RecordExtensionInput,
+    RecordRegistrationOutcomeInput,
+    RecordReleaseOutcomeInput,
+    RecordRepaymentInput,
     SubmitApplicationInput,
     SubmitValuationInput,
 )
+from contracts.loans import LoanUpdate
 from services.domain import servicing as ledger_rules
 from services.domain.money import format_yuan, to_fen
 from services.domain.schedule import maturity_date
@@ -403,7 +397,7 @@ def check_filing(state: LoanState, data: FileRegistrationInput, today: date) -> 
     _rule(data.filed_on <= today, "the filing date cannot be in the future")
 
 
-def check_outcome(state: LoanState, data: RegistrationOutcomeInput, today: date) -> None:
+def check_outcome(state: LoanState, data: RecordRegistrationOutcomeInput, today: date) -> None:
     filing = state.filings.get(data.asset_id)
     _rule(filing is not None and filing.outcome == "pending", f"no pending registration for asset {data.asset_id}")
     assert filing is not None
@@ -419,7 +413,7 @@ def check_outcome(state: LoanState, data: RegistrationOutcomeInput, today: date)
         _rule(data.refusal_reason is not None, "a refusal needs its reason")
 
 
-def check_disbursement(state: LoanState, data: DisburseInput, today: date) -> None:
+def check_disbursement(state: LoanState, data: DisburseLoanInput, today: date) -> None:
     assert state.proposal is not None
     pending = [a for a in state.asset_ids if state.filings.get(a) is None or state.filings[a].outcome != "registered"]
     _rule(not pending, f"the pledge is not yet effective for asset(s) {', '.join(pending)}")
@@ -443,13 +437,13 @@ def _not_future(day: date, today: date, what: str) -> None:
     _rule(day <= today, f"the {what} {day} is in the future (today is {today})")
 
 
-def check_repayment(state: LoanState, data: RepaymentInput, today: date) -> None:
+def check_repayment(state: LoanState, data: RecordRepaymentInput, today: date) -> None:
     assert state.servicing is not None
     _not_future(data.value_date, today, "value date")
     _ledger_rule(lambda: ledger_rules.apply_payment(state.servicing.ledger, data.amount, data.value_date))  # type: ignore[union-attr]
 
 
-def check_prepayment(state: LoanState, data: PrepaymentInput, today: date) -> None:
+def check_prepayment(state: LoanState, data: PrepayLoanInput, today: date) -> None:
     assert state.servicing is not None
     ledger = state.servicing.ledger
     _not_future(data.value_date, today, "value date")
@@ -468,7 +462,7 @@ def check_prepayment(state: LoanState, data: PrepaymentInput, today: date) -> No
     )
 
 
-def check_downgrade(state: LoanState, data: DowngradeInput, today: date) -> None:
+def check_downgrade(state: LoanState, data: DowngradeLoanInput, today: date) -> None:
     assert state.servicing is not None
     current = state.servicing.tier
     _rule(
@@ -484,7 +478,7 @@ def check_default(state: LoanState, data: DeclareDefaultInput, today: date) -> N
     _ledger_rule(lambda: ledger_rules.accelerate(state.servicing.ledger, data.declared_on))  # type: ignore[union-attr]
 
 
-def check_compensation(state: LoanState, data: CompensationInput, today: date) -> None:
+def check_compensation(state: LoanState, data: RecordCompensationInput, today: date) -> None:
     assert state.servicing is not None
     _not_future(data.value_date, today, "value date")
     ledger = state.servicing.ledger
@@ -513,7 +507,7 @@ def check_release_filing(state: LoanState, data: FileReleaseInput, today: date) 
     _not_future(data.filed_on, today, "filing date")
 
 
-def check_release_outcome(state: LoanState, data: ReleaseOutcomeInput, today: date) -> None:
+def check_release_outcome(state: LoanState, data: RecordReleaseOutcomeInput, today: date) -> None:
     assert state.servicing is not None
     release = state.servicing.releases.get(data.asset_id)
     _rule(release is not None and release.outcome == "pending", f"no pending release for asset {data.asset_id}")
@@ -530,7 +524,7 @@ def check_release_outcome(state: LoanState, data: ReleaseOutcomeInput, today: da
         _rule(data.refusal_reason is not None, "a refusal needs its reason")
 
 
-def check_extension(state: LoanState, data: ExtensionInput, today: date) -> None:
+def check_extension(state: LoanState, data: RecordExtensionInput, today: date) -> None:
     filing = state.filings.get(data.asset_id)
     _rule(
         data.asset_id in extendable_assets(state),

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from contracts.enums import RiskTier, Stage
-from contracts.loans import Filing, LoanState, Release
+from contracts.loan_state import Filing, LoanState, Release
 from contracts.servicing import Ledger, LedgerLine
 from services.domain import servicing as ledgers
 from services.domain.calendar import add_working_days, end_of_day, shanghai_date

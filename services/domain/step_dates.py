@@ -24,23 +24,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from contracts.loans import (
-    STEP_RULE_VIOLATION,
-    CompensationInput,
+from contracts.base import STEP_RULE_VIOLATION
+from contracts.loan_state import LoanState
+from contracts.loan_steps import (
     DeclareDefaultInput,
-    DisburseInput,
-    ExtensionInput,
+    DisburseLoanInput,
     FileRegistrationInput,
     FileReleaseInput,
-    LoanState,
-    LoanUpdate,
     LogVisitInput,
-    PrepaymentInput,
-    RegistrationOutcomeInput,
-    ReleaseOutcomeInput,
-    RepaymentInput,
+    PrepayLoanInput,
+    RecordCompensationInput,
+    RecordExtensionInput,
+    RecordRegistrationOutcomeInput,
+    RecordReleaseOutcomeInput,
+    RecordRepaymentInput,
     SubmitValuationInput,
 )
+from contracts.loans import LoanUpdate
 from services.domain.calendar import shanghai_date
 from services.domain.schedule import add_months
 
@@ -117,7 +117,7 @@ def _filing(state: LoanState, data: FileRegistrationInput, today: date) -> None:
     happened(data.filed_on, "filing date", today, state.config.backdating_days, after=_approved(state))
 
 
-def _outcome(state: LoanState, data: RegistrationOutcomeInput, today: date) -> None:
+def _outcome(state: LoanState, data: RecordRegistrationOutcomeInput, today: date) -> None:
     filing = state.filings.get(data.asset_id)
     if not data.registered or data.effective_date is None or filing is None:
         return
@@ -146,7 +146,7 @@ def _expiry(state: LoanState, asset_id: str) -> date | None:
     return next((a.expiry_date for a in state.application.assets if a.id == asset_id), None)
 
 
-def _disbursement(state: LoanState, data: DisburseInput, today: date) -> None:
+def _disbursement(state: LoanState, data: DisburseLoanInput, today: date) -> None:
     effective = [f.effective_date for f in state.filings.values() if f.effective_date is not None]
     after = (max(effective), "the pledge took effect") if effective else None
     happened(data.disbursed_on, "disbursement date", today, state.config.backdating_days, after=after)
@@ -158,7 +158,9 @@ def _disbursed(state: LoanState) -> tuple[date, str] | None:
     return state.disbursement.disbursed_on, "the loan was disbursed"
 
 
-def _payment(state: LoanState, data: RepaymentInput | PrepaymentInput | CompensationInput, today: date) -> None:
+def _payment(
+    state: LoanState, data: RecordRepaymentInput | PrepayLoanInput | RecordCompensationInput, today: date
+) -> None:
     happened(data.value_date, "value date", today, state.config.backdating_days, after=_disbursed(state))
 
 
@@ -174,7 +176,7 @@ def _release_filing(state: LoanState, data: FileReleaseInput, today: date) -> No
     happened(data.filed_on, "filing date", today, state.config.backdating_days, after=after)
 
 
-def _release(state: LoanState, data: ReleaseOutcomeInput, today: date) -> None:
+def _release(state: LoanState, data: RecordReleaseOutcomeInput, today: date) -> None:
     release = state.servicing.releases.get(data.asset_id) if state.servicing else None
     if not data.released or data.release_date is None or release is None:
         return
@@ -187,7 +189,7 @@ def _release(state: LoanState, data: ReleaseOutcomeInput, today: date) -> None:
     )
 
 
-def _extension(state: LoanState, data: ExtensionInput, today: date) -> None:
+def _extension(state: LoanState, data: RecordExtensionInput, today: date) -> None:
     expiry = _expiry(state, data.asset_id)
     _check(
         expiry is None or data.new_end_date <= expiry,

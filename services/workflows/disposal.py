@@ -19,31 +19,25 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.base import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_STAGE, Recorded, StepInput
     from contracts.disposal import (
         DISPOSAL_WORKFLOW_NAME,
+        ChooseDisposalMethodInput,
         DisposalInput,
-        DisposalListingInput,
         DisposalListingRequest,
-        DisposalMethodInput,
-        DisposalReleaseInput,
         DisposalReleaseRequest,
-        DisposalSaleInput,
         DisposalSaleRequest,
         DisposalState,
         DisposalStepResult,
-        DisposalValuationInput,
         DisposalValuationRequest,
+        ListDisposalAssetsInput,
+        RecordDisposalReleaseInput,
+        RecordDisposalSaleInput,
         RecordDisposalStepInput,
+        UpdateDisposalValuationInput,
     )
     from contracts.enums import Role
-    from contracts.loans import (
-        STEP_NOT_YOUR_STEP,
-        STEP_RULE_VIOLATION,
-        STEP_WRONG_STAGE,
-        DisposalOutcome,
-        Recorded,
-        StepInput,
-    )
+    from contracts.loan_state import DisposalOutcome
     from contracts.names import Activity, Signal
     from contracts.queues import loan_workflow_id
     from contracts.types import TRUSTED
@@ -174,7 +168,7 @@ class DisposalWorkflow:
         return DisposalStepResult(loan_id=self.state.loan_id, event=kind, state=self.state)
 
     @workflow.update
-    async def update_valuation(self, data: DisposalValuationInput) -> DisposalStepResult:
+    async def update_valuation(self, data: UpdateDisposalValuationInput) -> DisposalStepResult:
         async with self._taking():
             self._check("valuation", data)
             self.state.valuation = DisposalValuationRequest(**data.model_dump(exclude={"actor", "request_id"}))
@@ -183,23 +177,23 @@ class DisposalWorkflow:
             )
 
     @update_valuation.validator
-    def _validate_update_valuation(self, data: DisposalValuationInput) -> None:
+    def _validate_update_valuation(self, data: UpdateDisposalValuationInput) -> None:
         self._check("valuation", data)
         self._rule(data.base_date <= shanghai_date(workflow.now()), "a report's base date cannot be in the future")
 
     @workflow.update
-    async def choose_method(self, data: DisposalMethodInput) -> DisposalStepResult:
+    async def choose_method(self, data: ChooseDisposalMethodInput) -> DisposalStepResult:
         async with self._taking():
             self._check("method", data)
             self.state.method = data.method
             return await self._step(data, "disposal_method", f"disposal by {data.method.value}")
 
     @choose_method.validator
-    def _validate_choose_method(self, data: DisposalMethodInput) -> None:
+    def _validate_choose_method(self, data: ChooseDisposalMethodInput) -> None:
         self._check("method", data)
 
     @workflow.update
-    async def list_assets(self, data: DisposalListingInput) -> DisposalStepResult:
+    async def list_assets(self, data: ListDisposalAssetsInput) -> DisposalStepResult:
         async with self._taking():
             self._check("listing", data)
             self.state.listing = DisposalListingRequest(**data.model_dump(exclude={"actor", "request_id"}))
@@ -208,7 +202,7 @@ class DisposalWorkflow:
             )
 
     @list_assets.validator
-    def _validate_list_assets(self, data: DisposalListingInput) -> None:
+    def _validate_list_assets(self, data: ListDisposalAssetsInput) -> None:
         self._check("listing", data)
         today, started = shanghai_date(workflow.now()), shanghai_date(self.state.started.at)
         self._rule(data.listed_on <= today, f"the listing date {data.listed_on} is in the future (today is {today})")
@@ -217,7 +211,7 @@ class DisposalWorkflow:
         )
 
     @workflow.update
-    async def record_sale(self, data: DisposalSaleInput) -> DisposalStepResult:
+    async def record_sale(self, data: RecordDisposalSaleInput) -> DisposalStepResult:
         async with self._taking():
             self._check("sale", data)
             self.state.sale = DisposalSaleRequest(**data.model_dump(exclude={"actor", "request_id"}))
@@ -226,14 +220,14 @@ class DisposalWorkflow:
             )
 
     @record_sale.validator
-    def _validate_record_sale(self, data: DisposalSaleInput) -> None:
+    def _validate_record_sale(self, data: RecordDisposalSaleInput) -> None:
         self._check("sale", data)
         assert self.state.listing is not None
         self._rule(data.sold_on >= self.state.listing.listed_on, "the sale cannot precede the listing")
         self._rule(data.sold_on <= shanghai_date(workflow.now()), "the sale date cannot be in the future")
 
     @workflow.update
-    async def record_release(self, data: DisposalReleaseInput) -> DisposalStepResult:
+    async def record_release(self, data: RecordDisposalReleaseInput) -> DisposalStepResult:
         async with self._taking():
             self._check("release", data)
             self.state.release = DisposalReleaseRequest(**data.model_dump(exclude={"actor", "request_id"}))
@@ -242,7 +236,7 @@ class DisposalWorkflow:
             )
 
     @record_release.validator
-    def _validate_record_release(self, data: DisposalReleaseInput) -> None:
+    def _validate_record_release(self, data: RecordDisposalReleaseInput) -> None:
         self._check("release", data)
         assert self.state.sale is not None
         self._rule(data.release_date >= self.state.sale.sold_on, "the release cannot precede the sale")

@@ -31,7 +31,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.loans import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY
+    from contracts.base import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY
 
 T = TypeVar("T")
 

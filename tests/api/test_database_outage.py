@@ -23,7 +23,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from contracts.loans import LoanState
+from contracts.loan_state import LoanState
 from contracts.queues import loan_workflow_id
 from services.api.app import create_app
 from services.api.idempotency import Answer, KeyLedger

@@ -24,7 +24,7 @@ from sqlmodel import col
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from contracts.loans import LoanState
+from contracts.loan_state import LoanState
 from contracts.queues import loan_workflow_id
 from services.api.app import create_app
 from services.api.state import AppResources

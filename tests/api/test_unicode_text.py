@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import disposal, loans
+from contracts import disposal, loan_steps
 from services.api.loans.schemas import OpenLoanRequest
 from tests.api.loan_stack import SPECIALIST, Stack, open_case, today
 
@@ -62,7 +62,7 @@ MODELS: list[type[BaseModel]] = [
     OpenLoanRequest,
     *(
         model
-        for module in (loans, disposal)
+        for module in (loan_steps, disposal)
         for name, model in vars(module).items()
         if name.endswith("Request") and isinstance(model, type) and issubclass(model, BaseModel)
     ),

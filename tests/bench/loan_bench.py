@@ -29,7 +29,8 @@ import uvicorn
 
 from contracts.enums import District, IPKind, LegalStatus, Role
 from contracts.identifiers import patent_check_digit
-from contracts.loans import LogVisitInput, StepResult
+from contracts.loan_state import StepResult
+from contracts.loan_steps import LogVisitInput
 from services.api.app import create_app
 from services.api.state import AppResources
 from services.cli.client import CarefulClient

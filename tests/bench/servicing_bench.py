@@ -27,20 +27,11 @@ from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.base import Recorded
 from contracts.enums import District, FilingChannel, IPKind, RepaymentMode, Stage
-from contracts.loans import (
-    Application,
-    Decision,
-    Disbursement,
-    Filing,
-    LoanConfig,
-    LoanState,
-    OpenLoanInput,
-    Proposal,
-    Recorded,
-    RepaymentInput,
-    Servicing,
-)
+from contracts.loan_state import Application, Decision, Disbursement, Filing, LoanConfig, LoanState, Proposal, Servicing
+from contracts.loan_steps import RecordRepaymentInput
+from contracts.loans import OpenLoanInput
 from contracts.queues import loan_workflow_id
 from services.domain.calendar import SHANGHAI, shanghai_date
 from services.domain.schedule import maturity_date
@@ -200,7 +191,7 @@ async def main(loans: int, history_limit: int) -> None:
                         t0 = time.perf_counter()
                         await env.client.get_workflow_handle(loan_workflow_id(loan_id)).execute_update(
                             LoanLifecycleWorkflow.record_repayment,
-                            RepaymentInput(
+                            RecordRepaymentInput(
                                 actor=steps.OFFICER, amount=line.unpaid, value_date=line.due_date, reference="b"
                             ),
                         )

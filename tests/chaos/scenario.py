@@ -30,7 +30,7 @@ from sqlmodel import col
 from temporalio.client import Client
 
 from contracts.enums import District, Role
-from contracts.loans import LoanState
+from contracts.loan_state import LoanState
 from contracts.queues import loan_workflow_id
 from services.cli.client import CarefulClient, GaveUp
 from services.domain.calendar import shanghai_date

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from contracts.enums import Authority, FilingChannel, RiskTier, Stage
-from contracts.loans import Filing, LoanState, Reminder
+from contracts.loan_state import Filing, LoanState, Reminder
 from services.domain import loan_timers as timers
 from services.domain import servicing as ledgers
 from services.domain.calendar import SHANGHAI, end_of_day

@@ -7,19 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.base import STEP_RULE_VIOLATION, Recorded
 from contracts.enums import Authority, FilingChannel, Stage
-from contracts.loans import (
-    STEP_RULE_VIOLATION,
-    Application,
-    Decision,
-    Disbursement,
-    Filing,
-    LoanState,
-    Proposal,
-    Recorded,
-    RegistrationOutcomeInput,
-    RepaymentInput,
-)
+from contracts.loan_state import Application, Decision, Disbursement, Filing, LoanState, Proposal
+from contracts.loan_steps import RecordRegistrationOutcomeInput, RecordRepaymentInput
 from services.domain.loan_rules import LoanAction, StepRejected, check_step, same_person
 from services.domain.step_dates import DateRejected, check_dates
 from tests.workflows import loan_steps as steps
@@ -133,7 +124,7 @@ class TestRegistrationAndDisbursement:
         )
 
     def test_a_pledge_ending_before_it_takes_effect(self) -> None:
-        outcome = RegistrationOutcomeInput(
+        outcome = RecordRegistrationOutcomeInput(
             actor=steps.OFFICER,
             asset_id="ip-gm-inv-1",
             registered=True,
@@ -183,7 +174,7 @@ class TestPayments:
             by=steps.OFFICER,
             at=OPENED,
         )
-        payment = RepaymentInput(
+        payment = RecordRepaymentInput(
             actor=steps.OFFICER, amount=Decimal("1.00"), value_date=TODAY - timedelta(days=2), reference="回单"
         )
         rejected(LoanAction.RECORD_REPAYMENT, state, payment, "before the loan was disbursed on 2026-11-30")

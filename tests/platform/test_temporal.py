@@ -8,8 +8,9 @@ from decimal import Decimal
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import WorkflowSerializationContext
 
+from contracts.base import Actor
 from contracts.enums import District, Role
-from contracts.loans import Actor, LogVisitInput
+from contracts.loan_steps import LogVisitInput
 from services.platform.temporal import SharedPydanticPayloadConverter, data_converter
 
 

@@ -10,8 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts.base import Recorded
 from contracts.enums import District, Stage
-from contracts.loans import LoanConfig, LoanEventRecord, LoanState, Recorded, RecordLoanStepInput
+from contracts.loan_activities import LoanEventRecord, RecordLoanStepInput
+from contracts.loan_state import LoanConfig, LoanState
 from services.platform.embedded import EmbeddedPostgres
 from services.store import loans as repository
 from services.store.audit import ChainHead, list_audit, verify_chains

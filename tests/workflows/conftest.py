@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from contracts.loans import LoanState
+from contracts.loan_state import LoanState
 from contracts.queues import loan_workflow_id
 from services.domain.calendar import SHANGHAI
 from services.platform.settings import WorkerSettings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from contracts.base import Actor, Recorded
 from contracts.enums import (
     ChecklistItem,
     CreditSupport,
@@ -16,27 +17,24 @@ from contracts.enums import (
     Role,
     ValuationMethod,
 )
-from contracts.loans import (
+from contracts.loan_state import AssetSnapshot, ProductTerms
+from contracts.loan_steps import (
     AcceptValuationInput,
-    Actor,
-    AssetSnapshot,
     CloseCaseInput,
     DecideApprovalInput,
     DeclineSignOffInput,
-    DisburseInput,
+    DisburseLoanInput,
     FileRegistrationInput,
     LogVisitInput,
-    OpenLoanInput,
-    ProductTerms,
     ProposeTermsInput,
-    QualificationReviewInput,
-    Recorded,
-    RegistrationOutcomeInput,
+    RecordRegistrationOutcomeInput,
+    ReviewQualificationInput,
     SignOffInput,
     SubmitApplicationInput,
     SubmitValuationInput,
     TickChecklistInput,
 )
+from contracts.loans import OpenLoanInput
 
 SPECIALIST = Actor(
     sub="zhou@gxz", role=Role.STATION_SPECIALIST, org_id="station-guangming", district=District.GUANGMING
@@ -115,8 +113,8 @@ def tick(item: ChecklistItem = ChecklistItem.POLICY_BRIEFING) -> TickChecklistIn
     return TickChecklistInput(actor=SPECIALIST, item=item)
 
 
-def qualification(passed: bool = True) -> QualificationReviewInput:
-    return QualificationReviewInput(
+def qualification(passed: bool = True) -> ReviewQualificationInput:
+    return ReviewQualificationInput(
         actor=SPECIALIST,
         registered_in_district=True,
         taxpaying_in_district=True,
@@ -210,8 +208,10 @@ def filing(
     )
 
 
-def registered(on: date, asset_id: str = "ip-gm-inv-1", pledge_end: date | None = None) -> RegistrationOutcomeInput:
-    return RegistrationOutcomeInput(
+def registered(
+    on: date, asset_id: str = "ip-gm-inv-1", pledge_end: date | None = None
+) -> RecordRegistrationOutcomeInput:
+    return RecordRegistrationOutcomeInput(
         actor=OFFICER,
         asset_id=asset_id,
         registered=True,
@@ -221,14 +221,14 @@ def registered(on: date, asset_id: str = "ip-gm-inv-1", pledge_end: date | None 
     )
 
 
-def refused(asset_id: str = "ip-gm-inv-1") -> RegistrationOutcomeInput:
-    return RegistrationOutcomeInput(
+def refused(asset_id: str = "ip-gm-inv-1") -> RecordRegistrationOutcomeInput:
+    return RecordRegistrationOutcomeInput(
         actor=OFFICER, asset_id=asset_id, registered=False, refusal_reason="质押合同缺少签章"
     )
 
 
-def disburse(on: date, amount: str = "3000000.00") -> DisburseInput:
-    return DisburseInput(
+def disburse(on: date, amount: str = "3000000.00") -> DisburseLoanInput:
+    return DisburseLoanInput(
         actor=OFFICER,
         contract_number="中银深借字2026第001号",
         amount=Decimal(amount),

@@ -12,15 +12,10 @@ from sqlmodel import col
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.base import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_STAGE
 from contracts.enums import FilingChannel, Stage
-from contracts.loans import (
-    STEP_NOT_YOUR_STEP,
-    STEP_RULE_VIOLATION,
-    STEP_WRONG_STAGE,
-    AuthorityFilingInput,
-    AuthorityReceipt,
-    StepResult,
-)
+from contracts.loan_activities import AuthorityReceipt, FileWithAuthorityInput
+from contracts.loan_state import StepResult
 from services.domain.calendar import SHANGHAI, add_working_days
 from services.store.tables import AuditRecord, Loan, LoanEvent, PledgeHold, ScheduleLine
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
@@ -224,9 +219,9 @@ class FakeCnipa:
     name = "fake-cnipa"
 
     def __init__(self) -> None:
-        self.filings: list[AuthorityFilingInput] = []
+        self.filings: list[FileWithAuthorityInput] = []
 
-    async def file(self, filing: AuthorityFilingInput) -> AuthorityReceipt:
+    async def file(self, filing: FileWithAuthorityInput) -> AuthorityReceipt:
         self.filings.append(filing)
         return AuthorityReceipt(
             adapter=self.name, reference=f"CNIPA-{filing.asset.number}-{filing.attempt}", outcome_entered_manually=False

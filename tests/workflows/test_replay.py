@@ -27,15 +27,15 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, WorkflowRunne
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from contracts.disposal import (
-    DisposalListingInput,
-    DisposalMethodInput,
-    DisposalReleaseInput,
-    DisposalSaleInput,
-    DisposalValuationInput,
+    ChooseDisposalMethodInput,
+    ListDisposalAssetsInput,
+    RecordDisposalReleaseInput,
+    RecordDisposalSaleInput,
+    UpdateDisposalValuationInput,
     disposal_workflow_id,
 )
 from contracts.enums import DisposalMethod, FilingChannel
-from contracts.loans import DeclareDefaultInput
+from contracts.loan_steps import DeclareDefaultInput
 from services.platform.temporal import data_converter
 from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
@@ -136,23 +136,24 @@ async def disposal_to_release(loans: Loans) -> Handle:
     officer = steps.OFFICER
     await disposal.execute_update(
         DisposalWorkflow.update_valuation,
-        DisposalValuationInput(actor=officer, value=D("1500000.00"), report_number="处置评估-1", base_date=today),
+        UpdateDisposalValuationInput(actor=officer, value=D("1500000.00"), report_number="处置评估-1", base_date=today),
     )
     await disposal.execute_update(
-        DisposalWorkflow.choose_method, DisposalMethodInput(actor=officer, method=DisposalMethod.AUCTION)
+        DisposalWorkflow.choose_method, ChooseDisposalMethodInput(actor=officer, method=DisposalMethod.AUCTION)
     )
     await disposal.execute_update(
         DisposalWorkflow.list_assets,
-        DisposalListingInput(actor=officer, listed_on=today, venue="深圳联合产权交易所", asking_price=D("1500000")),
+        ListDisposalAssetsInput(actor=officer, listed_on=today, venue="深圳联合产权交易所", asking_price=D("1500000")),
     )
     await disposal.execute_update(
         DisposalWorkflow.record_sale,
-        DisposalSaleInput(
+        RecordDisposalSaleInput(
             actor=officer, buyer="深圳某科技公司", proceeds=D("800000"), sold_on=today, contract_number="拍-1"
         ),
     )
     await disposal.execute_update(
-        DisposalWorkflow.record_release, DisposalReleaseInput(actor=officer, release_date=today, notice_number="ZX-1")
+        DisposalWorkflow.record_release,
+        RecordDisposalReleaseInput(actor=officer, release_date=today, notice_number="ZX-1"),
     )
     await disposal.result()
     return disposal  # type: ignore[return-value]

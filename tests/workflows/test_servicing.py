@@ -14,28 +14,26 @@ from sqlalchemy import select
 from sqlmodel import col
 from temporalio.client import WorkflowHandle
 
+from contracts.base import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_STAGE
 from contracts.disposal import (
-    DisposalListingInput,
-    DisposalMethodInput,
-    DisposalReleaseInput,
-    DisposalSaleInput,
-    DisposalValuationInput,
+    ChooseDisposalMethodInput,
+    ListDisposalAssetsInput,
+    RecordDisposalReleaseInput,
+    RecordDisposalSaleInput,
+    UpdateDisposalValuationInput,
     disposal_workflow_id,
 )
 from contracts.enums import DisposalMethod, FilingChannel, IPKind, RepaymentMode, RiskTier, Stage
-from contracts.loans import (
-    STEP_NOT_YOUR_STEP,
-    STEP_RULE_VIOLATION,
-    STEP_WRONG_STAGE,
-    CompensationInput,
-    DowngradeInput,
-    ExtensionInput,
+from contracts.loan_state import LoanState
+from contracts.loan_steps import (
+    DowngradeLoanInput,
     FileReleaseInput,
-    LoanState,
-    PrepaymentInput,
-    ReleaseOutcomeInput,
-    RepaymentInput,
-    WriteOffInput,
+    PrepayLoanInput,
+    RecordCompensationInput,
+    RecordExtensionInput,
+    RecordReleaseOutcomeInput,
+    RecordRepaymentInput,
+    WriteOffLoanInput,
 )
 from services.domain.calendar import SHANGHAI
 from services.domain.money import to_fen
@@ -79,8 +77,8 @@ async def state_of(handle: Handle) -> LoanState:
     return await handle.query(LoanLifecycleWorkflow.get_state)
 
 
-def pay(amount: Decimal, on: date, reference: str = "回单") -> RepaymentInput:
-    return RepaymentInput(actor=steps.OFFICER, amount=amount, value_date=on, reference=reference)
+def pay(amount: Decimal, on: date, reference: str = "回单") -> RecordRepaymentInput:
+    return RecordRepaymentInput(actor=steps.OFFICER, amount=amount, value_date=on, reference=reference)
 
 
 async def kinds(loans: Loans, loan_id: str) -> list[str]:
@@ -98,7 +96,7 @@ async def release_all(handle: Handle, on: date) -> LoanState:
     )
     result = await handle.execute_update(
         LoanLifecycleWorkflow.record_release_outcome,
-        ReleaseOutcomeInput(
+        RecordReleaseOutcomeInput(
             actor=steps.OFFICER, asset_id="ip-gm-inv-1", released=True, release_date=on, notice_number="ZX-2027-001"
         ),
     )
@@ -203,7 +201,9 @@ class TestDefault:
         await rejected(
             handle.execute_update(
                 LoanLifecycleWorkflow.record_compensation,
-                CompensationInput(actor=steps.GUARANTOR, amount=D("1.00"), value_date=first.due_date, reference="x"),
+                RecordCompensationInput(
+                    actor=steps.GUARANTOR, amount=D("1.00"), value_date=first.due_date, reference="x"
+                ),
             ),
             STEP_RULE_VIOLATION,
             "asked to compensate once the loan is 280 days past due",
@@ -222,14 +222,16 @@ class TestDefault:
         await rejected(
             handle.execute_update(
                 LoanLifecycleWorkflow.record_compensation,
-                CompensationInput(actor=steps.OTHER_GUARANTOR, amount=D("1.00"), value_date=today, reference="x"),
+                RecordCompensationInput(actor=steps.OTHER_GUARANTOR, amount=D("1.00"), value_date=today, reference="x"),
             ),
             STEP_NOT_YOUR_STEP,
             "the guarantee company on the loan",
         )
         result = await handle.execute_update(
             LoanLifecycleWorkflow.record_compensation,
-            CompensationInput(actor=steps.GUARANTOR, amount=D("2000000.00"), value_date=today, reference="代偿-1"),
+            RecordCompensationInput(
+                actor=steps.GUARANTOR, amount=D("2000000.00"), value_date=today, reference="代偿-1"
+            ),
         )
         assert result.state.stage is Stage.DEFAULT
         assert result.state.servicing is not None
@@ -237,29 +239,31 @@ class TestDefault:
         disposal = loans.env.client.get_workflow_handle(disposal_workflow_id(loan_id))
         await rejected(
             disposal.execute_update(
-                DisposalWorkflow.choose_method, DisposalMethodInput(actor=steps.OFFICER, method=DisposalMethod.AUCTION)
+                DisposalWorkflow.choose_method,
+                ChooseDisposalMethodInput(actor=steps.OFFICER, method=DisposalMethod.AUCTION),
             ),
             STEP_WRONG_STAGE,
             "needs an updated valuation",
         )
         await disposal.execute_update(
             DisposalWorkflow.update_valuation,
-            DisposalValuationInput(
+            UpdateDisposalValuationInput(
                 actor=steps.OFFICER, value=D("1500000.00"), report_number="处置评估-1", base_date=today
             ),
         )
         await disposal.execute_update(
-            DisposalWorkflow.choose_method, DisposalMethodInput(actor=steps.OFFICER, method=DisposalMethod.AUCTION)
+            DisposalWorkflow.choose_method,
+            ChooseDisposalMethodInput(actor=steps.OFFICER, method=DisposalMethod.AUCTION),
         )
         await disposal.execute_update(
             DisposalWorkflow.list_assets,
-            DisposalListingInput(
+            ListDisposalAssetsInput(
                 actor=steps.OFFICER, listed_on=today, venue="深圳联合产权交易所", asking_price=D("1500000.00")
             ),
         )
         await disposal.execute_update(
             DisposalWorkflow.record_sale,
-            DisposalSaleInput(
+            RecordDisposalSaleInput(
                 actor=steps.OFFICER,
                 buyer="深圳某科技公司",
                 proceeds=D("800000.00"),
@@ -269,7 +273,7 @@ class TestDefault:
         )
         await disposal.execute_update(
             DisposalWorkflow.record_release,
-            DisposalReleaseInput(actor=steps.OFFICER, release_date=today, notice_number="ZX-1"),
+            RecordDisposalReleaseInput(actor=steps.OFFICER, release_date=today, notice_number="ZX-1"),
         )
         state = await loans.advance(handle, lambda s: s.servicing is not None and s.servicing.disposal is not None,
                                     until=today + timedelta(days=2))  # fmt: skip
@@ -280,7 +284,7 @@ class TestDefault:
         assert state.stage is Stage.DEFAULT  # 3 M + interest owed, 2.8 M received: a remainder is left
         assert not servicing.ledger.repaid
         result = await handle.execute_update(
-            LoanLifecycleWorkflow.write_off, WriteOffInput(actor=steps.APPROVER, reason="处置完毕，余额核销")
+            LoanLifecycleWorkflow.write_off, WriteOffLoanInput(actor=steps.APPROVER, reason="处置完毕，余额核销")
         )
         assert result.state.stage is Stage.WRITTEN_OFF
         assert result.state.servicing is not None
@@ -315,7 +319,7 @@ class TestLongLoan:
         quote = quote_prepayment(state.servicing.ledger, on, D("1000000.00"))
         result = await handle.execute_update(
             LoanLifecycleWorkflow.prepay,
-            PrepaymentInput(
+            PrepayLoanInput(
                 actor=steps.OFFICER,
                 value_date=on,
                 principal=D("1000000.00"),
@@ -368,13 +372,15 @@ class TestTrademarkExtension:
         assert "extension_due" in await kinds(loans, loan_id)
         result = await handle.execute_update(
             LoanLifecycleWorkflow.record_extension,
-            ExtensionInput(actor=steps.OFFICER, asset_id="ip-gm-inv-1", new_end_date=pledge_end + timedelta(days=400)),
+            RecordExtensionInput(
+                actor=steps.OFFICER, asset_id="ip-gm-inv-1", new_end_date=pledge_end + timedelta(days=400)
+            ),
         )
         assert result.state.filings["ip-gm-inv-1"].pledge_end_date == pledge_end + timedelta(days=400)
         await rejected(
             handle.execute_update(
                 LoanLifecycleWorkflow.record_extension,
-                ExtensionInput(actor=steps.OFFICER, asset_id="ip-gm-inv-1", new_end_date=pledge_end),
+                RecordExtensionInput(actor=steps.OFFICER, asset_id="ip-gm-inv-1", new_end_date=pledge_end),
             ),
             STEP_RULE_VIOLATION,
             "no trademark pledge",
@@ -382,14 +388,14 @@ class TestTrademarkExtension:
         await rejected(
             handle.execute_update(
                 LoanLifecycleWorkflow.downgrade,
-                DowngradeInput(actor=steps.OFFICER, tier=RiskTier.NORMAL, reason="x"),
+                DowngradeLoanInput(actor=steps.OFFICER, tier=RiskTier.NORMAL, reason="x"),
             ),
             STEP_RULE_VIOLATION,
             "can only downgrade",
         )
         result = await handle.execute_update(
             LoanLifecycleWorkflow.downgrade,
-            DowngradeInput(actor=steps.APPROVER, tier=RiskTier.DOUBTFUL, reason="企业经营恶化"),
+            DowngradeLoanInput(actor=steps.APPROVER, tier=RiskTier.DOUBTFUL, reason="企业经营恶化"),
         )
         assert result.state.servicing is not None
         assert result.state.servicing.tier is RiskTier.DOUBTFUL  # unpaid since its first due date: 次级 by now

@@ -26,7 +26,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
-from contracts.loans import LoanState, LoanUpdate, StepInput, StepResult
+from contracts.base import StepInput
+from contracts.loan_state import LoanState, StepResult
+from contracts.loans import LoanUpdate
 from contracts.queues import loan_workflow_id
 from services.domain.calendar import shanghai_date
 from services.platform.embedded import EmbeddedPostgres, TemporalDevServer

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from temporalio.testing import WorkflowEnvironment
 
-from contracts.loans import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY, LogVisitInput, SubmitApplicationInput
+from contracts.base import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY
+from contracts.loan_steps import LogVisitInput, SubmitApplicationInput
 from contracts.queues import loan_workflow_id
 from contracts.types import TRUSTED
 from services.platform.settings import WorkerSettings

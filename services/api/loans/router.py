@@ -9,26 +9,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
+from contracts.base import StepInput
 from contracts.disposal import (
-    DisposalListingInput,
+    ChooseDisposalMethodInput,
     DisposalListingRequest,
-    DisposalMethodInput,
     DisposalMethodRequest,
-    DisposalReleaseInput,
     DisposalReleaseRequest,
-    DisposalSaleInput,
     DisposalSaleRequest,
     DisposalUpdate,
-    DisposalValuationInput,
     DisposalValuationRequest,
+    ListDisposalAssetsInput,
+    RecordDisposalReleaseInput,
+    RecordDisposalSaleInput,
+    UpdateDisposalValuationInput,
 )
 from contracts.enums import District, RiskTier, Stage
-from contracts.loans import (
+from contracts.loan_steps import (
     AcceptValuationInput,
     AcceptValuationRequest,
     CloseCaseInput,
     CloseCaseRequest,
-    CompensationInput,
     CompensationRequest,
     DecideApprovalInput,
     DecideApprovalRequest,
@@ -36,39 +36,39 @@ from contracts.loans import (
     DeclareDefaultRequest,
     DeclineSignOffInput,
     DeclineSignOffRequest,
-    DisburseInput,
+    DisburseLoanInput,
     DisburseRequest,
-    DowngradeInput,
+    DowngradeLoanInput,
     DowngradeRequest,
-    ExtensionInput,
     ExtensionRequest,
     FileRegistrationInput,
     FileRegistrationRequest,
     FileReleaseInput,
     FileReleaseRequest,
-    LoanUpdate,
     LogVisitInput,
     LogVisitRequest,
-    PrepaymentInput,
+    PrepayLoanInput,
     PrepaymentRequest,
-    QualificationReviewInput,
     QualificationReviewRequest,
-    RegistrationOutcomeInput,
+    RecordCompensationInput,
+    RecordExtensionInput,
+    RecordRegistrationOutcomeInput,
+    RecordReleaseOutcomeInput,
+    RecordRepaymentInput,
     RegistrationOutcomeRequest,
-    ReleaseOutcomeInput,
     ReleaseOutcomeRequest,
-    RepaymentInput,
     RepaymentRequest,
+    ReviewQualificationInput,
     SignOffInput,
     SignOffRequest,
-    StepInput,
     SubmitValuationInput,
     SubmitValuationRequest,
     TickChecklistInput,
     TickChecklistRequest,
-    WriteOffInput,
+    WriteOffLoanInput,
     WriteOffRequest,
 )
+from contracts.loans import LoanUpdate
 from contracts.servicing import PrepaymentQuote
 from services.api.dependencies import (
     PrincipalDep,
@@ -283,7 +283,7 @@ _step_route(
 _step_route(
     "qualification-review",
     QualificationReviewRequest,
-    QualificationReviewInput,
+    ReviewQualificationInput,
     LoanUpdate.REVIEW_QUALIFICATION,
     "Record the qualification review (资质审查)",
 )
@@ -332,14 +332,14 @@ _step_route(
 _step_route(
     "registration-outcomes",
     RegistrationOutcomeRequest,
-    RegistrationOutcomeInput,
+    RecordRegistrationOutcomeInput,
     LoanUpdate.RECORD_REGISTRATION_OUTCOME,
     "Record the authority's outcome: registration number and effective date, or refusal",
 )
 _step_route(
     "disbursement",
     DisburseRequest,
-    DisburseInput,
+    DisburseLoanInput,
     LoanUpdate.DISBURSE,
     "Disburse (bank officer): generates the repayment schedule (disbursement → servicing)",
 )
@@ -354,21 +354,21 @@ _step_route("rejection", CloseCaseRequest, CloseCaseInput, LoanUpdate.REJECT, "R
 _step_route(
     "repayments",
     RepaymentRequest,
-    RepaymentInput,
+    RecordRepaymentInput,
     LoanUpdate.RECORD_REPAYMENT,
     "Record a repayment (bank officer): applied to penalty interest, then interest, then principal",
 )
 _step_route(
     "prepayments",
     PrepaymentRequest,
-    PrepaymentInput,
+    PrepayLoanInput,
     LoanUpdate.PREPAY,
     "Execute an early repayment as quoted (bank officer); the remaining schedule is recomputed",
 )
 _step_route(
     "classification-downgrades",
     DowngradeRequest,
-    DowngradeInput,
+    DowngradeLoanInput,
     LoanUpdate.DOWNGRADE,
     "Downgrade the loan's classification by hand, with a reason (the bank)",
 )
@@ -382,7 +382,7 @@ _step_route(
 _step_route(
     "compensation",
     CompensationRequest,
-    CompensationInput,
+    RecordCompensationInput,
     LoanUpdate.RECORD_COMPENSATION,
     "Record the guarantor's compensation (代偿), once asked; leaves its recourse claim on the loan",
 )
@@ -396,21 +396,21 @@ _step_route(
 _step_route(
     "release-outcomes",
     ReleaseOutcomeRequest,
-    ReleaseOutcomeInput,
+    RecordReleaseOutcomeInput,
     LoanUpdate.RECORD_RELEASE_OUTCOME,
     "Record the release outcome (date and notice number, or refusal); the last release closes the loan",
 )
 _step_route(
     "extensions",
     ExtensionRequest,
-    ExtensionInput,
+    RecordExtensionInput,
     LoanUpdate.RECORD_EXTENSION,
     "Record the extension of a trademark pledge registration that would end before the loan",
 )
 _step_route(
     "write-off",
     WriteOffRequest,
-    WriteOffInput,
+    WriteOffLoanInput,
     LoanUpdate.WRITE_OFF,
     "Write off what disposal did not recover (bank approver), with a reason",
 )
@@ -443,35 +443,35 @@ def _disposal_route(
 _disposal_route(
     "valuation",
     DisposalValuationRequest,
-    DisposalValuationInput,
+    UpdateDisposalValuationInput,
     DisposalUpdate.UPDATE_VALUATION,
     "Disposal: record the updated valuation of the pledged IP",
 )
 _disposal_route(
     "method",
     DisposalMethodRequest,
-    DisposalMethodInput,
+    ChooseDisposalMethodInput,
     DisposalUpdate.CHOOSE_METHOD,
     "Disposal: choose the method (transfer, auction, licensing)",
 )
 _disposal_route(
     "listing",
     DisposalListingRequest,
-    DisposalListingInput,
+    ListDisposalAssetsInput,
     DisposalUpdate.LIST_ASSETS,
     "Disposal: record the listing (venue, date, asking price)",
 )
 _disposal_route(
     "sale",
     DisposalSaleRequest,
-    DisposalSaleInput,
+    RecordDisposalSaleInput,
     DisposalUpdate.RECORD_SALE,
     "Disposal: record the buyer and the proceeds",
 )
 _disposal_route(
     "release",
     DisposalReleaseRequest,
-    DisposalReleaseInput,
+    RecordDisposalReleaseInput,
     DisposalUpdate.RECORD_RELEASE,
     "Disposal: record the release of the pledge on transfer; the proceeds are then applied to the debt",
 )

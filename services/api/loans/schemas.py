@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.disposal import DisposalState
 from contracts.enums import CreditSupport, District, RepaymentMode, RiskTier, Stage
-from contracts.loans import LoanState
+from contracts.loan_state import LoanState
 from contracts.servicing import Position
 from contracts.types import MAX_LIST, Id, Money, Note
 

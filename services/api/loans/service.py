@@ -19,22 +19,12 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts.base import Actor, Recorded, StepInput
 from contracts.disposal import DisposalState, DisposalStepResult, DisposalUpdate, disposal_workflow_id
 from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, RiskTier, Role, Stage
-from contracts.loans import (
-    LOAN_WORKFLOW_NAME,
-    Actor,
-    AssetSnapshot,
-    LoanConfig,
-    LoanState,
-    LoanUpdate,
-    OpenLoanInput,
-    ProposeTermsInput,
-    Recorded,
-    StepInput,
-    StepResult,
-    SubmitApplicationInput,
-)
+from contracts.loan_state import AssetSnapshot, LoanConfig, LoanState, StepResult
+from contracts.loan_steps import ProposeTermsInput, SubmitApplicationInput
+from contracts.loans import LOAN_WORKFLOW_NAME, LoanUpdate, OpenLoanInput
 from contracts.queues import loan_workflow_id
 from contracts.servicing import PrepaymentQuote
 from contracts.types import TRUSTED

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.enums import DayCount, District, IPKind, RepaymentMode
-from contracts.loans import ProductTerms
+from contracts.loan_state import ProductTerms
 from contracts.types import Flag, Id, ShortText
 
 Rate = Decimal

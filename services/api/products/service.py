@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import DayCount, IPKind, OrganisationKind, RepaymentMode, Role
-from contracts.loans import ProductTerms
+from contracts.loan_state import ProductTerms
 from services.api.dependencies import RequestContext
 from services.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from services.api.products.schemas import LprCreate, LprRead, ProductCreate, ProductRead

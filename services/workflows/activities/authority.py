@@ -11,14 +11,14 @@ from typing import Protocol
 
 from temporalio import activity
 
-from contracts.loans import AuthorityFilingInput, AuthorityReceipt
+from contracts.loan_activities import AuthorityReceipt, FileWithAuthorityInput
 from contracts.names import Activity
 
 
 class RegistrationAuthority(Protocol):
     name: str
 
-    async def file(self, filing: AuthorityFilingInput) -> AuthorityReceipt: ...
+    async def file(self, filing: FileWithAuthorityInput) -> AuthorityReceipt: ...
 
 
 class ManualAuthority:
@@ -26,7 +26,7 @@ class ManualAuthority:
 
     name = "manual"
 
-    async def file(self, filing: AuthorityFilingInput) -> AuthorityReceipt:
+    async def file(self, filing: FileWithAuthorityInput) -> AuthorityReceipt:
         activity.logger.info(
             "filing recorded for manual follow-up", extra={"loan_id": filing.loan_id, "asset": filing.asset.number}
         )
@@ -38,5 +38,5 @@ class AuthorityActivities:
         self.authority = authority
 
     @activity.defn(name=Activity.FILE_WITH_AUTHORITY)
-    async def file_with_authority(self, data: AuthorityFilingInput) -> AuthorityReceipt:
+    async def file_with_authority(self, data: FileWithAuthorityInput) -> AuthorityReceipt:
         return await self.authority.file(data)

@@ -12,15 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts.base import STEP_NOT_SAVED, Actor
 from contracts.disposal import RecordDisposalStepInput
-from contracts.loans import (
-    ASSET_ALREADY_PLEDGED,
-    STEP_NOT_SAVED,
-    Actor,
-    HoldAssetsInput,
-    LoanState,
-    RecordLoanStepInput,
-)
+from contracts.loan_activities import ASSET_ALREADY_PLEDGED, HoldAssetsInput, RecordLoanStepInput
+from contracts.loan_state import LoanState
 from contracts.names import Activity
 from services.platform.faults import crash_point
 from services.platform.telemetry import current_trace_id

@@ -9,16 +9,10 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.base import Recorded, StepInput
     from contracts.disposal import DISPOSAL_WORKFLOW_NAME, DisposalInput, disposal_workflow_id
     from contracts.enums import Stage
-    from contracts.loans import (
-        Closure,
-        DisposalOutcome,
-        Payment,
-        Recorded,
-        Release,
-        StepInput,
-    )
+    from contracts.loan_state import Closure, DisposalOutcome, Payment, Release
     from contracts.names import Signal
     from contracts.notifications import NotificationKind
     from contracts.servicing import Allocation

@@ -15,18 +15,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.base import Actor, StepInput
     from contracts.enums import Role
-    from contracts.loans import (
-        Actor,
-        HoldAssetsInput,
-        LoanEventRecord,
-        LoanState,
-        OpenLoanInput,
-        RecordLoanStepInput,
-        ScheduleLineModel,
-        StepInput,
-        StepResult,
-    )
+    from contracts.loan_activities import HoldAssetsInput, LoanEventRecord, RecordLoanStepInput, ScheduleLineModel
+    from contracts.loan_state import LoanState, StepResult
+    from contracts.loans import OpenLoanInput
     from contracts.names import Activity, webhook_workflow_id
     from contracts.notifications import WEBHOOK_WORKFLOW_NAME, DeliverInput, NotificationKind, NotifyInput
     from contracts.types import TRUSTED

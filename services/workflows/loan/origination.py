@@ -10,41 +10,40 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.base import STEP_RULE_VIOLATION, Recorded
     from contracts.enums import Stage
-    from contracts.loans import (
-        STEP_RULE_VIOLATION,
-        AcceptValuationInput,
+    from contracts.loan_activities import AuthorityReceipt, FileWithAuthorityInput, HoldAssetsInput
+    from contracts.loan_state import (
         Application,
-        AuthorityFilingInput,
-        AuthorityReceipt,
         ChecklistTick,
-        CloseCaseInput,
         Closure,
-        DecideApprovalInput,
         Decision,
-        DeclineSignOffInput,
-        DisburseInput,
         Disbursement,
-        FileRegistrationInput,
         Filing,
-        HoldAssetsInput,
-        LogVisitInput,
         Proposal,
-        ProposeTermsInput,
         QualificationReview,
-        QualificationReviewInput,
-        Recorded,
-        RegistrationOutcomeInput,
         Reminder,
         Servicing,
         SignOff,
-        SignOffInput,
         StepResult,
+        ValuationReport,
+        Visit,
+    )
+    from contracts.loan_steps import (
+        AcceptValuationInput,
+        CloseCaseInput,
+        DecideApprovalInput,
+        DeclineSignOffInput,
+        DisburseLoanInput,
+        FileRegistrationInput,
+        LogVisitInput,
+        ProposeTermsInput,
+        RecordRegistrationOutcomeInput,
+        ReviewQualificationInput,
+        SignOffInput,
         SubmitApplicationInput,
         SubmitValuationInput,
         TickChecklistInput,
-        ValuationReport,
-        Visit,
     )
     from contracts.names import Activity
     from services.domain import loan_rules
@@ -114,7 +113,7 @@ class OriginationSteps(LoanCore):
         self._check(LoanAction.TICK_CHECKLIST, data)
 
     @workflow.update
-    async def review_qualification(self, data: QualificationReviewInput) -> StepResult:
+    async def review_qualification(self, data: ReviewQualificationInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.REVIEW_QUALIFICATION, data, handler=True)
             fields = data.model_dump(exclude={"actor", "request_id"})
@@ -123,7 +122,7 @@ class OriginationSteps(LoanCore):
             return await self._accepted(data, "qualification_reviewed", f"qualification review {verdict}")
 
     @review_qualification.validator
-    def _validate_review_qualification(self, data: QualificationReviewInput) -> None:
+    def _validate_review_qualification(self, data: ReviewQualificationInput) -> None:
         self._check(LoanAction.REVIEW_QUALIFICATION, data)
 
     @workflow.update
@@ -278,7 +277,7 @@ class OriginationSteps(LoanCore):
             attempt = (previous.attempt + 1) if previous else 1
             receipt = await workflow.execute_activity(
                 Activity.FILE_WITH_AUTHORITY,
-                AuthorityFilingInput(
+                FileWithAuthorityInput(
                     loan_id=self.state.loan_id,
                     asset=asset,
                     channel=data.channel,
@@ -313,7 +312,7 @@ class OriginationSteps(LoanCore):
         self._check(LoanAction.FILE_REGISTRATION, data)
 
     @workflow.update
-    async def record_registration_outcome(self, data: RegistrationOutcomeInput) -> StepResult:
+    async def record_registration_outcome(self, data: RecordRegistrationOutcomeInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.RECORD_REGISTRATION_OUTCOME, data, handler=True)
             filing = self.state.filings[data.asset_id]
@@ -341,13 +340,13 @@ class OriginationSteps(LoanCore):
             )
 
     @record_registration_outcome.validator
-    def _validate_record_registration_outcome(self, data: RegistrationOutcomeInput) -> None:
+    def _validate_record_registration_outcome(self, data: RecordRegistrationOutcomeInput) -> None:
         self._check(LoanAction.RECORD_REGISTRATION_OUTCOME, data)
 
     # ---- disbursement -----------------------------------------------------------------------------------------
 
     @workflow.update
-    async def disburse(self, data: DisburseInput) -> StepResult:
+    async def disburse(self, data: DisburseLoanInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.DISBURSE, data, handler=True)
             proposal = self.state.proposal
@@ -383,7 +382,7 @@ class OriginationSteps(LoanCore):
             )
 
     @disburse.validator
-    def _validate_disburse(self, data: DisburseInput) -> None:
+    def _validate_disburse(self, data: DisburseLoanInput) -> None:
         self._check(LoanAction.DISBURSE, data)
 
     # ---- withdraw / reject ------------------------------------------------------------------------------------

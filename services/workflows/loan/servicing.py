@@ -9,25 +9,20 @@ from decimal import Decimal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.base import Recorded, StepInput
     from contracts.enums import Stage
-    from contracts.loans import (
-        AuthorityFilingInput,
-        AuthorityReceipt,
-        Closure,
-        CompensationInput,
+    from contracts.loan_activities import AuthorityReceipt, FileWithAuthorityInput
+    from contracts.loan_state import Closure, Payment, Release, StepResult
+    from contracts.loan_steps import (
         DeclareDefaultInput,
-        DowngradeInput,
-        ExtensionInput,
+        DowngradeLoanInput,
         FileReleaseInput,
-        Payment,
-        PrepaymentInput,
-        Recorded,
-        Release,
-        ReleaseOutcomeInput,
-        RepaymentInput,
-        StepInput,
-        StepResult,
-        WriteOffInput,
+        PrepayLoanInput,
+        RecordCompensationInput,
+        RecordExtensionInput,
+        RecordReleaseOutcomeInput,
+        RecordRepaymentInput,
+        WriteOffLoanInput,
     )
     from contracts.names import Activity
     from contracts.notifications import NotificationKind
@@ -74,7 +69,7 @@ class ServicingSteps(DisposalLink):
         )
 
     @workflow.update
-    async def record_repayment(self, data: RepaymentInput) -> StepResult:
+    async def record_repayment(self, data: RecordRepaymentInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.RECORD_REPAYMENT, data, handler=True)
             servicing = self._servicing
@@ -89,11 +84,11 @@ class ServicingSteps(DisposalLink):
             )
 
     @record_repayment.validator
-    def _validate_record_repayment(self, data: RepaymentInput) -> None:
+    def _validate_record_repayment(self, data: RecordRepaymentInput) -> None:
         self._check(LoanAction.RECORD_REPAYMENT, data)
 
     @workflow.update
-    async def prepay(self, data: PrepaymentInput) -> StepResult:
+    async def prepay(self, data: PrepayLoanInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.PREPAY, data, handler=True)
             servicing = self._servicing
@@ -111,11 +106,11 @@ class ServicingSteps(DisposalLink):
             )
 
     @prepay.validator
-    def _validate_prepay(self, data: PrepaymentInput) -> None:
+    def _validate_prepay(self, data: PrepayLoanInput) -> None:
         self._check(LoanAction.PREPAY, data)
 
     @workflow.update
-    async def downgrade(self, data: DowngradeInput) -> StepResult:
+    async def downgrade(self, data: DowngradeLoanInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.DOWNGRADE, data, handler=True)
             servicing = self._servicing
@@ -127,7 +122,7 @@ class ServicingSteps(DisposalLink):
             )
 
     @downgrade.validator
-    def _validate_downgrade(self, data: DowngradeInput) -> None:
+    def _validate_downgrade(self, data: DowngradeLoanInput) -> None:
         self._check(LoanAction.DOWNGRADE, data)
 
     @workflow.update
@@ -147,7 +142,7 @@ class ServicingSteps(DisposalLink):
         self._check(LoanAction.DECLARE_DEFAULT, data)
 
     @workflow.update
-    async def record_compensation(self, data: CompensationInput) -> StepResult:
+    async def record_compensation(self, data: RecordCompensationInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.RECORD_COMPENSATION, data, handler=True)
             servicing = self._servicing
@@ -167,11 +162,11 @@ class ServicingSteps(DisposalLink):
             )
 
     @record_compensation.validator
-    def _validate_record_compensation(self, data: CompensationInput) -> None:
+    def _validate_record_compensation(self, data: RecordCompensationInput) -> None:
         self._check(LoanAction.RECORD_COMPENSATION, data)
 
     @workflow.update
-    async def write_off(self, data: WriteOffInput) -> StepResult:
+    async def write_off(self, data: WriteOffLoanInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.WRITE_OFF, data, handler=True)
             servicing = self._servicing
@@ -184,7 +179,7 @@ class ServicingSteps(DisposalLink):
             return await self._accepted(data, "written_off", f"¥{remainder:,.2f} written off: {data.reason}")
 
     @write_off.validator
-    def _validate_write_off(self, data: WriteOffInput) -> None:
+    def _validate_write_off(self, data: WriteOffLoanInput) -> None:
         self._check(LoanAction.WRITE_OFF, data)
 
     # ---- release and extension --------------------------------------------------------------------------------
@@ -201,7 +196,7 @@ class ServicingSteps(DisposalLink):
             attempt = (previous.attempt + 1) if previous else 1
             await workflow.execute_activity(
                 Activity.FILE_WITH_AUTHORITY,
-                AuthorityFilingInput(
+                FileWithAuthorityInput(
                     loan_id=self.state.loan_id,
                     asset=asset,
                     channel=data.channel,
@@ -236,7 +231,7 @@ class ServicingSteps(DisposalLink):
         self._check(LoanAction.FILE_RELEASE, data)
 
     @workflow.update
-    async def record_release_outcome(self, data: ReleaseOutcomeInput) -> StepResult:
+    async def record_release_outcome(self, data: RecordReleaseOutcomeInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.RECORD_RELEASE_OUTCOME, data, handler=True)
             servicing = self._servicing
@@ -268,11 +263,11 @@ class ServicingSteps(DisposalLink):
             return await self._accepted(data, "released", summary)
 
     @record_release_outcome.validator
-    def _validate_record_release_outcome(self, data: ReleaseOutcomeInput) -> None:
+    def _validate_record_release_outcome(self, data: RecordReleaseOutcomeInput) -> None:
         self._check(LoanAction.RECORD_RELEASE_OUTCOME, data)
 
     @workflow.update
-    async def record_extension(self, data: ExtensionInput) -> StepResult:
+    async def record_extension(self, data: RecordExtensionInput) -> StepResult:
         async with self._step():
             self._check(LoanAction.RECORD_EXTENSION, data, handler=True)
             filing = self.state.filings[data.asset_id]
@@ -287,5 +282,5 @@ class ServicingSteps(DisposalLink):
             )
 
     @record_extension.validator
-    def _validate_record_extension(self, data: ExtensionInput) -> None:
+    def _validate_record_extension(self, data: RecordExtensionInput) -> None:
         self._check(LoanAction.RECORD_EXTENSION, data)

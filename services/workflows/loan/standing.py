@@ -8,12 +8,9 @@ from datetime import date, datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.base import Actor
     from contracts.enums import Stage
-    from contracts.loans import (
-        Actor,
-        Servicing,
-        TierChange,
-    )
+    from contracts.loan_state import Servicing, TierChange
     from contracts.notifications import NotificationKind
     from services.domain import loan_timers as timers
     from services.domain import servicing as ledgers

@@ -22,14 +22,10 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.loans import (
-        LOAN_WORKFLOW_NAME,
-        LoanEventRecord,
-        LoanState,
-        OpenLoanInput,
-        StepInput,
-        StepResult,
-    )
+    from contracts.base import StepInput
+    from contracts.loan_activities import LoanEventRecord
+    from contracts.loan_state import LoanState, StepResult
+    from contracts.loans import LOAN_WORKFLOW_NAME, OpenLoanInput
     from services.domain.digest import payload_digest
 from services.workflows.loan.core import OPEN_STAGES_CONTINUE_AS_NEW, seconds_until
 from services.workflows.loan.origination import OriginationSteps
