@@ -1,73 +1,15 @@
 """Routes of `/loans`: open a case, read loans, and one POST per step of the loan's workflow."""
 
-# No `from __future__ import annotations` here: step routes are built by a factory that sets the body type.
-
+import inspect
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
-from contracts.base import StepInput
-from contracts.disposal import (
-    ChooseDisposalMethodInput,
-    DisposalListingRequest,
-    DisposalMethodRequest,
-    DisposalReleaseRequest,
-    DisposalSaleRequest,
-    DisposalUpdate,
-    DisposalValuationRequest,
-    ListDisposalAssetsInput,
-    RecordDisposalReleaseInput,
-    RecordDisposalSaleInput,
-    UpdateDisposalValuationInput,
-)
 from contracts.enums import District, RiskTier, Stage
-from contracts.loan_steps import (
-    AcceptValuationInput,
-    AcceptValuationRequest,
-    CloseCaseInput,
-    CloseCaseRequest,
-    CompensationRequest,
-    DecideApprovalInput,
-    DecideApprovalRequest,
-    DeclareDefaultInput,
-    DeclareDefaultRequest,
-    DeclineSignOffInput,
-    DeclineSignOffRequest,
-    DisburseLoanInput,
-    DisburseRequest,
-    DowngradeLoanInput,
-    DowngradeRequest,
-    ExtensionRequest,
-    FileRegistrationInput,
-    FileRegistrationRequest,
-    FileReleaseInput,
-    FileReleaseRequest,
-    LogVisitInput,
-    LogVisitRequest,
-    PrepayLoanInput,
-    PrepaymentRequest,
-    QualificationReviewRequest,
-    RecordCompensationInput,
-    RecordExtensionInput,
-    RecordRegistrationOutcomeInput,
-    RecordReleaseOutcomeInput,
-    RecordRepaymentInput,
-    RegistrationOutcomeRequest,
-    ReleaseOutcomeRequest,
-    RepaymentRequest,
-    ReviewQualificationInput,
-    SignOffInput,
-    SignOffRequest,
-    SubmitValuationInput,
-    SubmitValuationRequest,
-    TickChecklistInput,
-    TickChecklistRequest,
-    WriteOffLoanInput,
-    WriteOffRequest,
-)
 from contracts.loans import LoanUpdate
 from contracts.servicing import PrepaymentQuote
 from services.api.dependencies import (
@@ -88,7 +30,6 @@ from services.api.loans.exceptions import (
 )
 from services.api.loans.schemas import (
     ApplicationRequest,
-    DisposalView,
     LoanPage,
     LoanView,
     OpenLoanRequest,
@@ -96,6 +37,7 @@ from services.api.loans.schemas import (
     ScheduleLineView,
     TimelineEntry,
 )
+from services.api.loans.steps import STEP_ROUTES, StepRoute
 from services.api.params import BadCursor, CursorQuery, IdFilter
 from services.api.workflow_updates import SENDING_ERRORS
 from services.store.loans import LoanFilter
@@ -239,239 +181,35 @@ async def propose_terms(
     return await service.run_step(session, temporal, context, loan, LoanUpdate.PROPOSE_TERMS, data, names)
 
 
-def _step_route(path: str, request: type[BaseModel], step: type[StepInput], update: LoanUpdate, summary: str) -> None:
-    """A POST that turns its body into the workflow's input (adding who acts) and sends the update."""
+def _step_endpoint(step: StepRoute) -> Callable[..., Awaitable[LoanView]]:
+    """The route of one row of STEP_ROUTES: its body plus who acts becomes the update's input."""
 
     async def endpoint(
         loan: LoanDep,
         names: PartyNamesDep,
-        body: Any,
+        body: BaseModel,
         session: SessionDep,
         temporal: TemporalDep,
         context: RequestContextDep,
     ) -> LoanView:
-        data = step(actor=service.actor_of(context.principal), request_id=context.request_id, **body.model_dump())
-        return await service.run_step(session, temporal, context, loan, update, data, names)
+        data = step.input(actor=service.actor_of(context.principal), request_id=context.request_id, **body.model_dump())
+        return await service.run_step(session, temporal, context, loan, step.update, data, names)
 
-    endpoint.__annotations__["body"] = request
-    endpoint.__name__ = update.value
+    # FastAPI reads the body's model from the signature: declare this row's request model there.
+    signature = inspect.signature(endpoint)
+    parameters = [p.replace(annotation=step.request) if p.name == "body" else p for p in signature.parameters.values()]
+    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    endpoint.__name__ = step.update.value
+    return endpoint
+
+
+for _step in STEP_ROUTES:
     router.add_api_route(
-        f"/{{loan_id}}/{path}",
-        endpoint,
+        f"/{{loan_id}}/{_step.path}",
+        _step_endpoint(_step),
         methods=["POST"],
         response_model=LoanView,
-        summary=summary,
+        summary=f"{_step.summary} ({_step.who})",
         responses=STEP_RESPONSES,
-        operation_id=update.value,
+        operation_id=_step.update.value,
     )
-
-
-_step_route(
-    "visits",
-    LogVisitRequest,
-    LogVisitInput,
-    LoanUpdate.LOG_VISIT,
-    "Log a door-to-door visit (station specialist or bank officer)",
-)
-_step_route(
-    "checklist",
-    TickChecklistRequest,
-    TickChecklistInput,
-    LoanUpdate.TICK_CHECKLIST,
-    "Tick an item of the guidance checklist",
-)
-_step_route(
-    "qualification-review",
-    QualificationReviewRequest,
-    ReviewQualificationInput,
-    LoanUpdate.REVIEW_QUALIFICATION,
-    "Record the qualification review (资质审查)",
-)
-_step_route(
-    "valuations",
-    SubmitValuationRequest,
-    SubmitValuationInput,
-    LoanUpdate.SUBMIT_VALUATION,
-    "Submit a valuation report for one pledged asset (valuer, or the bank in-house)",
-)
-_step_route(
-    "valuation-acceptance",
-    AcceptValuationRequest,
-    AcceptValuationInput,
-    LoanUpdate.ACCEPT_VALUATION,
-    "Accept the valuation (bank officer): sets the maximum loan (valuation → approval)",
-)
-_step_route(
-    "approval-decision",
-    DecideApprovalRequest,
-    DecideApprovalInput,
-    LoanUpdate.DECIDE_APPROVAL,
-    "Approve or reject the proposed terms (bank approver, not the proposer)",
-)
-_step_route(
-    "sign-offs",
-    SignOffRequest,
-    SignOffInput,
-    LoanUpdate.SIGN_OFF,
-    "Sign off the guarantee or insurance named in the approved terms",
-)
-_step_route(
-    "sign-off-declines",
-    DeclineSignOffRequest,
-    DeclineSignOffInput,
-    LoanUpdate.DECLINE_SIGN_OFF,
-    "Decline the guarantee or insurance (the loan goes back to approval)",
-)
-_step_route(
-    "registrations",
-    FileRegistrationRequest,
-    FileRegistrationInput,
-    LoanUpdate.FILE_REGISTRATION,
-    "File the pledge registration of one asset (bank officer); starts its deadline",
-)
-_step_route(
-    "registration-outcomes",
-    RegistrationOutcomeRequest,
-    RecordRegistrationOutcomeInput,
-    LoanUpdate.RECORD_REGISTRATION_OUTCOME,
-    "Record the authority's outcome: registration number and effective date, or refusal",
-)
-_step_route(
-    "disbursement",
-    DisburseRequest,
-    DisburseLoanInput,
-    LoanUpdate.DISBURSE,
-    "Disburse (bank officer): generates the repayment schedule (disbursement → servicing)",
-)
-_step_route(
-    "withdrawal",
-    CloseCaseRequest,
-    CloseCaseInput,
-    LoanUpdate.WITHDRAW,
-    "Withdraw the case before disbursement (frees its assets)",
-)
-_step_route("rejection", CloseCaseRequest, CloseCaseInput, LoanUpdate.REJECT, "Reject the loan before disbursement")
-_step_route(
-    "repayments",
-    RepaymentRequest,
-    RecordRepaymentInput,
-    LoanUpdate.RECORD_REPAYMENT,
-    "Record a repayment (bank officer): applied to penalty interest, then interest, then principal",
-)
-_step_route(
-    "prepayments",
-    PrepaymentRequest,
-    PrepayLoanInput,
-    LoanUpdate.PREPAY,
-    "Execute an early repayment as quoted (bank officer); the remaining schedule is recomputed",
-)
-_step_route(
-    "classification-downgrades",
-    DowngradeRequest,
-    DowngradeLoanInput,
-    LoanUpdate.DOWNGRADE,
-    "Downgrade the loan's classification by hand, with a reason (the bank)",
-)
-_step_route(
-    "default",
-    DeclareDefaultRequest,
-    DeclareDefaultInput,
-    LoanUpdate.DECLARE_DEFAULT,
-    "Declare default (bank approver): the loan falls due at once and disposal of the pledged IP starts",
-)
-_step_route(
-    "compensation",
-    CompensationRequest,
-    RecordCompensationInput,
-    LoanUpdate.RECORD_COMPENSATION,
-    "Record the guarantor's compensation (代偿), once asked; leaves its recourse claim on the loan",
-)
-_step_route(
-    "releases",
-    FileReleaseRequest,
-    FileReleaseInput,
-    LoanUpdate.FILE_RELEASE,
-    "File the release of a pledge (注销) once the loan is repaid; starts its deadline",
-)
-_step_route(
-    "release-outcomes",
-    ReleaseOutcomeRequest,
-    RecordReleaseOutcomeInput,
-    LoanUpdate.RECORD_RELEASE_OUTCOME,
-    "Record the release outcome (date and notice number, or refusal); the last release closes the loan",
-)
-_step_route(
-    "extensions",
-    ExtensionRequest,
-    RecordExtensionInput,
-    LoanUpdate.RECORD_EXTENSION,
-    "Record the extension of a trademark pledge registration that would end before the loan",
-)
-_step_route(
-    "write-off",
-    WriteOffRequest,
-    WriteOffLoanInput,
-    LoanUpdate.WRITE_OFF,
-    "Write off what disposal did not recover (bank approver), with a reason",
-)
-
-
-def _disposal_route(
-    path: str, request: type[BaseModel], step: type[StepInput], update: DisposalUpdate, summary: str
-) -> None:
-    """A POST for one step of the loan's DisposalWorkflow."""
-
-    async def endpoint(
-        loan: LoanDep, body: Any, session: SessionDep, temporal: TemporalDep, context: RequestContextDep
-    ) -> DisposalView:
-        data = step(actor=service.actor_of(context.principal), request_id=context.request_id, **body.model_dump())
-        return await service.run_disposal_step(session, temporal, context, loan, update, data)
-
-    endpoint.__annotations__["body"] = request
-    endpoint.__name__ = f"disposal_{update.value}"
-    router.add_api_route(
-        f"/{{loan_id}}/disposal/{path}",
-        endpoint,
-        methods=["POST"],
-        response_model=DisposalView,
-        summary=summary,
-        responses=STEP_RESPONSES,
-        operation_id=f"disposal_{update.value}",
-    )
-
-
-_disposal_route(
-    "valuation",
-    DisposalValuationRequest,
-    UpdateDisposalValuationInput,
-    DisposalUpdate.UPDATE_VALUATION,
-    "Disposal: record the updated valuation of the pledged IP",
-)
-_disposal_route(
-    "method",
-    DisposalMethodRequest,
-    ChooseDisposalMethodInput,
-    DisposalUpdate.CHOOSE_METHOD,
-    "Disposal: choose the method (transfer, auction, licensing)",
-)
-_disposal_route(
-    "listing",
-    DisposalListingRequest,
-    ListDisposalAssetsInput,
-    DisposalUpdate.LIST_ASSETS,
-    "Disposal: record the listing (venue, date, asking price)",
-)
-_disposal_route(
-    "sale",
-    DisposalSaleRequest,
-    RecordDisposalSaleInput,
-    DisposalUpdate.RECORD_SALE,
-    "Disposal: record the buyer and the proceeds",
-)
-_disposal_route(
-    "release",
-    DisposalReleaseRequest,
-    RecordDisposalReleaseInput,
-    DisposalUpdate.RECORD_RELEASE,
-    "Disposal: record the release of the pledge on transfer; the proceeds are then applied to the debt",
-)

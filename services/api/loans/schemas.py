@@ -113,9 +113,3 @@ class ScheduleLineView(BaseModel):
     paid_interest: Decimal
     outstanding: Decimal = Field(description="principal and interest of the line still unpaid")
     status: Literal["paid", "partly_paid", "due", "overdue", "upcoming"]
-
-
-class DisposalView(BaseModel):
-    loan_id: str
-    event: str
-    disposal: DisposalState

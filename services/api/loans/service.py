@@ -20,7 +20,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.base import Actor, Recorded, StepInput
-from contracts.disposal import DisposalState, DisposalStepResult, DisposalUpdate, disposal_workflow_id
+from contracts.disposal import DisposalState
 from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, RiskTier, Role, Stage
 from contracts.loan_state import AssetSnapshot, LoanConfig, LoanState, StepResult
 from contracts.loan_steps import ProposeTermsInput, SubmitApplicationInput
@@ -39,7 +39,6 @@ from services.api.loans.exceptions import (
 )
 from services.api.loans.schemas import (
     ApplicationRequest,
-    DisposalView,
     LoanPage,
     LoanSummary,
     LoanView,
@@ -479,35 +478,3 @@ def prepayment_quote(loan: Loan, value_date: date | None, principal: Decimal | N
         return ledgers.quote_prepayment(state.servicing.ledger, value_date or _today(), principal)
     except ledgers.PaymentRejected as error:
         raise StepRuleViolation(str(error)) from None
-
-
-async def run_disposal_step(
-    session: AsyncSession,
-    temporal: Client,
-    context: RequestContext,
-    loan: Loan,
-    update: DisposalUpdate,
-    data: StepInput,
-) -> DisposalView:
-    """Send a disposal step to the loan's DisposalWorkflow (started when the loan defaulted)."""
-    await session.commit()  # release the connection while the workflow works (see run_step)
-    result = await send_update(
-        temporal,
-        context,
-        disposal_workflow_id(loan.id),
-        update.value,
-        data,
-        DisposalStepResult,
-        closed=lambda: _disposal_closed_detail(session, loan.id),
-        what="disposal",
-    )
-    return DisposalView(loan_id=loan.id, event=result.event, disposal=result.state)
-
-
-async def _disposal_closed_detail(session: AsyncSession, loan_id: str) -> str:
-    loan = await repository.get_loan(session, loan_id)
-    stage = loan.stage if loan is not None else "unknown"
-    return (
-        "Disposal steps are taken once the loan has defaulted and until the pledge is released; "
-        f"current stage: {stage}."
-    )
