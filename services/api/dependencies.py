@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from contracts.base import Actor
 from contracts.enums import Role
 from services.api.errors import Forbidden, Unauthenticated
 from services.api.state import AppResources
@@ -79,6 +80,11 @@ def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Pri
         return principal
 
     return check
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The caller as the workflow records it on a step."""
+    return Actor(sub=principal.sub, role=principal.role, org_id=principal.org_id, district=principal.district)
 
 
 @dataclass(frozen=True)

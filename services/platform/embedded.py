@@ -69,6 +69,28 @@ def wait_for_port(
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
 
 
+def _wait_frontend_healthy(address: str, *, deadline: float, alive: Callable[[], bool]) -> None:
+    """The dev server opens its port a moment before its frontend answers ("Frontend is not healthy yet"): wait
+    until a client connects. Runs its own event loop on a helper thread, so callers inside a loop may use it."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from temporalio.client import Client
+
+    async def probe() -> None:
+        while True:
+            try:
+                await Client.connect(address)
+                return
+            except RuntimeError:
+                if time.monotonic() > deadline or not alive():
+                    raise
+                await asyncio.sleep(0.2)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, probe()).result()
+
+
 def _open_path_to_others(path: Path) -> None:
     """Let other users traverse every folder from the root down to `path` (and list `path`)."""
     for folder in [path, *path.parents]:
@@ -356,7 +378,9 @@ class TemporalDevServer:
             args += ["--search-attribute", f"{name}={kind}"]
         self._process = ManagedProcess("temporal", args, log_path=self.log_path)
         self._process.start()
+        deadline = time.monotonic() + timeout
         wait_for_port(self.port, timeout=timeout, alive=self._process.alive)
+        _wait_frontend_healthy(self.address, deadline=deadline, alive=self._process.alive)
 
     def alive(self) -> bool:
         return self._process is not None and self._process.alive()

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, func, or_, select, text, tuple_, update
+from sqlalchemy import TextClause, bindparam, false, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -222,6 +222,37 @@ async def get_loan_with_party_names(session: AsyncSession, loan_id: str) -> tupl
     return loan, {str(org): str(name) for org, name in (names or {}).items()}
 
 
+# The party columns of a loan, each naming the organisation that plays that part in it.
+PARTY_COLUMNS = ("enterprise_id", "bank_id", "station_id", "valuer_id", "guarantor_id", "insurer_id")
+
+
+@dataclass(frozen=True)
+class LoanScope:
+    """Which loans someone may see, as data: every loan, or those where a party column names their organisation,
+    or those of a district. `allows` checks one loan; `list_loans` turns the same scope into SQL. Who gets which
+    scope is decided in one place (services/api/visibility.py)."""
+
+    everything: bool = False
+    parties: tuple[tuple[str, str], ...] = ()  # (column of PARTY_COLUMNS, organisation id)
+    district: str | None = None
+
+    def allows(self, loan: Loan) -> bool:
+        if self.everything:
+            return True
+        if any(getattr(loan, column) == org for column, org in self.parties):
+            return True
+        return self.district is not None and loan.district == self.district
+
+    def condition(self) -> Any:
+        """The SQL condition of this scope (None: no condition)."""
+        if self.everything:
+            return None
+        conditions = [col(getattr(Loan, column)) == org for column, org in self.parties]
+        if self.district is not None:
+            conditions.append(col(Loan.district) == self.district)
+        return or_(*conditions) if conditions else false()
+
+
 @dataclass(frozen=True)
 class LoanFilter:
     stage: str | None = None
@@ -233,16 +264,16 @@ class LoanFilter:
     opened_to: datetime | None = None
     classification: str | None = None
     overdue: bool | None = None
-    # Visibility: a caller sees loans where one of these matches (None: sees all).
-    visible_to_org: str | None = None
-    visible_to_district: str | None = None
 
 
 async def list_loans(
-    session: AsyncSession, flt: LoanFilter, *, after: tuple[datetime, str] | None, limit: int
+    session: AsyncSession, flt: LoanFilter, scope: LoanScope, *, after: tuple[datetime, str] | None, limit: int
 ) -> Sequence[Loan]:
-    """Newest first, keyset-paginated on (opened_at, id)."""
+    """The loans in `scope` that match `flt`, newest first, keyset-paginated on (opened_at, id)."""
     query = select(Loan)
+    condition = scope.condition()
+    if condition is not None:
+        query = query.where(condition)
     for column, value in (
         (Loan.stage, flt.stage),
         (Loan.district, flt.district),
@@ -260,21 +291,6 @@ async def list_loans(
         query = query.where(col(Loan.opened_at) >= flt.opened_from)
     if flt.opened_to is not None:
         query = query.where(col(Loan.opened_at) < flt.opened_to)
-    if flt.visible_to_org is not None or flt.visible_to_district is not None:
-        conditions = []
-        if flt.visible_to_org is not None:
-            org = flt.visible_to_org
-            conditions += [
-                col(Loan.bank_id) == org,
-                col(Loan.station_id) == org,
-                col(Loan.enterprise_id) == org,
-                col(Loan.valuer_id) == org,
-                col(Loan.guarantor_id) == org,
-                col(Loan.insurer_id) == org,
-            ]
-        if flt.visible_to_district is not None:
-            conditions.append(col(Loan.district) == flt.visible_to_district)
-        query = query.where(or_(*conditions))
     if after is not None:
         query = query.where(tuple_(col(Loan.opened_at), col(Loan.id)) < tuple_(*after))
     query = query.order_by(col(Loan.opened_at).desc(), col(Loan.id).desc()).limit(limit)

@@ -23,13 +23,12 @@ from contracts.disposal import (
     RecordDisposalSaleInput,
     UpdateDisposalValuationInput,
 )
-from services.api.dependencies import RequestContextDep, SessionDep, TemporalDep
+from services.api.dependencies import RequestContextDep, SessionDep, TemporalDep, actor_of
 from services.api.disposals import service
 from services.api.disposals.schemas import DisposalView
 from services.api.errors import Unauthenticated, problem_responses
 from services.api.loans.dependencies import LoanDep
 from services.api.loans.exceptions import STEP_ERRORS, LoanNotFound
-from services.api.loans.service import actor_of
 from services.api.workflow_updates import SENDING_ERRORS
 
 router = APIRouter(prefix="/loans", tags=["disposals"])

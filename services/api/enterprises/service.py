@@ -27,8 +27,8 @@ from services.api.enterprises.schemas import (
     IpAssetRead,
 )
 from services.api.errors import Forbidden
-from services.api.loans.service import can_see
 from services.api.params import make_cursor, read_cursor
+from services.api.visibility import scope_of
 from services.platform.auth import Principal
 from services.store import loans, reference
 from services.store.audit import append_audit
@@ -107,7 +107,7 @@ async def _read_assets(session: AsyncSession, principal: Principal, assets: Sequ
     reads = []
     for asset in assets:
         holder = holders.get(holds.get(asset.id, ""))
-        shown = holder.id if holder is not None and can_see(principal, holder) else None
+        shown = holder.id if holder is not None and scope_of(principal).allows(holder) else None
         reads.append(IpAssetRead.model_validate(asset).model_copy(update={"pledged_in_loan": shown}))
     return reads
 

@@ -8,8 +8,8 @@ from fastapi import Depends
 
 from services.api.dependencies import PrincipalDep, SessionDep
 from services.api.loans.exceptions import LoanNotFound
-from services.api.loans.service import can_see
 from services.api.params import IdPath
+from services.api.visibility import scope_of
 from services.store import loans as repository
 from services.store.tables import Loan
 
@@ -19,7 +19,7 @@ async def get_visible_loan_and_names(
 ) -> tuple[Loan, dict[str, str]]:
     """The loan with its parties' names, read once per request (FastAPI caches a dependency's result)."""
     found = await repository.get_loan_with_party_names(session, loan_id)
-    if found is None or not can_see(principal, found[0]):
+    if found is None or not scope_of(principal).allows(found[0]):
         raise LoanNotFound(loan_id)
     return found
 

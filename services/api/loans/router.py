@@ -18,9 +18,10 @@ from services.api.dependencies import (
     ResourcesDep,
     SessionDep,
     TemporalDep,
+    actor_of,
 )
 from services.api.errors import Unauthenticated, problem_responses
-from services.api.loans import service
+from services.api.loans import service, views
 from services.api.loans.dependencies import LoanDep, PartyNamesDep
 from services.api.loans.exceptions import (
     STEP_ERRORS,
@@ -106,7 +107,7 @@ async def list_loans(
     responses=problem_responses(Unauthenticated, LoanNotFound),
 )
 async def get_loan(loan: LoanDep, names: PartyNamesDep, session: SessionDep, principal: PrincipalDep) -> LoanView:
-    return await service.loan_view(session, principal, loan, known_names=names)
+    return await views.loan_view(session, principal, loan, known_names=names)
 
 
 @router.get(
@@ -116,7 +117,7 @@ async def get_loan(loan: LoanDep, names: PartyNamesDep, session: SessionDep, pri
     responses=problem_responses(Unauthenticated, LoanNotFound),
 )
 async def get_timeline(loan: LoanDep, session: SessionDep) -> list[TimelineEntry]:
-    return await service.timeline(session, loan)
+    return await views.timeline(session, loan)
 
 
 @router.get(
@@ -126,7 +127,7 @@ async def get_timeline(loan: LoanDep, session: SessionDep) -> list[TimelineEntry
     responses=problem_responses(Unauthenticated, LoanNotFound),
 )
 async def get_schedule(loan: LoanDep, session: SessionDep) -> list[ScheduleLineView]:
-    return await service.schedule(session, loan)
+    return await views.schedule(session, loan)
 
 
 @router.get(
@@ -142,7 +143,7 @@ async def quote_prepayment(
         Decimal | None, Query(gt=0, max_digits=15, decimal_places=2, description="Omit to repay everything.")
     ] = None,
 ) -> PrepaymentQuote:
-    return service.prepayment_quote(loan, value_date, principal)
+    return views.prepayment_quote(loan, value_date, principal)
 
 
 @router.post(
@@ -192,7 +193,7 @@ def _step_endpoint(step: StepRoute) -> Callable[..., Awaitable[LoanView]]:
         temporal: TemporalDep,
         context: RequestContextDep,
     ) -> LoanView:
-        data = step.input(actor=service.actor_of(context.principal), request_id=context.request_id, **body.model_dump())
+        data = step.input(actor=actor_of(context.principal), request_id=context.request_id, **body.model_dump())
         return await service.run_step(session, temporal, context, loan, step.update, data, names)
 
     # FastAPI reads the body's model from the signature: declare this row's request model there.

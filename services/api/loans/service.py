@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
@@ -19,21 +18,16 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts.base import Actor, Recorded, StepInput
-from contracts.disposal import DisposalState
-from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, RiskTier, Role, Stage
-from contracts.loan_state import AssetSnapshot, LoanConfig, LoanState, StepResult
+from contracts.base import Recorded, StepInput
+from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, Role, Stage
+from contracts.loan_state import AssetSnapshot, LoanConfig, StepResult
 from contracts.loan_steps import ProposeTermsInput, SubmitApplicationInput
 from contracts.loans import LOAN_WORKFLOW_NAME, LoanUpdate, OpenLoanInput
 from contracts.queues import loan_workflow_id
-from contracts.servicing import PrepaymentQuote
-from contracts.types import TRUSTED
-from services.api.dependencies import RequestContext
+from services.api.dependencies import RequestContext, actor_of
 from services.api.loans.exceptions import (
     CannotOpenLoan,
     LoanNotFound,
-    StepRuleViolation,
-    StepWrongStage,
     UnknownReference,
     WorkflowUnavailable,
 )
@@ -43,149 +37,21 @@ from services.api.loans.schemas import (
     LoanSummary,
     LoanView,
     OpenLoanRequest,
-    Party,
     ProposalRequest,
-    ScheduleLineView,
-    TimelineEntry,
 )
+from services.api.loans.views import loan_view, summary_fields
 from services.api.params import BadCursor, make_cursor, read_cursor
 from services.api.products.service import product_terms
+from services.api.visibility import scope_of
 from services.api.workflow_updates import StepStillRunning, WorkflowBusy, send_update
-from services.domain import servicing as ledgers
 from services.domain.calendar import shanghai_date
-from services.domain.loan_rules import available_actions
 from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
 from services.store import loans as repository
 from services.store import organisations, reference
-from services.store.tables import Loan, ScheduleLine
+from services.store.tables import Loan
 
 R = TypeVar("R")
-
-
-def actor_of(principal: Principal) -> Actor:
-    return Actor(sub=principal.sub, role=principal.role, org_id=principal.org_id, district=principal.district)
-
-
-def can_see(principal: Principal, loan: Loan) -> bool:
-    """A caller sees a loan where its organisation is a party (or its district, for district roles)."""
-    role, org = principal.role, principal.org_id
-    if role in (Role.PLATFORM_ADMIN, Role.CITY_ADMIN):
-        return True
-    if role is Role.DISTRICT_REVIEWER:
-        return principal.district is not None and loan.district == principal.district.value
-    if role is Role.STATION_SPECIALIST:
-        return loan.station_id == org or (principal.district is not None and loan.district == principal.district.value)
-    parties = {
-        Role.ENTERPRISE: loan.enterprise_id,
-        Role.BANK_OFFICER: loan.bank_id,
-        Role.BANK_APPROVER: loan.bank_id,
-        Role.GUARANTOR: loan.guarantor_id,
-        Role.INSURER: loan.insurer_id,
-        Role.VALUER: loan.valuer_id,
-    }
-    return parties.get(role) == org
-
-
-def _visibility(principal: Principal) -> tuple[str | None, str | None]:
-    """(organisation, district) a caller's list is limited to; (None, None) for city-wide roles."""
-    if principal.role in (Role.PLATFORM_ADMIN, Role.CITY_ADMIN):
-        return None, None
-    district = principal.district.value if principal.district else None
-    if principal.role is Role.DISTRICT_REVIEWER:
-        return None, district or "-"
-    if principal.role is Role.STATION_SPECIALIST:
-        return principal.org_id, district
-    return principal.org_id, None
-
-
-def _summary_fields(loan: Loan) -> dict[str, object]:
-    stage = Stage(loan.stage)
-    return {
-        "id": loan.id,
-        "stage": stage,
-        "stage_label": stage.label,
-        "enterprise_id": loan.enterprise_id,
-        "district": District(loan.district),
-        "bank_id": loan.bank_id,
-        "station_id": loan.station_id,
-        "opened_at": loan.opened_at,
-        "updated_at": loan.updated_at,
-        "requested_amount": loan.requested_amount,
-        "max_loan": loan.max_loan,
-        "approved_amount": loan.approved_amount,
-        "disbursed_amount": loan.disbursed_amount,
-        "outstanding_principal": loan.outstanding_principal,
-        "classification": RiskTier(loan.classification) if loan.classification else None,
-        "overdue_since": loan.overdue_since,
-        "days_past_due": _days_since(loan.overdue_since),
-    }
-
-
-def _today() -> date:
-    return shanghai_date(datetime.now(UTC))
-
-
-def _days_since(overdue_since: date | None) -> int:
-    """Days past due today: the first overdue day counts as one."""
-    return (_today() - overdue_since).days + 1 if overdue_since else 0
-
-
-def _summary_from_state(loan: Loan, state: LoanState) -> dict[str, object]:
-    """The summary columns as the workflow's state says them (fresher than a row read before the step)."""
-    approved = state.proposal.amount if state.proposal and state.decision and state.decision.approved else None
-    return {
-        **_summary_fields(loan),
-        "stage": state.stage,
-        "stage_label": state.stage.label,
-        "bank_id": state.bank_id,
-        "requested_amount": state.application.requested_amount if state.application else None,
-        "max_loan": state.max_loan,
-        "approved_amount": approved,
-        "disbursed_amount": state.disbursement.amount if state.disbursement else None,
-        **(
-            {
-                "outstanding_principal": state.servicing.ledger.outstanding_principal,
-                "classification": state.servicing.tier,
-                "overdue_since": state.servicing.overdue_since,
-                "days_past_due": _days_since(state.servicing.overdue_since),
-            }
-            if state.servicing
-            else {}
-        ),
-    }
-
-
-async def loan_view(
-    session: AsyncSession,
-    principal: Principal,
-    loan: Loan,
-    state: LoanState | None = None,
-    known_names: dict[str, str] | None = None,
-) -> LoanView:
-    """The loan for this caller; `state` (a step's result) spares reading the row again, `known_names` (party
-    names read before the step) the names query unless the step added a party."""
-    summary = _summary_fields(loan) if state is None else _summary_from_state(loan, state)
-    state = state or LoanState.model_validate(loan.state, context=TRUSTED)
-    roles = {
-        "bank": state.bank_id,
-        "station": state.station_id,
-        "valuer": state.application.valuer_id if state.application else None,
-        "guarantor": state.proposal.guarantor_id if state.proposal else None,
-        "insurer": state.proposal.insurer_id if state.proposal else None,
-    }
-    names = dict(known_names or {})
-    missing = [org for org in roles.values() if org and org not in names]
-    if missing:
-        names |= await organisations.names_of(session, missing)
-    parties = {"enterprise": Party(id=state.enterprise_id, name=state.enterprise_name)}
-    parties |= {label: Party(id=org, name=names.get(org)) for label, org in roles.items() if org}
-    actions = [a.value for a in available_actions(actor_of(principal), state)]
-    position = None
-    if state.servicing is not None and state.stage.is_servicing:
-        position = ledgers.position(state.servicing.ledger, max(_today(), state.servicing.ledger.accrued_to))
-    disposal = DisposalState.model_validate(loan.disposal, context=TRUSTED) if loan.disposal else None
-    return LoanView(**summary, parties=parties, actions=actions, position=position, state=state, disposal=disposal)
 
 
 async def reload(session: AsyncSession, loan_id: str) -> Loan:
@@ -413,68 +279,6 @@ def _parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
 async def list_loans(
     session: AsyncSession, principal: Principal, flt: repository.LoanFilter, cursor: str | None, limit: int
 ) -> LoanPage:
-    org, district = _visibility(principal)
-    flt = repository.LoanFilter(**{**flt.__dict__, "visible_to_org": org, "visible_to_district": district})
-    rows = await repository.list_loans(session, flt, after=_parse_cursor(cursor), limit=limit + 1)
-    items = [LoanSummary(**_summary_fields(row)) for row in rows[:limit]]
+    rows = await repository.list_loans(session, flt, scope_of(principal), after=_parse_cursor(cursor), limit=limit + 1)
+    items = [LoanSummary(**summary_fields(row)) for row in rows[:limit]]
     return LoanPage(items=items, next_cursor=_cursor(rows[limit - 1]) if len(rows) > limit else None)
-
-
-async def timeline(session: AsyncSession, loan: Loan) -> list[TimelineEntry]:
-    return [
-        TimelineEntry(
-            seq=e.seq,
-            kind=e.kind,
-            stage=Stage(e.stage),
-            summary=e.summary,
-            by=e.actor_sub,
-            role=e.actor_role,
-            organisation=e.actor_org,
-            at=e.occurred_at,
-            request_id=e.request_id,
-        )
-        for e in await repository.list_events(session, loan.id)
-    ]
-
-
-def _line_status(line: ScheduleLine, today: date) -> Literal["paid", "partly_paid", "due", "overdue", "upcoming"]:
-    total, paid = line.principal + line.interest, line.paid_principal + line.paid_interest
-    if paid >= total:
-        return "paid"
-    if line.due_date < today:
-        return "overdue"
-    if line.due_date == today:
-        return "due"
-    return "partly_paid" if paid > 0 else "upcoming"
-
-
-async def schedule(session: AsyncSession, loan: Loan) -> list[ScheduleLineView]:
-    today = _today()
-    return [
-        ScheduleLineView(
-            seq=line.seq,
-            period_start=line.period_start,
-            due_date=line.due_date,
-            principal=line.principal,
-            interest=line.interest,
-            total=line.principal + line.interest,
-            paid_principal=line.paid_principal,
-            paid_interest=line.paid_interest,
-            outstanding=line.principal + line.interest - line.paid_principal - line.paid_interest,
-            status=_line_status(line, today),
-        )
-        for line in await repository.list_schedule(session, loan.id)
-    ]
-
-
-def prepayment_quote(loan: Loan, value_date: date | None, principal: Decimal | None) -> PrepaymentQuote:
-    """What an early repayment would cost (from the loan's last recorded state); nothing changes."""
-    state = LoanState.model_validate(loan.state, context=TRUSTED)
-    if state.servicing is None or state.stage is not Stage.SERVICING:
-        raise StepWrongStage(
-            f"Early repayment is possible while the loan is being repaid; current stage: {loan.stage}."
-        )
-    try:
-        return ledgers.quote_prepayment(state.servicing.ledger, value_date or _today(), principal)
-    except ledgers.PaymentRejected as error:
-        raise StepRuleViolation(str(error)) from None

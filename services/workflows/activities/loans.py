@@ -17,6 +17,7 @@ from contracts.disposal import RecordDisposalStepInput
 from contracts.loan_activities import ASSET_ALREADY_PLEDGED, HoldAssetsInput, RecordLoanStepInput
 from contracts.loan_state import LoanState
 from contracts.names import Activity
+from services.domain.loan_summary import summarize
 from services.platform.faults import crash_point
 from services.platform.telemetry import current_trace_id
 from services.store import loans as repository
@@ -29,28 +30,27 @@ log = structlog.get_logger("pledgeflow.worker.loans")
 
 def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
     """The loan table's columns, derived from the workflow's state (`state` itself as JSON text)."""
+    summary = summarize(state)
     return {
         "id": state.loan_id,
         "enterprise_id": state.enterprise_id,
         "district": state.district.value,
-        "bank_id": state.bank_id,
+        "bank_id": summary.bank_id,
         "station_id": state.station_id,
-        "valuer_id": state.application.valuer_id if state.application else None,
-        "guarantor_id": state.proposal.guarantor_id if state.proposal else None,
-        "insurer_id": state.proposal.insurer_id if state.proposal else None,
-        "stage": state.stage.value,
+        "valuer_id": summary.valuer_id,
+        "guarantor_id": summary.guarantor_id,
+        "insurer_id": summary.insurer_id,
+        "stage": summary.stage.value,
         "opened_at": state.opened.at,
         "updated_at": now,
         "step_count": state.step_count,
-        "requested_amount": state.application.requested_amount if state.application else None,
-        "max_loan": state.max_loan,
-        "approved_amount": state.proposal.amount
-        if state.decision and state.decision.approved and state.proposal
-        else None,
-        "disbursed_amount": state.disbursement.amount if state.disbursement else None,
-        "outstanding_principal": state.servicing.ledger.outstanding_principal if state.servicing else None,
-        "classification": state.servicing.tier.value if state.servicing else None,
-        "overdue_since": state.servicing.overdue_since if state.servicing else None,
+        "requested_amount": summary.requested_amount,
+        "max_loan": summary.max_loan,
+        "approved_amount": summary.approved_amount,
+        "disbursed_amount": summary.disbursed_amount,
+        "outstanding_principal": summary.outstanding_principal,
+        "classification": summary.classification.value if summary.classification else None,
+        "overdue_since": summary.overdue_since,
         "state": state.model_dump_json(),
     }
 
