@@ -80,6 +80,23 @@ def test_import_rule(package: str, forbidden: tuple[str, ...]) -> None:
     assert offenders(package, forbidden) == []
 
 
+# What the API and the workers may take from the database libraries: sessions and exception types. Queries live in
+# services/store, so a route or an activity never builds SQL of its own.
+DATABASE_LIBRARIES = ("sqlalchemy", "sqlmodel", "asyncpg")
+ALLOWED_DATABASE_IMPORTS = ("sqlalchemy.ext.asyncio", "sqlalchemy.exc")
+
+
+@pytest.mark.parametrize("package", ["services.api", "services.workflows"])
+def test_queries_live_in_the_store(package: str) -> None:
+    used = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path, module in imports_of(package)
+        if any(module == lib or module.startswith(lib + ".") for lib in DATABASE_LIBRARIES)
+        and module not in ALLOWED_DATABASE_IMPORTS
+    ]
+    assert used == []
+
+
 def test_rule_checker_sees_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The checker itself must notice a forbidden import (so the rules above cannot pass vacuously)."""
     fake = tmp_path / "contracts"

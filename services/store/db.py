@@ -1,4 +1,5 @@
-"""Engine and session factories for PostgreSQL through asyncpg, and what counts as the database being away."""
+"""Engine and session factories for PostgreSQL through asyncpg; what counts as the database being away, and what
+as a write it refuses for its data."""
 
 from __future__ import annotations
 
@@ -77,3 +78,46 @@ def is_transient_database_error(error: BaseException) -> bool:
             return True
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
+
+
+# Errors of the data itself: the same write would fail again, so it is not retried. PostgreSQL says so by its
+# SQLSTATE class: 22 (data exception: a character it cannot store, a number out of range) or 23 (integrity).
+_DATA_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.DataError,
+    sa_exc.IntegrityError,
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    UnicodeError,
+    ValueError,
+)
+_DATA_SQLSTATE_CLASSES = ("22", "23")
+# The one integrity error that is a race, not bad data: two writers took the same timeline seq (the later retries).
+_RACE_CONSTRAINTS = frozenset({"uq_loan_event_seq"})
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and what it wraps (SQLAlchemy's `orig`, then the driver's own exception)."""
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in found:
+        found.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    return found
+
+
+def _constraint(error: BaseException) -> str | None:
+    names = [getattr(e, "constraint_name", None) for e in _chain(error)]
+    return next((name for name in names if isinstance(name, str)), None)
+
+
+def _is_data_error(error: BaseException) -> bool:
+    for each in _chain(error):
+        sqlstate = getattr(each, "sqlstate", None)
+        if isinstance(each, _DATA_ERRORS) or (isinstance(sqlstate, str) and sqlstate[:2] in _DATA_SQLSTATE_CLASSES):
+            return True
+    return False
+
+
+def refused_as_data(error: BaseException) -> bool:
+    """True when PostgreSQL refused a write for its data (the same write would fail again), not for a race."""
+    return _is_data_error(error) and _constraint(error) not in _RACE_CONSTRAINTS

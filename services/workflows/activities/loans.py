@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import asyncpg
 import structlog
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -22,7 +20,7 @@ from services.platform.faults import crash_point
 from services.platform.telemetry import current_trace_id
 from services.store import loans as repository
 from services.store.audit import AuditEntry, append_audit, append_to_chain
-from services.store.db import is_transient_database_error
+from services.store.db import is_transient_database_error, refused_as_data
 from services.store.tables import LoanEvent
 
 log = structlog.get_logger("pledgeflow.worker.loans")
@@ -106,42 +104,6 @@ class _Step:
 
 # After this many attempts a write that keeps failing is worth an alert (about a minute of retries).
 ALERT_AFTER_ATTEMPTS = 12
-# Errors of the data itself: the same write would fail again, so it is not retried. PostgreSQL says so by its
-# SQLSTATE class: 22 (data exception: a character it cannot store, a number out of range) or 23 (integrity).
-_DATA_ERRORS: tuple[type[BaseException], ...] = (
-    sa_exc.DataError,
-    sa_exc.IntegrityError,
-    asyncpg.DataError,
-    asyncpg.IntegrityConstraintViolationError,
-    UnicodeError,
-    ValueError,
-)
-_DATA_SQLSTATE_CLASSES = ("22", "23")
-# The one integrity error that is a race, not bad data: two writers took the same timeline seq (the later retries).
-_RACE_CONSTRAINTS = frozenset({"uq_loan_event_seq"})
-
-
-def _chain(error: BaseException) -> list[BaseException]:
-    """The error and what it wraps (SQLAlchemy's `orig`, then the driver's own exception)."""
-    found: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in found:
-        found.append(current)
-        current = getattr(current, "orig", None) or current.__cause__
-    return found
-
-
-def _constraint(error: BaseException) -> str | None:
-    names = [getattr(e, "constraint_name", None) for e in _chain(error)]
-    return next((name for name in names if isinstance(name, str)), None)
-
-
-def _is_data_error(error: BaseException) -> bool:
-    for each in _chain(error):
-        sqlstate = getattr(each, "sqlstate", None)
-        if isinstance(each, _DATA_ERRORS) or (isinstance(sqlstate, str) and sqlstate[:2] in _DATA_SQLSTATE_CLASSES):
-            return True
-    return False
 
 
 def write_failure(error: Exception, loan_id: str, kind: str) -> ApplicationError:
@@ -149,7 +111,7 @@ def write_failure(error: Exception, loan_id: str, kind: str) -> ApplicationError
     loan's state), not retried when retrying cannot cure it, and logged at error level once it has failed for a
     minute (a database away that long needs a person)."""
     reason = f"{type(error).__name__}: {str(getattr(error, 'orig', None) or error).splitlines()[0][:200]}"
-    if _is_data_error(error) and _constraint(error) not in _RACE_CONSTRAINTS:
+    if refused_as_data(error):
         log.error("step refused by the database", loan_id=loan_id, step=kind, reason=reason)
         return ApplicationError(
             "this step could not be saved: the database refused its data (for example a character it cannot "

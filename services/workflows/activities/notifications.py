@@ -14,19 +14,29 @@ import json
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts.names import Activity
 from contracts.notifications import SIGNATURE_HEADER, DeliverInput, NotifyInput
 from services.platform.egress import EgressPolicy, UnsafeDestination, pinned_request
-from services.store.tables import WebhookDelivery, WebhookEndpoint
+from services.store import webhooks
 
 DELIVERY_TIMEOUT_SECONDS = 10.0
+
+
+def event_body(data: NotifyInput, org_id: str) -> str:
+    """The JSON an organisation receives for one event; its `id` is the same on every retry."""
+    event = {
+        "id": f"{data.key}:{org_id}",
+        "event": data.kind.value,
+        "loan_id": data.loan_id,
+        "summary": data.summary,
+        "occurred_at": data.occurred_at.isoformat(),
+        "data": data.data,
+    }
+    return json.dumps(event, ensure_ascii=False, sort_keys=True)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -51,58 +61,29 @@ class NotificationActivities:
             return []
         now = datetime.now(UTC)
         async with self.sessions() as session, session.begin():
-            endpoints = (
-                await session.execute(select(WebhookEndpoint).where(col(WebhookEndpoint.org_id).in_(data.org_ids)))
-            ).scalars()
-            ids: list[int] = []
-            for endpoint in endpoints:
-                body = json.dumps(
-                    {
-                        "id": f"{data.key}:{endpoint.org_id}",
-                        "event": data.kind.value,
-                        "loan_id": data.loan_id,
-                        "summary": data.summary,
-                        "occurred_at": data.occurred_at.isoformat(),
-                        "data": data.data,
-                    },
-                    ensure_ascii=False,
-                    sort_keys=True,
+            ids = [
+                await webhooks.queue_delivery(
+                    session,
+                    event_key=data.key,
+                    org_id=endpoint.org_id,
+                    loan_id=data.loan_id,
+                    kind=data.kind.value,
+                    url=endpoint.url,
+                    body=event_body(data, endpoint.org_id),
+                    now=now,
                 )
-                await session.execute(
-                    insert(WebhookDelivery)
-                    .values(
-                        event_key=data.key,
-                        org_id=endpoint.org_id,
-                        loan_id=data.loan_id,
-                        kind=data.kind.value,
-                        url=endpoint.url,
-                        body=body,
-                        status="queued",
-                        attempts=0,
-                        created_at=now,
-                    )
-                    .on_conflict_do_nothing(constraint="uq_webhook_delivery_event_org")
-                )
-                delivery_id = (
-                    await session.execute(
-                        select(col(WebhookDelivery.id)).where(
-                            col(WebhookDelivery.event_key) == data.key, col(WebhookDelivery.org_id) == endpoint.org_id
-                        )
-                    )
-                ).scalar_one()
-                assert delivery_id is not None
-                ids.append(delivery_id)
+                for endpoint in await webhooks.endpoints_of(session, data.org_ids)
+            ]
             return sorted(ids)
 
     @activity.defn(name=Activity.DELIVER_WEBHOOK)
     async def deliver_webhook(self, data: DeliverInput) -> None:
         async with self.sessions() as session:
-            delivery = await session.get(WebhookDelivery, data.delivery_id)
-            if delivery is None or delivery.status == "delivered":
-                return
-            endpoint = await session.get(WebhookEndpoint, delivery.org_id)
-            secret = endpoint.secret if endpoint is not None else ""
-            body = delivery.body.encode()
+            pending = await webhooks.pending_delivery(session, data.delivery_id)
+        if pending is None:
+            return
+        delivery, secret = pending
+        body = delivery.body.encode()
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(secret, body),
@@ -129,19 +110,9 @@ class NotificationActivities:
             error = f"refused: {exc}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
-        now = datetime.now(UTC)
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(WebhookDelivery)
-                .where(col(WebhookDelivery.id) == data.delivery_id)
-                .values(
-                    attempts=WebhookDelivery.attempts + 1,
-                    last_status_code=status_code,
-                    last_error=error,
-                    last_attempt_at=now,
-                    status="retrying" if error else "delivered",
-                    delivered_at=None if error else now,
-                )
+            await webhooks.record_attempt(
+                session, data.delivery_id, status_code=status_code, error=error, now=datetime.now(UTC)
             )
         if error:
             raise ApplicationError(f"webhook {data.delivery_id} to {delivery.url}: {error}")
@@ -149,8 +120,4 @@ class NotificationActivities:
     @activity.defn(name=Activity.GIVE_UP_WEBHOOK)
     async def give_up_webhook(self, data: DeliverInput) -> None:
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(WebhookDelivery)
-                .where(col(WebhookDelivery.id) == data.delivery_id, col(WebhookDelivery.status) != "delivered")
-                .values(status="failed")
-            )
+            await webhooks.mark_failed(session, data.delivery_id)
