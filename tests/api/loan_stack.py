@@ -23,7 +23,7 @@ from services.platform.embedded import EmbeddedPostgres
 from services.platform.settings import ApiSettings, WorkerSettings
 from services.store.db import create_engine, session_factory
 from services.store.seed import load_demo_data
-from services.store.tables import AuditRecord
+from services.store.tables import AuditRecord, Loan
 from services.workflows.worker import build_worker
 from tests.api.bodies import PROPOSAL, QUALIFIED, application, valuation
 from tests.conftest import TEST_JWT_SECRET, fresh_database, start_client
@@ -33,6 +33,9 @@ OFFICER = (Role.BANK_OFFICER, "boc-shenzhen", None)
 APPROVER = (Role.BANK_APPROVER, "boc-shenzhen", None)
 OTHER_OFFICER = (Role.BANK_OFFICER, "icbc-shenzhen", None)
 GUARANTOR = (Role.GUARANTOR, "sz-guarantee", None)
+INSURER = (Role.INSURER, "demo-insurer", None)
+REVIEWER = (Role.DISTRICT_REVIEWER, "office-guangming", District.GUANGMING)
+ENTERPRISE = (Role.ENTERPRISE, "ent-guangming-demo", None)
 VALUER = (Role.VALUER, "demo-appraisal", None)
 ADMIN = (Role.PLATFORM_ADMIN, "pledgeflow", None)
 
@@ -71,6 +74,13 @@ class Stack:
         response = await self.client.get(path, headers=self.headers(who))
         assert response.status_code == expect, response.text
         return response.json()
+
+    async def state(self, loan_id: str) -> dict[str, Any]:
+        """The workflow's state as its read model stores it (no party sees it over the API)."""
+        async with self.sessions() as session:
+            loan = await session.get(Loan, loan_id)
+            assert loan is not None, loan_id
+            return dict(loan.state)
 
     async def count(self, model: type, loan_id: str) -> int:
         column = model.chain if model is AuditRecord else model.loan_id  # type: ignore[attr-defined]

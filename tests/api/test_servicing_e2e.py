@@ -92,7 +92,7 @@ async def unchanged(stack: Stack, loan_id: str) -> tuple[Any, ...]:
                 )
             )
         ).scalar_one()
-    return view["state"], tuple(counts), paid
+    return view, await stack.state(loan_id), tuple(counts), paid
 
 
 class TestServicing:

@@ -8,7 +8,7 @@ from temporalio.client import Client
 from contracts.base import StepInput
 from contracts.disposal import DisposalStepResult, DisposalUpdate, disposal_workflow_id
 from services.api.dependencies import RequestContext
-from services.api.disposals.schemas import DisposalView
+from services.api.disposals.schemas import DisposalProgress, DisposalView
 from services.api.workflow_updates import send_update
 from services.store import loans as repository
 from services.store.tables import Loan
@@ -33,7 +33,7 @@ async def run_disposal_step(
         closed=lambda: _closed_detail(session, loan.id),
         what="disposal",
     )
-    return DisposalView(loan_id=loan.id, event=result.event, disposal=result.state)
+    return DisposalView(loan_id=loan.id, event=result.event, disposal=DisposalProgress.of(result.state))
 
 
 async def _closed_detail(session: AsyncSession, loan_id: str) -> str:

@@ -23,6 +23,11 @@ class NotYourStep(Forbidden):
     title = "This step belongs to another party"
 
 
+class NotInYourView(Forbidden):
+    type_slug = "not-in-your-view"
+    title = "Not part of what your role sees of the loan"
+
+
 class StepRuleViolation(Conflict):
     type_slug = "rule-violation"
     title = "The step breaks a lending rule"

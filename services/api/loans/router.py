@@ -1,13 +1,11 @@
 """Routes of `/loans`: open a case, read loans, and one POST per step of the loan's workflow."""
 
-import inspect
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel
 
 from contracts.enums import District, RiskTier, Stage
 from contracts.loans import LoanUpdate
@@ -21,24 +19,25 @@ from services.api.dependencies import (
     actor_of,
 )
 from services.api.errors import Unauthenticated, problem_responses
-from services.api.loans import service, views
+from services.api.loans import party_views, service, views
 from services.api.loans.dependencies import LoanDep, PartyNamesDep
 from services.api.loans.exceptions import (
     STEP_ERRORS,
     CannotOpenLoan,
     LoanNotFound,
+    NotInYourView,
     UnknownReference,
 )
 from services.api.loans.schemas import (
     ApplicationRequest,
     LoanPage,
-    LoanView,
     OpenLoanRequest,
     ProposalRequest,
     ScheduleLineView,
     TimelineEntry,
 )
 from services.api.loans.steps import STEP_ROUTES, StepRoute
+from services.api.loans.view_models import LoanView
 from services.api.params import BadCursor, CursorQuery, IdFilter
 from services.api.workflow_updates import SENDING_ERRORS
 from services.store.loans import LoanFilter
@@ -116,17 +115,21 @@ async def get_loan(loan: LoanDep, names: PartyNamesDep, session: SessionDep, pri
     summary="Every step of the loan with who and when",
     responses=problem_responses(Unauthenticated, LoanNotFound),
 )
-async def get_timeline(loan: LoanDep, session: SessionDep) -> list[TimelineEntry]:
-    return await views.timeline(session, loan)
+async def get_timeline(loan: LoanDep, session: SessionDep, principal: PrincipalDep) -> list[TimelineEntry]:
+    return await views.timeline(session, principal, loan)
 
 
 @router.get(
     "/{loan_id}/schedule",
     response_model=list[ScheduleLineView],
     summary="The repayment schedule: each line with what is due, paid and outstanding, and its status today",
-    responses=problem_responses(Unauthenticated, LoanNotFound),
+    responses=problem_responses(Unauthenticated, LoanNotFound, NotInYourView),
 )
-async def get_schedule(loan: LoanDep, session: SessionDep) -> list[ScheduleLineView]:
+async def get_schedule(loan: LoanDep, session: SessionDep, principal: PrincipalDep) -> list[ScheduleLineView]:
+    if party_views.view_of(principal.role) == "valuer":
+        raise NotInYourView(
+            "An appraisal agency sees the assets it values and its reports, not the repayment schedule."
+        )
     return await views.schedule(session, loan)
 
 
@@ -134,15 +137,18 @@ async def get_schedule(loan: LoanDep, session: SessionDep) -> list[ScheduleLineV
     "/{loan_id}/prepayment-quote",
     response_model=PrepaymentQuote,
     summary="Quote an early repayment (nothing changes): what is due, accrued interest and principal",
-    responses=problem_responses(Unauthenticated, LoanNotFound, *STEP_ERRORS),
+    responses=problem_responses(Unauthenticated, LoanNotFound, NotInYourView, *STEP_ERRORS),
 )
 async def quote_prepayment(
     loan: LoanDep,
+    caller: PrincipalDep,
     value_date: Annotated[date | None, Query(description="Value date; today (Shanghai) if omitted.")] = None,
     principal: Annotated[
         Decimal | None, Query(gt=0, max_digits=15, decimal_places=2, description="Omit to repay everything.")
     ] = None,
 ) -> PrepaymentQuote:
+    if party_views.view_of(caller.role) not in ("bank", "enterprise"):
+        raise NotInYourView("Early repayment is quoted to the borrower and its bank only.")
     return views.prepayment_quote(loan, value_date, principal)
 
 
@@ -183,23 +189,23 @@ async def propose_terms(
 
 
 def _step_endpoint(step: StepRoute) -> Callable[..., Awaitable[LoanView]]:
-    """The route of one row of STEP_ROUTES: its body plus who acts becomes the update's input."""
+    """The route of one row of STEP_ROUTES: its body plus who acts becomes the update's input. The body's
+    annotation is the row's request model, evaluated when the function is defined (this module does not
+    postpone annotations), so FastAPI reads it from the signature as written."""
+    request_model = step.request
 
     async def endpoint(
         loan: LoanDep,
         names: PartyNamesDep,
-        body: BaseModel,
+        body: request_model,  # type: ignore[valid-type]
         session: SessionDep,
         temporal: TemporalDep,
         context: RequestContextDep,
     ) -> LoanView:
-        data = step.input(actor=actor_of(context.principal), request_id=context.request_id, **body.model_dump())
+        fields = body.model_dump()  # type: ignore[attr-defined]
+        data = step.input(actor=actor_of(context.principal), request_id=context.request_id, **fields)
         return await service.run_step(session, temporal, context, loan, step.update, data, names)
 
-    # FastAPI reads the body's model from the signature: declare this row's request model there.
-    signature = inspect.signature(endpoint)
-    parameters = [p.replace(annotation=step.request) if p.name == "body" else p for p in signature.parameters.values()]
-    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     endpoint.__name__ = step.update.value
     return endpoint
 

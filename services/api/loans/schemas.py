@@ -8,10 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from contracts.disposal import DisposalState
 from contracts.enums import CreditSupport, District, RepaymentMode, RiskTier, Stage
-from contracts.loan_state import LoanState
-from contracts.servicing import Position
 from contracts.types import MAX_LIST, Id, Money, Note
 
 
@@ -52,11 +49,6 @@ class ProposalRequest(_Body):
     insurer_id: Id | None = None
 
 
-class Party(BaseModel):
-    id: str
-    name: str | None
-
-
 class LoanSummary(BaseModel):
     id: str
     stage: Stage
@@ -77,14 +69,6 @@ class LoanSummary(BaseModel):
     days_past_due: int = Field(default=0, description="as of today (Shanghai)")
 
 
-class LoanView(LoanSummary):
-    parties: dict[str, Party] = Field(description="enterprise, bank, station, valuer, guarantor, insurer where known")
-    actions: list[str] = Field(description="The steps you may take on this loan now.")
-    position: Position | None = Field(default=None, description="What the loan owes today, once disbursed.")
-    state: LoanState
-    disposal: DisposalState | None = None
-
-
 class LoanPage(BaseModel):
     items: list[LoanSummary]
     next_cursor: str | None
@@ -95,7 +79,7 @@ class TimelineEntry(BaseModel):
     kind: str
     stage: Stage
     summary: str
-    by: str
+    by: str | None = Field(description="the person: shown to the bank and to the organisation that acted")
     role: str
     organisation: str
     at: datetime

@@ -25,6 +25,7 @@ from contracts.loan_steps import ProposeTermsInput, SubmitApplicationInput
 from contracts.loans import LOAN_WORKFLOW_NAME, LoanUpdate, OpenLoanInput
 from contracts.queues import loan_workflow_id
 from services.api.dependencies import RequestContext, actor_of
+from services.api.loans import party_views
 from services.api.loans.exceptions import (
     CannotOpenLoan,
     LoanNotFound,
@@ -35,10 +36,10 @@ from services.api.loans.schemas import (
     ApplicationRequest,
     LoanPage,
     LoanSummary,
-    LoanView,
     OpenLoanRequest,
     ProposalRequest,
 )
+from services.api.loans.view_models import LoanView
 from services.api.loans.views import loan_view, summary_fields
 from services.api.params import BadCursor, make_cursor, read_cursor
 from services.api.products.service import product_terms
@@ -280,5 +281,6 @@ async def list_loans(
     session: AsyncSession, principal: Principal, flt: repository.LoanFilter, cursor: str | None, limit: int
 ) -> LoanPage:
     rows = await repository.list_loans(session, flt, scope_of(principal), after=_parse_cursor(cursor), limit=limit + 1)
-    items = [LoanSummary(**summary_fields(row)) for row in rows[:limit]]
+    view = party_views.view_of(principal.role)
+    items = [LoanSummary(**party_views.summary_for(view, summary_fields(row))) for row in rows[:limit]]
     return LoanPage(items=items, next_cursor=_cursor(rows[limit - 1]) if len(rows) > limit else None)

@@ -15,8 +15,11 @@ from contracts.loan_state import LoanState
 from contracts.servicing import PrepaymentQuote
 from contracts.types import TRUSTED
 from services.api.dependencies import actor_of
+from services.api.disposals.schemas import DisposalProgress
+from services.api.loans import party_views, timeline_policy
 from services.api.loans.exceptions import StepRuleViolation, StepWrongStage
-from services.api.loans.schemas import LoanView, Party, ScheduleLineView, TimelineEntry
+from services.api.loans.schemas import ScheduleLineView, TimelineEntry
+from services.api.loans.view_models import LoanView
 from services.domain import servicing as ledgers
 from services.domain.calendar import shanghai_date
 from services.domain.loan_rules import available_actions
@@ -91,46 +94,56 @@ async def loan_view(
     state: LoanState | None = None,
     known_names: dict[str, str] | None = None,
 ) -> LoanView:
-    """The loan for this caller; `state` (a step's result) spares reading the row again, `known_names` (party
-    names read before the step) the names query unless the step added a party."""
+    """The loan as this caller's party sees it (services/api/loans/party_views); `state` (a step's result) spares
+    reading the row again, `known_names` (party names read before the step) the names query unless the step
+    added a party."""
     summary = summary_fields(loan) if state is None else _summary_from_state(loan, state)
     state = state or LoanState.model_validate(loan.state, context=TRUSTED)
-    roles = {
-        "bank": state.bank_id,
-        "station": state.station_id,
-        "valuer": state.application.valuer_id if state.application else None,
-        "guarantor": state.proposal.guarantor_id if state.proposal else None,
-        "insurer": state.proposal.insurer_id if state.proposal else None,
-    }
+    view = party_views.view_of(principal.role)
     names = dict(known_names or {})
-    missing = [org for org in roles.values() if org and org not in names]
+    orgs = [state.bank_id, state.station_id]
+    orgs += [state.application.valuer_id if state.application else None]
+    orgs += [state.proposal.guarantor_id, state.proposal.insurer_id] if state.proposal else []
+    missing = [org for org in orgs if org and org not in names]
     if missing:
         names |= await organisations.names_of(session, missing)
-    parties = {"enterprise": Party(id=state.enterprise_id, name=state.enterprise_name)}
-    parties |= {label: Party(id=org, name=names.get(org)) for label, org in roles.items() if org}
-    actions = [a.value for a in available_actions(actor_of(principal), state)]
+    caller = actor_of(principal)
     position = None
-    if state.servicing is not None and state.stage.is_servicing:
+    if state.servicing is not None and state.stage.is_servicing and view in ("bank", "enterprise"):
         position = ledgers.position(state.servicing.ledger, max(_today(), state.servicing.ledger.accrued_to))
-    disposal = DisposalState.model_validate(loan.disposal, context=TRUSTED) if loan.disposal else None
-    return LoanView(**summary, parties=parties, actions=actions, position=position, state=state, disposal=disposal)
+    disposal = None
+    if loan.disposal and view == "bank":
+        disposal = DisposalProgress.of(DisposalState.model_validate(loan.disposal, context=TRUSTED))
+    base = summary | {
+        "parties": party_views.parties(state, names, view),
+        "actions": [a.value for a in available_actions(caller, state)],
+    }
+    return party_views.build(view, caller, state, base, position, disposal)
 
 
-async def timeline(session: AsyncSession, loan: Loan) -> list[TimelineEntry]:
-    return [
-        TimelineEntry(
-            seq=e.seq,
-            kind=e.kind,
-            stage=Stage(e.stage),
-            summary=e.summary,
-            by=e.actor_sub,
-            role=e.actor_role,
-            organisation=e.actor_org,
-            at=e.occurred_at,
-            request_id=e.request_id,
+async def timeline(session: AsyncSession, principal: Principal, loan: Loan) -> list[TimelineEntry]:
+    """The loan's events as the caller's party may read them (services/api/loans/timeline_policy)."""
+    view = party_views.view_of(principal.role)
+    entries = []
+    for e in await repository.list_events(session, loan.id):
+        own = e.actor_org == principal.org_id
+        how = timeline_policy.shown(view, e.kind, own)
+        if how == "hidden":
+            continue
+        entries.append(
+            TimelineEntry(
+                seq=e.seq,
+                kind=e.kind,
+                stage=Stage(e.stage),
+                summary=e.summary if how == "full" else timeline_policy.neutral(e.kind),
+                by=e.actor_sub if view == "bank" or own else None,
+                role=e.actor_role,
+                organisation=e.actor_org,
+                at=e.occurred_at,
+                request_id=e.request_id if view == "bank" or own else None,
+            )
         )
-        for e in await repository.list_events(session, loan.id)
-    ]
+    return entries
 
 
 def _line_status(line: ScheduleLine, today: date) -> Literal["paid", "partly_paid", "due", "overdue", "upcoming"]:
