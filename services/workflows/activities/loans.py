@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -10,96 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts.base import STEP_NOT_SAVED, Actor
+from contracts.base import STEP_NOT_SAVED
 from contracts.disposal import RecordDisposalStepInput
-from contracts.loan_activities import ASSET_ALREADY_PLEDGED, HoldAssetsInput, RecordLoanStepInput
-from contracts.loan_state import LoanState
+from contracts.loan_activities import ASSET_ALREADY_PLEDGED, HoldAssetsInput, LoanEventRecord, RecordLoanStepInput
 from contracts.names import Activity
-from services.domain.loan_summary import summarize
 from services.platform.faults import crash_point
 from services.platform.telemetry import current_trace_id
+from services.store import loan_steps
 from services.store import loans as repository
-from services.store.audit import AuditEntry, append_audit, append_to_chain
 from services.store.db import is_transient_database_error, refused_as_data
-from services.store.tables import LoanEvent
 
 log = structlog.get_logger("pledgeflow.worker.loans")
-
-
-def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
-    """The loan table's columns, derived from the workflow's state (`state` itself as JSON text)."""
-    summary = summarize(state)
-    return {
-        "id": state.loan_id,
-        "enterprise_id": state.enterprise_id,
-        "district": state.district.value,
-        "bank_id": summary.bank_id,
-        "station_id": state.station_id,
-        "valuer_id": summary.valuer_id,
-        "guarantor_id": summary.guarantor_id,
-        "insurer_id": summary.insurer_id,
-        "stage": summary.stage.value,
-        "opened_at": state.opened.at,
-        "updated_at": now,
-        "step_count": state.step_count,
-        "requested_amount": summary.requested_amount,
-        "max_loan": summary.max_loan,
-        "approved_amount": summary.approved_amount,
-        "disbursed_amount": summary.disbursed_amount,
-        "outstanding_principal": summary.outstanding_principal,
-        "classification": summary.classification.value if summary.classification else None,
-        "overdue_since": summary.overdue_since,
-        "state": state.model_dump_json(),
-    }
-
-
-@dataclass(frozen=True)
-class _Step:
-    """What a step leaves behind besides the read model: its timeline event and its audit record."""
-
-    loan_id: str
-    stage: str
-    key: str
-    kind: str
-    summary: str
-    actor: Actor
-    at: datetime
-    request_id: str | None
-    data: dict[str, object] | None
-    payload_digest: str
-    details: dict[str, object]
-
-    def event(self) -> LoanEvent:
-        return LoanEvent(
-            loan_id=self.loan_id,
-            seq=0,
-            event_key=self.key,
-            kind=self.kind,
-            stage=self.stage,
-            summary=self.summary,
-            actor_sub=self.actor.sub,
-            actor_role=self.actor.role.value,
-            actor_org=self.actor.org_id,
-            occurred_at=self.at,
-            request_id=self.request_id,
-            data=self.data,
-        )
-
-    def audit(self) -> AuditEntry:
-        """Keyed by the event, so a retry appends nothing twice."""
-        return AuditEntry(
-            actor_sub=self.actor.sub,
-            actor_role=self.actor.role.value,
-            actor_org=self.actor.org_id,
-            action=f"loan.{self.kind}",
-            target_type="loan",
-            target_id=self.loan_id,
-            payload_digest=self.payload_digest,
-            request_id=self.request_id,
-            trace_id=current_trace_id(),
-            details=self.details,
-            dedup_key=self.key,
-        )
 
 
 # After this many attempts a write that keeps failing is worth an alert (about a minute of retries).
@@ -147,58 +67,18 @@ class LoanActivities:
             raise write_failure(error, data.state.loan_id, data.event.kind) from None
 
     async def _record_loan_step(self, data: RecordLoanStepInput) -> bool:
-        state, event = data.state, data.event
-        now = datetime.now(UTC)
-        written = False
-        # No lock of our own: one loan's steps reach here one at a time (the workflow persists each step before
-        # taking the next), and the audit chain of the loan is locked by record_step.
         async with self.sessions() as session, session.begin():
-            for each in [*data.earlier_events, event]:
-                step = _Step(
-                    loan_id=state.loan_id,
-                    stage=state.stage.value,
-                    key=each.key,
-                    kind=each.kind,
-                    summary=each.summary,
-                    actor=each.actor,
-                    at=each.at,
-                    request_id=each.request_id,
-                    data=each.data,
-                    payload_digest=each.payload_digest,
-                    details={"stage": state.stage.value},
-                )
-                # One statement writes the row and the event and, for a new event, locks the loan's audit chain.
-                head = await repository.record_step(
-                    session, read_model_row(state, now), step.event(), audit_chain=f"loan:{state.loan_id}"
-                )
-                if head is None:  # already recorded: a retry after the first attempt committed
-                    continue
-                await append_to_chain(session, step.audit(), head, now=each.at)
-                written = True
-            if not written:
-                return False
-            if data.schedule:
-                await repository.replace_schedule(
-                    session,
-                    state.loan_id,
-                    [
-                        repository.schedule_line(
-                            state.loan_id,
-                            line.seq,
-                            line.period_start,
-                            line.due_date,
-                            line.principal,
-                            line.interest,
-                            line.paid_principal,
-                            line.paid_interest,
-                        )
-                        for line in data.schedule
-                    ],
-                )
-            if state.stage.is_terminal:
-                await repository.release_assets(session, state.loan_id, now)
-        crash_point("record_loan_step.committed", event.kind)  # tests: written, and Temporal has not heard of it
-        return True
+            written = await loan_steps.write_loan_step(
+                session,
+                data.state,
+                [*data.earlier_events, data.event],
+                data.schedule,
+                datetime.now(UTC),
+                current_trace_id(),
+            )
+        if written:
+            crash_point("record_loan_step.committed", data.event.kind)  # tests: written, Temporal has not heard
+        return written
 
     @activity.defn(name=Activity.RELEASE_HELD_ASSETS)
     async def release_held_assets(self, data: HoldAssetsInput) -> None:
@@ -215,26 +95,18 @@ class LoanActivities:
             raise write_failure(error, data.state.loan_id, data.kind) from None
 
     async def _record_disposal_step(self, data: RecordDisposalStepInput) -> bool:
-        state = data.state
+        record = LoanEventRecord(
+            key=data.key,
+            kind=data.kind,
+            summary=data.summary,
+            actor=data.actor,
+            at=datetime.now(UTC),
+            request_id=data.request_id,
+            payload_digest=data.payload_digest,
+            data=data.data,
+        )
         async with self.sessions() as session, session.begin():
-            step = _Step(
-                loan_id=state.loan_id,
-                stage=state.loan_stage.value,
-                key=data.key,
-                kind=data.kind,
-                summary=data.summary,
-                actor=data.actor,
-                at=datetime.now(UTC),
-                request_id=data.request_id,
-                data=data.data,
-                payload_digest=data.payload_digest,
-                details={"disposal_step": state.step},
-            )
-            if not await repository.add_event(session, step.event()):
-                return False  # already recorded: a retry after the first attempt committed
-            await append_audit(session, step.audit(), now=step.at)
-            await repository.set_disposal(session, state.loan_id, state.model_dump(mode="json"))
-        return True
+            return await loan_steps.write_disposal_step(session, data.state, record, current_trace_id())
 
     @activity.defn(name=Activity.HOLD_ASSETS)
     async def hold_assets(self, data: HoldAssetsInput) -> None:
