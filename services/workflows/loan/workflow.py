@@ -14,8 +14,9 @@ the loan when the pledged IP is sold and released.
 
 The class is composed of mixins, one file a part (Temporal collects updates, signals and queries from base
 classes; their names do not change): `core` (state, lock, check-then-write, events), `origination` (guidance to
-disbursement), `standing` (servicing's timer and classification), `children` (the disposal), `servicing` (the
-steps of a disbursed loan). This file holds the run loop, continue-as-new, the opening and the query."""
+disbursement) with `registration` (filing and outcome), `standing` (servicing's timer and classification),
+`children` (the disposal), `servicing` (the steps of a disbursed loan). This file holds the run loop,
+continue-as-new, the opening and the query."""
 
 from __future__ import annotations
 
