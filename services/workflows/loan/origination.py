@@ -1,10 +1,9 @@
 """The origination steps of a loan, from pre-loan guidance to disbursement (or withdrawal, rejection), and the
 timers of those stages: the idle case's reminder and a registration outcome's deadline. (Registration's own steps
-are in `registration`.)"""
+are in `registration`, the working days they and the reminder count in `working_days`.)"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from temporalio import workflow
@@ -55,14 +54,12 @@ from services.workflows.loan.registration import RegistrationSteps
 
 
 class OriginationSteps(RegistrationSteps):
-    def _next_timer(self) -> datetime | None:
-        return timers.next_open_moment(self.state)
-
     async def _fire_due_timers(self) -> None:
         async with self._lock:
             now = workflow.now()
             if not self.state.stage.is_open:
                 return
+            reminder_due = await self._with_calendar(lambda calendar: timers.reminder_due(self.state, calendar))
             for filing in timers.overdue_filings(self.state, now):
                 filing.overdue = True
                 await self._accepted_by_timer(
@@ -72,7 +69,7 @@ class OriginationSteps(RegistrationSteps):
                     f"(filed {filing.filed_on})",
                     {"asset_id": filing.asset_id, "deadline": filing.deadline.isoformat()},
                 )
-            if timers.reminder_due(self.state) <= now:
+            if reminder_due <= now:
                 idle_since = shanghai_date(self.state.last_activity_at)
                 self.state.reminders.append(
                     Reminder(raised_at=now, idle_since=idle_since, working_days=self.state.config.reminder_working_days)

@@ -13,12 +13,13 @@ with workflow.unsafe.imports_passed_through():
     from contracts.loan_steps import FileRegistrationInput, RecordRegistrationOutcomeInput
     from contracts.names import Activity
     from services.domain import loan_rules
-    from services.domain.calendar import add_working_days
+    from services.domain.calendar import working_deadline
     from services.domain.loan_rules import LoanAction
-from services.workflows.loan.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, LoanCore
+from services.workflows.loan.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+from services.workflows.loan.working_days import PROVISIONAL, WorkingDays
 
 
-class RegistrationSteps(LoanCore):
+class RegistrationSteps(WorkingDays):
     @workflow.update
     async def file_registration(self, data: FileRegistrationInput) -> StepResult:
         async with self._step():
@@ -43,6 +44,7 @@ class RegistrationSteps(LoanCore):
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
+            deadline = await self._with_calendar(lambda calendar: working_deadline(data.filed_on, days, calendar))
             filing = Filing(
                 asset_id=asset.id,
                 attempt=attempt,
@@ -51,7 +53,8 @@ class RegistrationSteps(LoanCore):
                 authority_reference=receipt.reference,
                 channel=data.channel,
                 filed_on=data.filed_on,
-                deadline=add_working_days(data.filed_on, days),
+                deadline=deadline.day,
+                deadline_provisional=deadline.provisional,
                 **self._recorded(data),
             )
             self.state.filings[asset.id] = filing
@@ -59,7 +62,7 @@ class RegistrationSteps(LoanCore):
                 data,
                 "registration_filed",
                 f"{asset.number} filed with {filing.authority.value} ({data.channel.value}); "
-                f"outcome due by {filing.deadline}",
+                f"outcome due by {filing.deadline}{PROVISIONAL if deadline.provisional else ''}",
             )
 
     @file_registration.validator
