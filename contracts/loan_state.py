@@ -171,6 +171,9 @@ class Filing(Recorded):
     channel: FilingChannel
     filed_on: date
     deadline: date
+    deadline_provisional: bool = Field(
+        default=False, description="counted through a year whose official holiday calendar was not yet published"
+    )
     overdue: bool = False
     outcome: Literal["pending", "registered", "refused"] = "pending"
     registration_number: str | None = None
@@ -229,6 +232,9 @@ class Release(Recorded):
     channel: FilingChannel
     filed_on: date
     deadline: date
+    deadline_provisional: bool = Field(
+        default=False, description="counted through a year whose official holiday calendar was not yet published"
+    )
     overdue: bool = False
     outcome: Literal["pending", "released", "refused"] = "pending"
     release_date: date | None = None

@@ -17,6 +17,7 @@ class Activity(StrEnum):
     DELIVER_WEBHOOK = "deliver_webhook"
     GIVE_UP_WEBHOOK = "give_up_webhook"
     RECORD_AUDIT = "record_audit"
+    LOOK_UP_WORKING_YEAR = "look_up_working_year"
 
 
 class Signal(StrEnum):

@@ -3,7 +3,8 @@ what is due when it does. The workflow (services/workflows/loan) keeps one durab
 these say, and turns what is due into events; the order of what they return is the order of those events.
 
 Before disbursement: the idle case's reminder (`reminder_working_days` working days after the last activity or
-the last reminder) and each pending registration's deadline. In servicing: a reminder `due_reminder_days` before
+the last reminder, counted on the `WorkingCalendar` the workflow gives: see services/domain/calendar.py) and each
+pending registration's deadline. In servicing: a reminder `due_reminder_days` before
 each due date, each due date, the day the loan would enter the next tier, the day the guarantor is to be asked to
 compensate (`compensation_days` past due), a trademark pledge's extension reminder, a release's deadline.
 """
@@ -18,7 +19,7 @@ from contracts.enums import RiskTier, Stage
 from contracts.loan_state import Filing, LoanState, Release
 from contracts.servicing import Ledger, LedgerLine
 from services.domain import servicing as ledgers
-from services.domain.calendar import add_working_days, end_of_day, shanghai_date
+from services.domain.calendar import WorkingCalendar, add_working_days, end_of_day, shanghai_date
 from services.domain.loan_rules import extendable_assets
 
 
@@ -30,12 +31,12 @@ def start_of(day: date) -> datetime:
 # ---- before disbursement ----------------------------------------------------------------------------------------
 
 
-def reminder_due(state: LoanState) -> datetime:
+def reminder_due(state: LoanState, calendar: WorkingCalendar) -> datetime:
     """When an idle case raises its (next) reminder: working days after its last activity or reminder."""
     idle_since = shanghai_date(state.last_activity_at)
     if state.reminders and state.reminders[-1].raised_at > state.last_activity_at:
         idle_since = shanghai_date(state.reminders[-1].raised_at)
-    return end_of_day(add_working_days(idle_since, state.config.reminder_working_days))
+    return end_of_day(add_working_days(idle_since, state.config.reminder_working_days, calendar))
 
 
 def awaiting_outcome(state: LoanState) -> list[Filing]:
@@ -46,9 +47,9 @@ def awaiting_outcome(state: LoanState) -> list[Filing]:
     return [f for f in state.filings.values() if f.outcome == "pending" and not f.overdue]
 
 
-def next_open_moment(state: LoanState) -> datetime:
+def next_open_moment(state: LoanState, calendar: WorkingCalendar) -> datetime:
     """When a loan before disbursement must next wake."""
-    return min([reminder_due(state), *(end_of_day(f.deadline) for f in awaiting_outcome(state))])
+    return min([reminder_due(state, calendar), *(end_of_day(f.deadline) for f in awaiting_outcome(state))])
 
 
 def overdue_filings(state: LoanState, now: datetime) -> list[Filing]:

@@ -21,6 +21,7 @@ from services.platform.temporal import connect_temporal
 from services.store.db import create_engine, session_factory
 from services.workflows.activities.audit import AuditActivities
 from services.workflows.activities.authority import AuthorityActivities, ManualAuthority, RegistrationAuthority
+from services.workflows.activities.calendar import look_up_working_year
 from services.workflows.activities.loans import LoanActivities
 from services.workflows.activities.notifications import NotificationActivities
 from services.workflows.disposal import DisposalWorkflow
@@ -52,6 +53,7 @@ def build_activities(
         notifications.queue_notifications,
         notifications.deliver_webhook,
         notifications.give_up_webhook,
+        look_up_working_year,
     ]
 
 

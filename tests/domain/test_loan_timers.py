@@ -11,7 +11,14 @@ from contracts.enums import Authority, FilingChannel, RiskTier, Stage
 from contracts.loan_state import Filing, LoanState, Reminder
 from services.domain import loan_timers as timers
 from services.domain import servicing as ledgers
-from services.domain.calendar import SHANGHAI, end_of_day
+from services.domain.calendar import (
+    SHANGHAI,
+    PackageCalendar,
+    WorkingCalendar,
+    YearNotLoaded,
+    end_of_day,
+    working_year,
+)
 from tests.bench.servicing_bench import servicing_state
 
 # A Monday, 10:00 in Shanghai.
@@ -48,20 +55,31 @@ def filing(deadline: date) -> Filing:
 
 class TestBeforeDisbursement:
     def test_an_idle_case_is_reminded_after_five_working_days(self) -> None:
-        assert timers.next_open_moment(guidance()) == end_of_day(date(2026, 11, 30))
+        assert timers.next_open_moment(guidance(), PackageCalendar()) == end_of_day(date(2026, 11, 30))
 
     def test_a_reminder_restarts_the_count(self) -> None:
         state = guidance()
         state.reminders.append(
             Reminder(raised_at=MONDAY + timedelta(days=8), idle_since=date(2026, 11, 23), working_days=5)
         )
-        assert timers.reminder_due(state) == end_of_day(date(2026, 12, 8))
+        assert timers.reminder_due(state, PackageCalendar()) == end_of_day(date(2026, 12, 8))
+
+    @pytest.mark.usefixtures("published_to_2026")
+    def test_the_reminder_counts_on_the_calendar_it_is_given(self) -> None:
+        state = guidance()
+        state.last_activity_at = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)  # a Wednesday; 元旦 2027 on Friday
+        state.config.reminder_working_days = 3
+        assert timers.reminder_due(state, PackageCalendar()) == end_of_day(date(2027, 1, 5))
+        legacy = PackageCalendar(statutory_fallback=False)  # runs started before the recorded calendar
+        assert timers.reminder_due(state, legacy) == end_of_day(date(2027, 1, 4))
+        with pytest.raises(YearNotLoaded):  # the workflow asks for 2027, then counts again
+            timers.reminder_due(state, WorkingCalendar([working_year(2026)]))
 
     def test_a_pending_filing_wakes_the_loan_at_its_deadline(self) -> None:
         state = guidance()
         state.stage = Stage.REGISTRATION
         state.filings["ip-gm-inv-1"] = filing(date(2026, 11, 25))
-        assert timers.next_open_moment(state) == end_of_day(date(2026, 11, 25))
+        assert timers.next_open_moment(state, PackageCalendar()) == end_of_day(date(2026, 11, 25))
         assert timers.overdue_filings(state, end_of_day(date(2026, 11, 25)) - timedelta(seconds=1)) == []
         assert [f.asset_id for f in timers.overdue_filings(state, end_of_day(date(2026, 11, 25)))] == ["ip-gm-inv-1"]
 

@@ -16,7 +16,7 @@ from contracts.base import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_S
 from contracts.enums import FilingChannel, Stage
 from contracts.loan_activities import AuthorityReceipt, FileWithAuthorityInput
 from contracts.loan_state import StepResult
-from services.domain.calendar import SHANGHAI, add_working_days
+from services.domain.calendar import SHANGHAI, add_working_days, working_deadline
 from services.store.tables import AuditRecord, Loan, LoanEvent, PledgeHold, ScheduleLine
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.worker import build_worker
@@ -320,9 +320,11 @@ class TestTimers:
         await loans.to_registration(handle)
         today = await loans.today()
         await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
-        deadline = add_working_days(today, 2)
+        counted = working_deadline(today, 2)
+        deadline = counted.day
         state = await loans.advance(handle, lambda s: False, until=deadline)
         assert state.filings["ip-gm-inv-1"].deadline == deadline
+        assert state.filings["ip-gm-inv-1"].deadline_provisional is counted.provisional
         assert not state.filings["ip-gm-inv-1"].overdue, "overdue before the deadline passed"
         state = await loans.advance(
             handle, lambda s: s.filings["ip-gm-inv-1"].overdue, until=deadline + timedelta(days=3)

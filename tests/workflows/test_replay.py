@@ -16,14 +16,25 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal as D
 from pathlib import Path
+from typing import Any
 
+import chinese_calendar
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker import (
+    HandleUpdateInput,
+    Interceptor,
+    Replayer,
+    UnsandboxedWorkflowRunner,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowReplayResult,
+    WorkflowRunner,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from contracts.disposal import (
@@ -36,6 +47,7 @@ from contracts.disposal import (
 )
 from contracts.enums import DisposalMethod, FilingChannel
 from contracts.loan_steps import DeclareDefaultInput
+from services.domain.calendar import add_working_days
 from services.platform.temporal import data_converter
 from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
@@ -66,6 +78,74 @@ async def test_recorded_history_replays(path: Path, runner: WorkflowRunner) -> N
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
+
+
+# ---- an upgrade of the calendar package -------------------------------------------------------------------------
+
+
+def publish_2027(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the worker's chinese-calendar says once a release publishes 2027 (hypothetically: 1–4 January off)."""
+    for day in (1, 2, 3, 4):
+        monkeypatch.setitem(chinese_calendar.holidays, date(2027, 1, day), "New Year's Day")
+
+
+class FilingDeadlines(Interceptor):
+    """Collects the filing deadlines the replayed `file_registration` handlers compute: a replay does not compare a
+    handler's answer with the one in the history, so a changed deadline would not fail it by itself."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[date, bool]] = []
+
+    def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
+        seen = self.seen
+
+        class Inbound(WorkflowInboundInterceptor):
+            async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
+                result = await super().handle_update_handler(input)
+                if input.update == "file_registration":
+                    seen.extend((f.deadline, f.deadline_provisional) for f in result.state.filings.values())
+                return result
+
+        return Inbound
+
+
+async def replay_after_upgrade(
+    name: str, runner: WorkflowRunner, monkeypatch: pytest.MonkeyPatch
+) -> tuple[WorkflowReplayResult, list[tuple[date, bool]]]:
+    path = HISTORIES / f"{name}.json"
+    history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
+    publish_2027(monkeypatch)
+    assert add_working_days(date(2026, 12, 30), 2) == date(2027, 1, 5)  # the package now answers otherwise
+    deadlines = FilingDeadlines()
+    replayer = Replayer(
+        workflows=list(WORKFLOWS), workflow_runner=runner, data_converter=data_converter, interceptors=[deadlines]
+    )
+    return await replayer.replay_workflow(history, raise_on_replay_failure=False), deadlines.seen
+
+
+@pytest.mark.parametrize(
+    "runner", [SandboxedWorkflowRunner(), UnsandboxedWorkflowRunner()], ids=["sandboxed", "unsandboxed"]
+)
+async def test_a_replay_after_a_calendar_upgrade_counts_as_the_run_did(
+    runner: WorkflowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loan counted on the calendar answers in its history (working-calendar-from-history): replayed on a worker
+    whose package publishes 2027 differently, it computes the deadline it announced, provisional, and its timers
+    raise the same events (or the replay would fail)."""
+    result, deadlines = await replay_after_upgrade("deadline_in_unknown_year", runner, monkeypatch)
+    assert result.replay_failure is None, f"no longer replays: {result.replay_failure}"
+    assert deadlines == [(date(2027, 1, 4), True)]
+
+
+async def test_a_run_from_before_the_patch_reads_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why the patch: the same loan recorded before it counted on the package, so after the upgrade its replay
+    computes another deadline and its timer no longer finds the filing overdue (a non-determinism error). Such runs
+    are as they were before this change; a run started since is not exposed."""
+    result, deadlines = await replay_after_upgrade(
+        "deadline_in_unknown_year_before_patch", UnsandboxedWorkflowRunner(), monkeypatch
+    )
+    assert deadlines == [(date(2027, 1, 5), False)]  # it announced 2027-01-01 (Monday to Friday)
+    assert result.replay_failure is not None
 
 
 def test_histories_are_recorded() -> None:
@@ -123,6 +203,21 @@ async def long_guidance(loans: Loans) -> Handle:
     return handle
 
 
+async def deadline_in_unknown_year(loans: Loans) -> Handle:
+    """A patent filed online on 30 December, when the calendar package does not know the next year yet (2026 with
+    chinese-calendar 1.11): its deadline (2 working days) and the idle case's reminder fall in that next year.
+    (`deadline_in_unknown_year_before_patch.json` was recorded before `working-calendar-from-history`.)"""
+    today = await loans.today()
+    eve = date(today.year if today < date(today.year, 12, 29) else today.year + 1, 12, 29)
+    await sleep_until(loans, eve)
+    handle = await loans.open(reminder_days=3)
+    await loans.to_registration(handle)
+    await sleep_until(loans, eve + timedelta(days=1))
+    await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(eve + timedelta(days=1)))
+    await loans.advance(handle, lambda state: bool(state.reminders), until=eve + timedelta(days=12))
+    return handle
+
+
 async def disposal_to_release(loans: Loans) -> Handle:
     """The DisposalWorkflow of a loan declared in default: valuation, method, listing, sale, release, and the
     signal that hands the proceeds to the loan. (Its handle, not the loan's: this records the disposal's history.)"""
@@ -165,6 +260,7 @@ SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
     "idle_case_reminded": idle_case_reminded,
     "long_guidance": long_guidance,
     "disposal_to_release": disposal_to_release,
+    "deadline_in_unknown_year": deadline_in_unknown_year,
 }
 
 

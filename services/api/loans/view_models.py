@@ -150,6 +150,9 @@ class FilingView(_View):
     channel: FilingChannel
     filed_on: date
     deadline: date
+    deadline_provisional: bool = Field(
+        description="the deadline counts working days of a year whose official calendar is not yet published"
+    )
     overdue: bool
     outcome: Literal["pending", "registered", "refused"]
     registration_number: str | None
@@ -184,6 +187,9 @@ class ReleaseView(_View):
     channel: FilingChannel
     filed_on: date
     deadline: date
+    deadline_provisional: bool = Field(
+        description="the deadline counts working days of a year whose official calendar is not yet published"
+    )
     overdue: bool
     outcome: Literal["pending", "released", "refused"]
     release_date: date | None

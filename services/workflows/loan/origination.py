@@ -1,9 +1,9 @@
 """The origination steps of a loan, from pre-loan guidance to disbursement (or withdrawal, rejection), and the
-timers of those stages: the idle case's reminder and a registration outcome's deadline."""
+timers of those stages: the idle case's reminder and a registration outcome's deadline. (Registration's own steps
+are in `registration`, the working days they and the reminder count in `working_days`.)"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from temporalio import workflow
@@ -12,14 +12,13 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from contracts.base import STEP_RULE_VIOLATION, Recorded
     from contracts.enums import Stage
-    from contracts.loan_activities import AuthorityReceipt, FileWithAuthorityInput, HoldAssetsInput
+    from contracts.loan_activities import HoldAssetsInput
     from contracts.loan_state import (
         Application,
         ChecklistTick,
         Closure,
         Decision,
         Disbursement,
-        Filing,
         Proposal,
         QualificationReview,
         Reminder,
@@ -35,10 +34,8 @@ with workflow.unsafe.imports_passed_through():
         DecideApprovalInput,
         DeclineSignOffInput,
         DisburseLoanInput,
-        FileRegistrationInput,
         LogVisitInput,
         ProposeTermsInput,
-        RecordRegistrationOutcomeInput,
         ReviewQualificationInput,
         SignOffInput,
         SubmitApplicationInput,
@@ -49,21 +46,20 @@ with workflow.unsafe.imports_passed_through():
     from services.domain import loan_rules
     from services.domain import loan_timers as timers
     from services.domain import servicing as ledgers
-    from services.domain.calendar import add_working_days, shanghai_date
+    from services.domain.calendar import shanghai_date
     from services.domain.loan_rules import LoanAction
     from services.domain.schedule import maturity_date
-from services.workflows.loan.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, LoanCore
+from services.workflows.loan.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+from services.workflows.loan.registration import RegistrationSteps
 
 
-class OriginationSteps(LoanCore):
-    def _next_timer(self) -> datetime | None:
-        return timers.next_open_moment(self.state)
-
+class OriginationSteps(RegistrationSteps):
     async def _fire_due_timers(self) -> None:
         async with self._lock:
             now = workflow.now()
             if not self.state.stage.is_open:
                 return
+            reminder_due = await self._with_calendar(lambda calendar: timers.reminder_due(self.state, calendar))
             for filing in timers.overdue_filings(self.state, now):
                 filing.overdue = True
                 await self._accepted_by_timer(
@@ -73,7 +69,7 @@ class OriginationSteps(LoanCore):
                     f"(filed {filing.filed_on})",
                     {"asset_id": filing.asset_id, "deadline": filing.deadline.isoformat()},
                 )
-            if timers.reminder_due(self.state) <= now:
+            if reminder_due <= now:
                 idle_since = shanghai_date(self.state.last_activity_at)
                 self.state.reminders.append(
                     Reminder(raised_at=now, idle_since=idle_since, working_days=self.state.config.reminder_working_days)
@@ -261,87 +257,6 @@ class OriginationSteps(LoanCore):
     @decline_sign_off.validator
     def _validate_decline_sign_off(self, data: DeclineSignOffInput) -> None:
         self._check(LoanAction.DECLINE_SIGN_OFF, data)
-
-    # ---- registration -----------------------------------------------------------------------------------------
-
-    @workflow.update
-    async def file_registration(self, data: FileRegistrationInput) -> StepResult:
-        async with self._step():
-            self._check(LoanAction.FILE_REGISTRATION, data, handler=True)
-            assert self.state.application is not None
-            asset = next(a for a in self.state.application.assets if a.id == data.asset_id)
-            days = loan_rules.registration_working_days(self.state.config, asset.kind, data.channel)
-            previous = self.state.filings.get(asset.id)
-            if previous is not None:
-                self.state.filing_history.append(previous)
-            attempt = (previous.attempt + 1) if previous else 1
-            receipt = await workflow.execute_activity(
-                Activity.FILE_WITH_AUTHORITY,
-                FileWithAuthorityInput(
-                    loan_id=self.state.loan_id,
-                    asset=asset,
-                    channel=data.channel,
-                    filed_on=data.filed_on,
-                    attempt=attempt,
-                ),
-                result_type=AuthorityReceipt,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
-            )
-            filing = Filing(
-                asset_id=asset.id,
-                attempt=attempt,
-                authority=asset.kind.authority,
-                adapter=receipt.adapter,
-                authority_reference=receipt.reference,
-                channel=data.channel,
-                filed_on=data.filed_on,
-                deadline=add_working_days(data.filed_on, days),
-                **self._recorded(data),
-            )
-            self.state.filings[asset.id] = filing
-            return await self._accepted(
-                data,
-                "registration_filed",
-                f"{asset.number} filed with {filing.authority.value} ({data.channel.value}); "
-                f"outcome due by {filing.deadline}",
-            )
-
-    @file_registration.validator
-    def _validate_file_registration(self, data: FileRegistrationInput) -> None:
-        self._check(LoanAction.FILE_REGISTRATION, data)
-
-    @workflow.update
-    async def record_registration_outcome(self, data: RecordRegistrationOutcomeInput) -> StepResult:
-        async with self._step():
-            self._check(LoanAction.RECORD_REGISTRATION_OUTCOME, data, handler=True)
-            filing = self.state.filings[data.asset_id]
-            filing.outcome_recorded = Recorded(**self._recorded(data))
-            if data.registered:
-                filing.outcome = "registered"
-                filing.registration_number = data.registration_number
-                filing.effective_date = data.effective_date
-                filing.pledge_end_date = data.pledge_end_date
-                if all(
-                    (f := self.state.filings.get(a)) is not None and f.outcome == "registered"
-                    for a in self.state.asset_ids
-                ):
-                    self.state.stage = Stage.DISBURSEMENT
-                return await self._accepted(
-                    data,
-                    "registered",
-                    f"pledge of {data.asset_id} registered: {data.registration_number}, "
-                    f"effective {data.effective_date}",
-                )
-            filing.outcome = "refused"
-            filing.refusal_reason = data.refusal_reason
-            return await self._accepted(
-                data, "registration_refused", f"registration of {data.asset_id} refused: {data.refusal_reason}"
-            )
-
-    @record_registration_outcome.validator
-    def _validate_record_registration_outcome(self, data: RecordRegistrationOutcomeInput) -> None:
-        self._check(LoanAction.RECORD_REGISTRATION_OUTCOME, data)
 
     # ---- disbursement -----------------------------------------------------------------------------------------
 

@@ -29,13 +29,14 @@ with workflow.unsafe.imports_passed_through():
     from contracts.servicing import Allocation
     from services.domain import loan_rules
     from services.domain import servicing as ledgers
-    from services.domain.calendar import add_working_days
+    from services.domain.calendar import working_deadline
     from services.domain.loan_rules import LoanAction
 from services.workflows.loan.children import DisposalLink
 from services.workflows.loan.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+from services.workflows.loan.working_days import PROVISIONAL, WorkingDays
 
 
-class ServicingSteps(DisposalLink):
+class ServicingSteps(DisposalLink, WorkingDays):
     # ---- servicing: steps -------------------------------------------------------------------------------------
 
     def _payment(self, data: StepInput, kind: str, amount: Decimal, value_date: date, reference: str,
@@ -209,13 +210,15 @@ class ServicingSteps(DisposalLink):
                 retry_policy=ACTIVITY_RETRY,
             )
             days = loan_rules.registration_working_days(self.state.config, asset.kind, data.channel)
+            deadline = await self._with_calendar(lambda calendar: working_deadline(data.filed_on, days, calendar))
             release = Release(
                 asset_id=asset.id,
                 attempt=attempt,
                 authority=asset.kind.authority,
                 channel=data.channel,
                 filed_on=data.filed_on,
-                deadline=add_working_days(data.filed_on, days),
+                deadline=deadline.day,
+                deadline_provisional=deadline.provisional,
                 **self._recorded(data),
             )
             servicing.releases[asset.id] = release
@@ -223,7 +226,7 @@ class ServicingSteps(DisposalLink):
                 data,
                 "release_filed",
                 f"release of {asset.number} filed with {release.authority.value} ({data.channel.value}); "
-                f"outcome due by {release.deadline}",
+                f"outcome due by {release.deadline}{PROVISIONAL if deadline.provisional else ''}",
             )
 
     @file_release.validator

@@ -13,9 +13,11 @@ Default starts a `DisposalWorkflow` child (abandoned on close, so it survives co
 the loan when the pledged IP is sold and released.
 
 The class is composed of mixins, one file a part (Temporal collects updates, signals and queries from base
-classes; their names do not change): `core` (state, lock, check-then-write, events), `origination` (guidance to
-disbursement), `standing` (servicing's timer and classification), `children` (the disposal), `servicing` (the
-steps of a disbursed loan). This file holds the run loop, continue-as-new, the opening and the query."""
+classes; their names do not change): `core` (state, lock, check-then-write, events), `working_days` (working-day
+arithmetic on calendar answers recorded in the history), `origination` (guidance to disbursement) with
+`registration` (filing and outcome), `standing` (servicing's timer and classification), `children` (the disposal),
+`servicing` (the steps of a disbursed loan). This file holds the run loop, continue-as-new, the opening and the
+query."""
 
 from __future__ import annotations
 
@@ -69,13 +71,13 @@ class LoanLifecycleWorkflow(OriginationSteps, ServicingSteps):
             if continues_before_servicing and self._history_is_long():
                 await self._continue_as_new()
             self._changed = False
-            wake_at = self._next_timer()
+            wake_at = await self._next_open_timer()
             try:
                 await workflow.wait_condition(
                     lambda at=wake_at: (
                         self._changed  # type: ignore[misc]
                         or not self.state.stage.is_open
-                        or self._next_timer() != at
+                        or self._open_timer_moved(at)
                         or (continues_before_servicing and self._history_is_long())
                     ),
                     timeout=seconds_until(wake_at),
