@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
 from contracts.loan_state import LoanState
@@ -74,18 +74,21 @@ class Faulty(Stack):
 
     async def stop(self) -> None:
         if self.worker is not None:
+            assert self._running is not None
             await self.worker.shutdown()
             await self._running
             self.worker = None
 
     async def state(self, loan_id: str) -> LoanState:
         handle = self.temporal.get_workflow_handle(loan_workflow_id(loan_id))
-        return await handle.query("get_state", result_type=LoanState)
+        state: LoanState = await handle.query("get_state", result_type=LoanState)
+        return state
 
     async def stored(self, key: str) -> IdempotencyRecord | None:
         async with self.sessions() as session:
             query = select(IdempotencyRecord).where(col(IdempotencyRecord.key) == key)
-            return (await session.execute(query)).scalar_one_or_none()
+            record: IdempotencyRecord | None = (await session.execute(query)).scalar_one_or_none()
+            return record
 
 
 @asynccontextmanager
@@ -260,4 +263,4 @@ async def _visits(stack: Faulty, loan_id: str, count: int) -> bool:
 
 async def _closed(stack: Faulty, loan_id: str) -> bool:
     handle = stack.temporal.get_workflow_handle(loan_workflow_id(loan_id))
-    return (await handle.describe()).status.name != "RUNNING"
+    return (await handle.describe()).status is not WorkflowExecutionStatus.RUNNING

@@ -260,7 +260,7 @@ class TestTimers:
         assert first.idle_since == opened
         assert first.raised_at.astimezone(SHANGHAI).date() == due
         async with loans.sessions() as session:
-            query = select(LoanEvent.kind).where(col(LoanEvent.loan_id) == handle.id.removeprefix("loan-"))
+            query = select(col(LoanEvent.kind)).where(col(LoanEvent.loan_id) == handle.id.removeprefix("loan-"))
             assert "reminder" in (await session.execute(query)).scalars().all()
 
     async def test_activity_postpones_reminder(self, loans: Loans) -> None:
@@ -305,7 +305,7 @@ class TestTimers:
         assert state.stage is Stage.GUIDANCE
         assert len(state.visits) == 40
         async with loans.sessions() as session:
-            query = select(LoanEvent.kind).where(col(LoanEvent.loan_id) == loan_id)
+            query = select(col(LoanEvent.kind)).where(col(LoanEvent.loan_id) == loan_id)
             events = (await session.execute(query)).scalars().all()
         assert events.count("visit_logged") == 40
         assert events.count("opened") == 1

@@ -156,7 +156,7 @@ async def disposal_to_release(loans: Loans) -> Handle:
         RecordDisposalReleaseInput(actor=officer, release_date=today, notice_number="ZX-1"),
     )
     await disposal.result()
-    return disposal  # type: ignore[return-value]
+    return disposal
 
 
 SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
