@@ -126,7 +126,7 @@ def jwks_url(rsa_key: rsa.RSAPrivateKey) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args: object) -> None:
+        def log_message(self, *_args: object) -> None:
             return
 
     server = HTTPServer(("127.0.0.1", 0), Handler)

@@ -81,7 +81,6 @@ class TestIdempotencyKey:
     async def test_rejected_request_is_replayed_too(
         self,
         client: httpx.AsyncClient,
-        db: AsyncSession,
         token_for: TokenFor,
     ) -> None:
         headers = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow"), "Idempotency-Key": "k-3"}
@@ -94,7 +93,6 @@ class TestIdempotencyKey:
     async def test_server_error_releases_the_key(
         self,
         app_and_client: tuple[FastAPI, httpx.AsyncClient],
-        db: AsyncSession,
         token_for: TokenFor,
     ) -> None:
         app, client = app_and_client

@@ -30,8 +30,9 @@ async def bank(client: httpx.AsyncClient, token_for: TokenFor) -> None:
     assert response.status_code == 201
 
 
+@pytest.mark.usefixtures("bank")
 class TestProducts:
-    async def test_bank_registers_its_own(self, client: httpx.AsyncClient, bank: None, token_for: TokenFor) -> None:
+    async def test_bank_registers_its_own(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.post(
             "/products", json=PRODUCT, headers={"Authorization": token_for(Role.BANK_APPROVER, "ref-bank")}
         )
@@ -41,7 +42,7 @@ class TestProducts:
         )
         assert [p["pledge_rates"] for p in listed.json()] == [{"invention_patent": "0.40"}]
 
-    async def test_other_bank(self, client: httpx.AsyncClient, bank: None, token_for: TokenFor) -> None:
+    async def test_other_bank(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.post(
             "/products", json=PRODUCT, headers={"Authorization": token_for(Role.BANK_APPROVER, "icbc-shenzhen")}
         )
@@ -49,7 +50,7 @@ class TestProducts:
 
     @pytest.mark.parametrize("change", [{"pledge_rates": {"trademark": "1.5"}}, {"min_term_months": 40}])
     async def test_invalid_terms(
-        self, client: httpx.AsyncClient, bank: None, token_for: TokenFor, change: dict[str, object]
+        self, client: httpx.AsyncClient, token_for: TokenFor, change: dict[str, object]
     ) -> None:
         response = await client.post(
             "/products",

@@ -44,7 +44,7 @@ class Receiver(BaseHTTPRequestHandler):
         self.send_response(204)
         self.end_headers()
 
-    def log_message(self, *args: object) -> None:
+    def log_message(self, *_args: object) -> None:
         return
 
 

@@ -37,7 +37,7 @@ class Counter(BaseHTTPRequestHandler):
             self.send_response(204)
         self.end_headers()
 
-    def log_message(self, *args: object) -> None:
+    def log_message(self, *_args: object) -> None:
         return
 
 

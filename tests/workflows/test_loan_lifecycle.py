@@ -266,9 +266,9 @@ class TestTimers:
     async def test_activity_postpones_reminder(self, loans: Loans) -> None:
         handle = await loans.open(reminder_days=3)
         opened = await loans.today()
-        await loans.advance(handle, lambda s: False, until=add_working_days(opened, 2))
+        await loans.advance(handle, lambda _: False, until=add_working_days(opened, 2))
         await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(await loans.today()))
-        state = await loans.advance(handle, lambda s: False, until=add_working_days(opened, 4))
+        state = await loans.advance(handle, lambda _: False, until=add_working_days(opened, 4))
         assert state.reminders == [], "a visit should have reset the idle clock"
 
     async def test_steps_on_one_day_restart_the_timer_once(self, loans: Loans) -> None:
@@ -276,7 +276,7 @@ class TestTimers:
         it is and do not touch the timer. The reminder still comes on time."""
         handle = await loans.open(reminder_days=3)
         opened = await loans.today()
-        await loans.advance(handle, lambda s: False, until=add_working_days(opened, 2))
+        await loans.advance(handle, lambda _: False, until=add_working_days(opened, 2))
         visited = await loans.today()
         for _ in range(3):
             await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(visited))
@@ -321,7 +321,7 @@ class TestTimers:
         today = await loans.today()
         await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
         deadline = add_working_days(today, 2)
-        state = await loans.advance(handle, lambda s: False, until=deadline)
+        state = await loans.advance(handle, lambda _: False, until=deadline)
         assert state.filings["ip-gm-inv-1"].deadline == deadline
         assert not state.filings["ip-gm-inv-1"].overdue, "overdue before the deadline passed"
         state = await loans.advance(

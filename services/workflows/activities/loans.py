@@ -180,7 +180,6 @@ class LoanActivities:
             if data.schedule:
                 await repository.replace_schedule(
                     session,
-                    state.loan_id,
                     [
                         repository.schedule_line(
                             state.loan_id,
