@@ -35,8 +35,11 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# The suite prints a line-coverage figure for readers (no threshold): the lines of services/ and contracts/ that ran
+# in the pytest process, which hosts the Temporal workers, so workflows (sandboxed too) and activities count; code
+# that runs only in the processes the end-to-end and chaos tests start (`pledgeflow dev`, api, worker) does not.
 pytest: venv
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=services --cov=contracts --cov-report=term:skip-covered
 
 test: lint typecheck pytest
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -181,7 +182,12 @@ def client(app_and_client: tuple[object, httpx.AsyncClient]) -> httpx.AsyncClien
     return app_and_client[1]
 
 
-TokenFor = Callable[..., str]
+class TokenFor(Protocol):
+    """The `token_for` fixture: a bearer header value for a caller of that role and organisation."""
+
+    def __call__(
+        self, role: Role, org_id: str, district: District | None = None, sub: str | None = None, ttl: int = 600
+    ) -> str: ...
 
 
 @pytest.fixture

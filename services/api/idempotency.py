@@ -202,26 +202,37 @@ class IdempotencyMiddleware:
         self.ledger = ledger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        keyed = self._keyed_caller(scope)
+        if keyed is None:
             await self.app(scope, receive, send)
             return
-        key = header(scope, "idempotency-key")
-        if key is None:
-            await self.app(scope, receive, send)
-            return
-        caller = self._caller(scope)
-        if caller is None:
-            # Unauthenticated: the route answers 401 and nothing acts, so there is nothing to remember.
-            await self.app(scope, receive, send)
-            return
+        key, caller = keyed
         if not _IDEMPOTENCY_KEY.match(key):
             await send_problem(
                 send, scope, Unprocessable("The Idempotency-Key header must be 1–255 visible ASCII characters.")
             )
             return
-
         body = await _read_body(receive)
         digest = request_digest(scope["method"], scope["path"], scope.get("query_string", b""), body)
+        held = await self._claim(scope, send, caller=caller, key=key, digest=digest)
+        if held is not None:
+            await self._run_and_remember(scope, replay_body(body, receive), send, held)
+
+    def _keyed_caller(self, scope: Scope) -> tuple[str, str] | None:
+        """(key, caller) of a POST that carries an `Idempotency-Key` and a valid bearer token; None for any other
+        request, which passes straight through (unauthenticated: the route answers 401 and nothing acts, so there
+        is nothing to remember)."""
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return None
+        key = header(scope, "idempotency-key")
+        if key is None:
+            return None
+        caller = self._caller(scope)
+        return None if caller is None else (key, caller)
+
+    async def _claim(self, scope: Scope, send: Send, *, caller: str, key: str, digest: str) -> keys.Held | None:
+        """Claims the key for this request; None when the request has been answered instead (an earlier answer,
+        a conflict, or the database away)."""
         now = datetime.now(UTC)
         try:
             async with self.sessions()() as session, session.begin():
@@ -233,13 +244,15 @@ class IdempotencyMiddleware:
                 raise
             log.warning("idempotency key not claimed: database unavailable", error=repr(error)[:300])
             await send_problem(send, scope, DatabaseUnavailable(DATABASE_UNAVAILABLE_DETAIL))
-            return
+            return None
         if claim.existing is not None:
             await self._answer_existing(scope, send, claim.existing, digest)
-            return
-
+            return None
         assert claim.record_id is not None
-        held = keys.Held(record_id=claim.record_id, token=claim.token, caller=caller, key=key, digest=digest)
+        return keys.Held(record_id=claim.record_id, token=claim.token, caller=caller, key=key, digest=digest)
+
+    async def _run_and_remember(self, scope: Scope, receive: Receive, send: Send, held: keys.Held) -> None:
+        """Runs the request and stores its answer under the key if it is final; releases the key otherwise."""
         captured: dict[str, Any] = {"status": 500, "content_type": None, "body": bytearray()}
 
         async def capture(message: Message) -> None:
@@ -250,9 +263,9 @@ class IdempotencyMiddleware:
                 captured["body"].extend(message.get("body", b""))
             await send(message)
 
-        scope.setdefault("state", {})["idempotency_key"] = key
+        scope.setdefault("state", {})["idempotency_key"] = held.key
         try:
-            await self.app(scope, replay_body(body, receive), capture)
+            await self.app(scope, receive, capture)
         except asyncio.CancelledError:
             self.ledger.release_later(held)  # cut off at its time bound: the outer middleware answers 503
             raise

@@ -1,1 +1,1 @@
-"""The `pledgeflow` command: dev (the embedded stack), api, worker, migrate, seed, token, audit, openapi."""
+"""The `pledgeflow` command: dev (the embedded stack), api, worker, migrate, seed, token, audit, openapi, demo."""

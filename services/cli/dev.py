@@ -180,7 +180,7 @@ def run_dev() -> int:
     stack = DevStack(settings)
     started = time.monotonic()
 
-    def request_stop(signum: int, _: FrameType | None) -> None:
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
         stack.stop_requested.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

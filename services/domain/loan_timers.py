@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from contracts.enums import RiskTier, Stage
-from contracts.loan_state import Filing, LoanState, Release
+from contracts.loan_state import Filing, LoanState, Release, Servicing
 from contracts.servicing import Ledger, LedgerLine
 from services.domain import servicing as ledgers
 from services.domain.calendar import WorkingCalendar, add_working_days, end_of_day, shanghai_date
@@ -70,31 +70,51 @@ def release_awaited(release: Release) -> bool:
 
 def next_servicing_moment(state: LoanState, today: date) -> datetime | None:
     """When a disbursed loan must next wake (None: nothing can change by time alone)."""
-    servicing, config = state.servicing, state.config
+    servicing = state.servicing
     assert servicing is not None
-    ledger = servicing.ledger
     moments: list[datetime] = []
     if state.stage is Stage.SERVICING:
-        for line in ledger.lines:
-            if line.settled:
-                continue
-            if line.seq not in servicing.reminded and config.due_reminder_days:
-                moments.append(start_of(line.due_date - timedelta(days=config.due_reminder_days)))
-            if line.seq not in servicing.checked:
-                moments.append(end_of_day(line.due_date))
-        for asset_id in extendable_assets(state):
-            end = state.filings[asset_id].pledge_end_date
-            if asset_id not in servicing.extension_reminded and end is not None:
-                moments.append(start_of(end - timedelta(days=config.extension_reminder_days)))
+        moments += _instalment_moments(state, servicing) + _extension_moments(state, servicing)
     if state.stage in (Stage.SERVICING, Stage.DEFAULT):
-        change = ledgers.next_tier_change(ledger, today)
-        if change is not None:
-            moments.append(start_of(change))
-        if guarantor_of(state) and servicing.compensation_requested_on is None and servicing.overdue_since:
-            moments.append(start_of(servicing.overdue_since + timedelta(days=config.compensation_days - 1)))
+        moments += _standing_moments(state, servicing, today)
     if state.stage is Stage.RELEASE:
         moments += [end_of_day(r.deadline) for r in servicing.releases.values() if release_awaited(r)]
     return min(moments) if moments else None
+
+
+def _instalment_moments(state: LoanState, servicing: Servicing) -> list[datetime]:
+    """Each unsettled line's reminder (if reminders are on) and its due-date check, until each is done."""
+    reminder_days = state.config.due_reminder_days
+    moments: list[datetime] = []
+    for line in servicing.ledger.lines:
+        if line.settled:
+            continue
+        if line.seq not in servicing.reminded and reminder_days:
+            moments.append(start_of(line.due_date - timedelta(days=reminder_days)))
+        if line.seq not in servicing.checked:
+            moments.append(end_of_day(line.due_date))
+    return moments
+
+
+def _extension_moments(state: LoanState, servicing: Servicing) -> list[datetime]:
+    """The extension reminder of each trademark pledge that ends before the loan, until it is given."""
+    moments: list[datetime] = []
+    for asset_id in extendable_assets(state):
+        end = state.filings[asset_id].pledge_end_date
+        if asset_id not in servicing.extension_reminded and end is not None:
+            moments.append(start_of(end - timedelta(days=state.config.extension_reminder_days)))
+    return moments
+
+
+def _standing_moments(state: LoanState, servicing: Servicing, today: date) -> list[datetime]:
+    """The day the loan would enter its next tier, and the day its guarantor is to be asked to compensate."""
+    moments: list[datetime] = []
+    change = ledgers.next_tier_change(servicing.ledger, today)
+    if change is not None:
+        moments.append(start_of(change))
+    if guarantor_of(state) and servicing.compensation_requested_on is None and servicing.overdue_since:
+        moments.append(start_of(servicing.overdue_since + timedelta(days=state.config.compensation_days - 1)))
+    return moments
 
 
 @dataclass(frozen=True)

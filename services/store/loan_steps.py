@@ -109,7 +109,7 @@ async def write_loan_step(
         return False
     if schedule:
         lines = [repository.schedule_line(state.loan_id, **line.model_dump()) for line in schedule]
-        await repository.replace_schedule(session, state.loan_id, lines)
+        await repository.replace_schedule(session, lines)
     if state.stage.is_terminal:
         await repository.release_assets(session, state.loan_id, now)
     return True

@@ -175,8 +175,9 @@ async def active_holds(session: AsyncSession, asset_ids: Sequence[str]) -> dict[
     return {str(asset_id): str(loan_id) for asset_id, loan_id in rows.all()}
 
 
-async def replace_schedule(session: AsyncSession, loan_id: str, lines: Sequence[ScheduleLine]) -> None:
-    """Write the schedule as the ledger now stands (lines keep their seq; amounts and payments are replaced)."""
+async def replace_schedule(session: AsyncSession, lines: Sequence[ScheduleLine]) -> None:
+    """Write a loan's schedule as its ledger now stands (each line names its loan and keeps its seq; amounts and
+    payments are replaced)."""
     if not lines:
         return
     await session.execute(_UPSERT_LINE, [line.model_dump(exclude={"id"}) for line in lines])

@@ -1,1 +1,1 @@
-"""Temporal workflows (loan lifecycle, repayment, subsidy claim, disposal), their activities and the worker."""
+"""Temporal workflows (a loan's lifecycle and servicing, its disposal, webhook delivery), activities and the worker."""

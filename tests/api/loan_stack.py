@@ -25,7 +25,8 @@ from services.store.db import create_engine, session_factory
 from services.store.seed import load_demo_data
 from services.store.tables import AuditRecord, Loan
 from services.workflows.worker import build_worker
-from tests.api.bodies import PROPOSAL, QUALIFIED, application, valuation
+from tests.api.bodies import PROPOSAL, application, valuation
+from tests.api.bodies import QUALIFIED as QUALIFIED  # re-exported: the e2e tests take it with the stack
 from tests.conftest import TEST_JWT_SECRET, fresh_database, start_client
 
 SPECIALIST = (Role.STATION_SPECIALIST, "station-guangming", District.GUANGMING)

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from contracts.enums import District, Role
 from services.platform.auth import InvalidToken, TokenVerifier, mint_token
 from services.platform.settings import ApiSettings, JwtAlgorithm
-from tests.conftest import TEST_JWT_SECRET
+from tests.conftest import TEST_JWT_SECRET, TokenFor
 
 PROTECTED = "/organisations"
 
@@ -65,11 +65,11 @@ class TestApiAuthentication:
         response = await client.get(PROTECTED, headers={"Authorization": f"Bearer {token}"})
         assert "expired" in response.json()["detail"]
 
-    async def test_valid(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_valid(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.get(PROTECTED, headers={"Authorization": token_for(Role.BANK_OFFICER, "boc-shenzhen")})
         assert response.status_code == 200
 
-    async def test_wrong_role_is_403(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_wrong_role_is_403(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.post(
             PROTECTED,
             json={"id": "x-bank", "kind": "bank", "name": "某银行"},
@@ -126,7 +126,7 @@ def jwks_url(rsa_key: rsa.RSAPrivateKey) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args: object) -> None:
+        def log_message(self, *_args: object) -> None:
             return
 
     server = HTTPServer(("127.0.0.1", 0), Handler)

@@ -6,6 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from contracts.enums import Role
+from tests.conftest import TokenFor
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -25,7 +26,7 @@ class TestNotFound:
         body = assert_problem(await client.get("/no/such/thing"), 404)
         assert body["instance"] == "/no/such/thing"
 
-    async def test_unknown_organisation(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_unknown_organisation(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.get(
             "/organisations/nope", headers={"Authorization": token_for(Role.BANK_OFFICER, "boc-shenzhen")}
         )
@@ -40,7 +41,7 @@ class TestMethodNotAllowed:
 
 
 class TestValidation:
-    async def test_unknown_enum_and_missing_field(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_unknown_enum_and_missing_field(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.post(
             "/organisations",
             json={"id": "x-bank", "kind": "shadow_bank"},
@@ -52,7 +53,7 @@ class TestValidation:
         assert "'bank'" in fields["body.kind"]
         assert fields["body.name"] == "this field is required"
 
-    async def test_malformed_json(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_malformed_json(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.post(
             "/organisations",
             content=b"{not json",

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import Role
 from services.store.tables import AuditRecord, IdempotencyRecord, Organisation
+from tests.conftest import TokenFor
 
 BODY = {"id": "idem-bank", "kind": "bank", "name": "幂等测试银行", "branch": "深圳分行"}
 
@@ -25,7 +26,7 @@ class TestIdempotencyKey:
         self,
         client: httpx.AsyncClient,
         db: AsyncSession,
-        token_for,  # type: ignore[no-untyped-def]
+        token_for: TokenFor,
     ) -> None:
         headers = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow"), "Idempotency-Key": "k-1"}
         first = await client.post("/organisations", json=BODY, headers=headers)
@@ -41,7 +42,7 @@ class TestIdempotencyKey:
     async def test_without_key_a_retry_acts_again(
         self,
         client: httpx.AsyncClient,
-        token_for,  # type: ignore[no-untyped-def]
+        token_for: TokenFor,
     ) -> None:
         headers = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow")}
         assert (await client.post("/organisations", json=BODY, headers=headers)).status_code == 201
@@ -53,7 +54,7 @@ class TestIdempotencyKey:
         self,
         client: httpx.AsyncClient,
         db: AsyncSession,
-        token_for,  # type: ignore[no-untyped-def]
+        token_for: TokenFor,
     ) -> None:
         headers = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow"), "Idempotency-Key": "k-2"}
         assert (await client.post("/organisations", json=BODY, headers=headers)).status_code == 201
@@ -67,7 +68,7 @@ class TestIdempotencyKey:
         self,
         client: httpx.AsyncClient,
         db: AsyncSession,
-        token_for,  # type: ignore[no-untyped-def]
+        token_for: TokenFor,
     ) -> None:
         alice = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow", sub="alice"), "Idempotency-Key": "same"}
         bob = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow", sub="bob"), "Idempotency-Key": "same"}
@@ -80,8 +81,7 @@ class TestIdempotencyKey:
     async def test_rejected_request_is_replayed_too(
         self,
         client: httpx.AsyncClient,
-        db: AsyncSession,
-        token_for,  # type: ignore[no-untyped-def]
+        token_for: TokenFor,
     ) -> None:
         headers = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow"), "Idempotency-Key": "k-3"}
         bad = {**BODY, "kind": "shadow_bank"}
@@ -93,8 +93,7 @@ class TestIdempotencyKey:
     async def test_server_error_releases_the_key(
         self,
         app_and_client: tuple[FastAPI, httpx.AsyncClient],
-        db: AsyncSession,
-        token_for,  # type: ignore[no-untyped-def]
+        token_for: TokenFor,
     ) -> None:
         app, client = app_and_client
         calls = []
@@ -115,7 +114,7 @@ class TestIdempotencyKey:
         assert replay.json() == {"calls": 2}
         assert len(calls) == 2
 
-    async def test_invalid_key(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_invalid_key(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         headers = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow"), "Idempotency-Key": "x" * 300}
         response = await client.post("/organisations", json=BODY, headers=headers)
         assert response.status_code == 422
@@ -127,7 +126,7 @@ class TestInFlight:
         self,
         client: httpx.AsyncClient,
         db: AsyncSession,
-        token_for,  # type: ignore[no-untyped-def]
+        token_for: TokenFor,
     ) -> None:
         """A pending claim (the first request has not answered yet) makes a retry wait with 409."""
         from datetime import UTC, datetime

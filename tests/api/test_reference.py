@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from contracts.enums import District, Role
+from tests.conftest import TokenFor
 
 BANK = {"id": "ref-bank", "kind": "bank", "name": "参考银行", "branch": "深圳分行"}
 PRODUCT = {
@@ -22,15 +23,16 @@ PRODUCT = {
 
 
 @pytest.fixture
-async def bank(client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+async def bank(client: httpx.AsyncClient, token_for: TokenFor) -> None:
     response = await client.post(
         "/organisations", json=BANK, headers={"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow")}
     )
     assert response.status_code == 201
 
 
+@pytest.mark.usefixtures("bank")
 class TestProducts:
-    async def test_bank_registers_its_own(self, client: httpx.AsyncClient, bank: None, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_bank_registers_its_own(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.post(
             "/products", json=PRODUCT, headers={"Authorization": token_for(Role.BANK_APPROVER, "ref-bank")}
         )
@@ -40,7 +42,7 @@ class TestProducts:
         )
         assert [p["pledge_rates"] for p in listed.json()] == [{"invention_patent": "0.40"}]
 
-    async def test_other_bank(self, client: httpx.AsyncClient, bank: None, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_other_bank(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.post(
             "/products", json=PRODUCT, headers={"Authorization": token_for(Role.BANK_APPROVER, "icbc-shenzhen")}
         )
@@ -48,8 +50,8 @@ class TestProducts:
 
     @pytest.mark.parametrize("change", [{"pledge_rates": {"trademark": "1.5"}}, {"min_term_months": 40}])
     async def test_invalid_terms(
-        self, client: httpx.AsyncClient, bank: None, token_for, change: dict[str, object]
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, token_for: TokenFor, change: dict[str, object]
+    ) -> None:
         response = await client.post(
             "/products",
             json={**PRODUCT, **change},
@@ -60,7 +62,7 @@ class TestProducts:
 
 
 class TestLpr:
-    async def test_record_and_list(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_record_and_list(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         admin = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow")}
         body = {"effective_date": "2030-01-20", "one_year_percent": "2.9000"}
         assert (await client.post("/lpr", json=body, headers=admin)).status_code == 201
@@ -68,7 +70,7 @@ class TestLpr:
         rates = (await client.get("/lpr", headers=admin)).json()
         assert rates[0] == {"effective_date": "2030-01-20", "one_year_percent": "2.9000", "five_year_percent": None}
 
-    async def test_only_platform_admin(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_only_platform_admin(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         response = await client.post(
             "/lpr",
             json={"effective_date": "2030-02-20", "one_year_percent": "2.8"},
@@ -96,11 +98,11 @@ ENTERPRISE = {
 
 
 class TestEnterprisesAndAssets:
-    async def test_station_of_another_district(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_station_of_another_district(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         headers = {"Authorization": token_for(Role.STATION_SPECIALIST, "station-guangming", District.GUANGMING)}
         assert (await client.post("/enterprises", json=ENTERPRISE, headers=headers)).status_code == 403
 
-    async def test_register_and_assets(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_register_and_assets(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         headers = {"Authorization": token_for(Role.STATION_SPECIALIST, "station-nanshan", District.NANSHAN)}
         assert (await client.post("/enterprises", json=ENTERPRISE, headers=headers)).status_code == 201
         duplicate = await client.post("/enterprises", json={**ENTERPRISE, "id": "ent-ref-2"}, headers=headers)

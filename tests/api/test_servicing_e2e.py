@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from contracts.enums import Role
 from services.domain.calendar import shanghai_date
@@ -43,7 +44,7 @@ class Receiver(BaseHTTPRequestHandler):
         self.send_response(204)
         self.end_headers()
 
-    def log_message(self, *args: object) -> None:
+    def log_message(self, *_args: object) -> None:
         return
 
 
@@ -83,12 +84,12 @@ async def unchanged(stack: Stack, loan_id: str) -> tuple[Any, ...]:
     view = await stack.get(f"/loans/{loan_id}", OFFICER)
     async with stack.sessions() as session:
         counts = []
-        for column, value in ((LoanEvent.loan_id, loan_id), (AuditRecord.chain, f"loan:{loan_id}")):
+        for column, value in ((col(LoanEvent.loan_id), loan_id), (col(AuditRecord.chain), f"loan:{loan_id}")):
             counts.append((await session.execute(select(func.count()).where(column == value))).scalar_one())
         paid = (
             await session.execute(
                 select(func.sum(ScheduleLine.paid_principal + ScheduleLine.paid_interest)).where(
-                    ScheduleLine.loan_id == loan_id
+                    col(ScheduleLine.loan_id) == loan_id
                 )
             )
         ).scalar_one()

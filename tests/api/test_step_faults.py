@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
 from contracts.loan_state import LoanState
@@ -74,18 +74,21 @@ class Faulty(Stack):
 
     async def stop(self) -> None:
         if self.worker is not None:
+            assert self._running is not None
             await self.worker.shutdown()
             await self._running
             self.worker = None
 
-    async def state(self, loan_id: str) -> LoanState:
+    async def workflow_state(self, loan_id: str) -> LoanState:
         handle = self.temporal.get_workflow_handle(loan_workflow_id(loan_id))
-        return await handle.query("get_state", result_type=LoanState)
+        state: LoanState = await handle.query("get_state", result_type=LoanState)
+        return state
 
     async def stored(self, key: str) -> IdempotencyRecord | None:
         async with self.sessions() as session:
             query = select(IdempotencyRecord).where(col(IdempotencyRecord.key) == key)
-            return (await session.execute(query)).scalar_one_or_none()
+            record: IdempotencyRecord | None = (await session.execute(query)).scalar_one_or_none()
+            return record
 
 
 @asynccontextmanager
@@ -181,7 +184,7 @@ class TestWorkflowNotReady:
         await stack.run(stack.good_worker)
         answer = await retry_until_final(stack, path, body, "visit-1", within=60)
         assert answer.status_code == 200, answer.text
-        assert len((await stack.state(loan_id)).visits) == 1
+        assert len((await stack.workflow_state(loan_id)).visits) == 1
         assert await recorded(stack, loan_id) == (2, 2)  # opened + the visit, once
 
 
@@ -206,7 +209,7 @@ class TestStepTimeBound:
         again = await stack.client.post(path, json=body, headers=stack.headers(SPECIALIST, key="visit-2"))
         assert again.headers["idempotent-replayed"] == "true"
         assert again.content == answer.content  # one key, one answer
-        assert len((await stack.state(loan_id)).visits) == 1
+        assert len((await stack.workflow_state(loan_id)).visits) == 1
         assert await recorded(stack, loan_id) == (2, 2)
 
 
@@ -230,7 +233,7 @@ class TestWriteGivenUp:
             await stack.run(stack.good_worker)
             answer = await retry_until_final(stack, path, body, "visit-4", within=60)
             assert answer.status_code == 200, answer.text
-            assert len((await stack.state(loan_id)).visits) == 1
+            assert len((await stack.workflow_state(loan_id)).visits) == 1
             assert await recorded(stack, loan_id) == (2, 2)
 
 
@@ -255,9 +258,9 @@ async def _released(stack: Faulty, key: str) -> bool:
 
 
 async def _visits(stack: Faulty, loan_id: str, count: int) -> bool:
-    return len((await stack.state(loan_id)).visits) == count
+    return len((await stack.workflow_state(loan_id)).visits) == count
 
 
 async def _closed(stack: Faulty, loan_id: str) -> bool:
     handle = stack.temporal.get_workflow_handle(loan_workflow_id(loan_id))
-    return (await handle.describe()).status.name != "RUNNING"
+    return (await handle.describe()).status is not WorkflowExecutionStatus.RUNNING

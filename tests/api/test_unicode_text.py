@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import types
 import typing
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -196,6 +197,7 @@ async def test_a_visit_over_http(stack: Stack, case: str, field: str, value: str
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=TEXT)
 async def test_checklist_and_qualification_notes_over_http(stack: Stack, case: str, value: str) -> None:
+    read: Callable[[dict[str, Any]], str]
     for path, body, read in (
         (
             "checklist",

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.exceptions import ApplicationError
 
-from contracts.enums import Role
+from contracts.enums import OrganisationKind, Role
 from contracts.notifications import DeliverInput
 from services.platform.egress import EgressPolicy, UnsafeDestination, is_public
 from services.store.tables import Organisation, WebhookDelivery, WebhookEndpoint
 from services.workflows.activities.notifications import NotificationActivities
+from tests.conftest import TokenFor
 
 ORG = {"id": "egress-bank", "kind": "bank", "name": "出站测试银行"}
 
@@ -36,7 +37,7 @@ class Counter(BaseHTTPRequestHandler):
             self.send_response(204)
         self.end_headers()
 
-    def log_message(self, *args: object) -> None:
+    def log_message(self, *_args: object) -> None:
         return
 
 
@@ -69,8 +70,8 @@ class TestRegistration:
     async def test_non_public_or_odd_urls_are_refused(
         self,
         client: httpx.AsyncClient,
-        token_for,
-        url: str,  # type: ignore[no-untyped-def]
+        token_for: TokenFor,
+        url: str,
     ) -> None:
         admin = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow")}
         assert (await client.post("/organisations", json=ORG, headers=admin)).status_code == 201
@@ -78,7 +79,7 @@ class TestRegistration:
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
 
-    async def test_a_public_address_is_accepted(self, client: httpx.AsyncClient, token_for) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_public_address_is_accepted(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
         admin = {"Authorization": token_for(Role.PLATFORM_ADMIN, "pledgeflow")}
         assert (await client.post("/organisations", json=ORG, headers=admin)).status_code == 201
         response = await client.put(
@@ -112,7 +113,7 @@ class TestPolicy:
 async def _delivery(sessions: async_sessionmaker[AsyncSession], url: str) -> int:
     now = datetime.now(UTC)
     async with sessions() as session, session.begin():
-        session.add(Organisation(id="egress-bank", kind="bank", name="出站测试银行", created_at=now))
+        session.add(Organisation(id="egress-bank", kind=OrganisationKind.BANK, name="出站测试银行", created_at=now))
         await session.flush()
         session.add(WebhookEndpoint(org_id="egress-bank", url=url, secret="s" * 32, created_at=now, updated_at=now))
         delivery = WebhookDelivery(

@@ -40,9 +40,7 @@ class BenchEchoWorkflow:
     @workflow.update
     async def ping_through_activity(self, data: Ping) -> int:
         """The same update answering only after a no-op local activity, as a loan step answers after its own."""
-        return await workflow.execute_local_activity(
-            bench_noop, data, result_type=int, start_to_close_timeout=timedelta(seconds=10)
-        )
+        return await workflow.execute_local_activity(bench_noop, data, start_to_close_timeout=timedelta(seconds=10))
 
     @workflow.signal
     def finish(self) -> None:

@@ -18,11 +18,11 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -62,9 +62,13 @@ def emit(**figure: Any) -> None:
     print(json.dumps(figure, ensure_ascii=False), flush=True)
 
 
-async def timed(call: Callable[[], Awaitable[Any]], samples: list[float]) -> Any:
+T = TypeVar("T")
+
+
+async def timed(call: Awaitable[T], samples: list[float]) -> T:
+    """Awaits `call` (a coroutine not yet started) and appends its wall time in milliseconds to `samples`."""
     started = time.perf_counter()
-    result = await call()
+    result = await call
     samples.append((time.perf_counter() - started) * 1000)
     return result
 
@@ -89,14 +93,14 @@ class Http:
         self.samples: list[float] = []
 
     async def get(self, path: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-        response = await timed(lambda: self.client.get(path, headers=headers), self.samples)
+        response = await timed(self.client.get(path, headers=headers), self.samples)
         if response.status_code >= 300:
             raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
         result: dict[str, Any] = response.json()
         return result
 
     async def post(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-        response = await timed(lambda: self.client.post(path, json=body, headers=headers), self.samples)
+        response = await timed(self.client.post(path, json=body, headers=headers), self.samples)
         if response.status_code >= 300:
             raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
         result: dict[str, Any] = response.json()
@@ -113,7 +117,7 @@ class CarefulHttp(Http):
         self.careful = CarefulClient(client, deadline=600)
 
     async def post(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-        response = await timed(lambda: self.careful.post(path, body, headers), self.samples)
+        response = await timed(self.careful.post(path, body, headers), self.samples)
         if response.status_code >= 300:
             raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
         result: dict[str, Any] = response.json()
@@ -197,7 +201,7 @@ async def main(calls: int, loans: int) -> None:
         )
 
         @asynccontextmanager
-        async def factory(_: ApiSettings):  # type: ignore[no-untyped-def]
+        async def factory(_: ApiSettings) -> AsyncIterator[AppResources]:
             yield resources
 
         port = free_port()
@@ -260,10 +264,10 @@ async def main(calls: int, loans: int) -> None:
                 warm = n < WARM_UP
                 loan_id = visit_loans[n % len(visit_loans)]
                 cpu = time.process_time()
-                await timed(lambda n=n: echo.execute_update(BenchEchoWorkflow.ping, Ping(n=n)), [] if warm else raw)
+                await timed(echo.execute_update(BenchEchoWorkflow.ping, Ping(n=n)), [] if warm else raw)
                 raw_cpu += time.process_time() - cpu
                 await timed(
-                    lambda n=n: echo.execute_update(BenchEchoWorkflow.ping_through_activity, Ping(n=n)),
+                    echo.execute_update(BenchEchoWorkflow.ping_through_activity, Ping(n=n)),
                     [] if warm else through_activity,
                 )
                 cpu = time.process_time()
@@ -278,7 +282,7 @@ async def main(calls: int, loans: int) -> None:
                 )
                 handle = client.get_workflow_handle(f"loan-{loan_id}")
                 await timed(
-                    lambda v=visit, h=handle: h.execute_update("log_visit", v, result_type=StepResult),
+                    handle.execute_update("log_visit", visit, result_type=StepResult),
                     [] if warm else direct,
                 )
                 await keyed.post(
@@ -352,7 +356,7 @@ async def main(calls: int, loans: int) -> None:
 
             async def raw_loan(handle: Any) -> None:
                 for n in range(STEPS_PER_LOAN):
-                    await timed(lambda n=n: handle.execute_update(BenchEchoWorkflow.ping, Ping(n=n)), raw_flow)
+                    await timed(handle.execute_update(BenchEchoWorkflow.ping, Ping(n=n)), raw_flow)
 
             started = time.perf_counter()
             await asyncio.gather(*(raw_loan(h) for h in echoes))

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -81,7 +80,7 @@ def _wait_gone(processes: list[psutil.Process], timeout: float = 30) -> list[str
 
 
 @pytest.fixture
-def dev_dirs(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+def dev_dirs(tmp_path: Path) -> tuple[Path, int]:
     return tmp_path / "data", free_port()
 
 

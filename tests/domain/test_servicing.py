@@ -83,7 +83,7 @@ def test_allocation_order_penalty_interest_principal() -> None:
     assert after.penalty_unpaid == 0
     # Less than the penalty: only penalty is paid.
     _, small = apply_payment(ledger, D("0.01"), late)
-    assert (small.penalty, small.interest, small.principal) == (D("0.01"), 0, 0)
+    assert (small.penalty, small.interest, small.principal) == (D("0.01"), D(0), D(0))
 
 
 def test_paying_more_than_due_plus_the_next_instalment_is_refused() -> None:

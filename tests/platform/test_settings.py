@@ -40,19 +40,20 @@ class TestDevelopmentDefaults:
             ApiSettings(jwt_secret="changeme")
 
 
+@pytest.mark.usefixtures("production")
 class TestProduction:
-    def test_missing_database_url(self, production: pytest.MonkeyPatch) -> None:
+    def test_missing_database_url(self) -> None:
         with pytest.raises(ValidationError, match="PLEDGEFLOW_DATABASE_URL is not set"):
             WorkerSettings(temporal_address="temporal:7233")
 
     @pytest.mark.parametrize("password", ["", "changeme", "password", "<db-password>", "${DB_PASSWORD}"])
-    def test_placeholder_database_password(self, production: pytest.MonkeyPatch, password: str) -> None:
+    def test_placeholder_database_password(self, password: str) -> None:
         with pytest.raises(ValidationError, match="placeholder"):
             WorkerSettings(
                 database_url=f"postgresql://pledgeflow:{password}@db:5432/pledgeflow", temporal_address="t:7233"
             )
 
-    def test_hs256_refused(self, production: pytest.MonkeyPatch) -> None:
+    def test_hs256_refused(self) -> None:
         with pytest.raises(ValidationError, match="RS256"):
             ApiSettings(
                 database_url=PROD_DB,
@@ -61,13 +62,13 @@ class TestProduction:
                 jwt_secret="a-real-looking-secret-of-sufficient-length",
             )
 
-    def test_rs256_needs_key_issuer_audience(self, production: pytest.MonkeyPatch) -> None:
+    def test_rs256_needs_key_issuer_audience(self) -> None:
         with pytest.raises(ValidationError, match="JWKS"):
             ApiSettings(database_url=PROD_DB, temporal_address="t:7233")
         with pytest.raises(ValidationError, match="ISSUER"):
             ApiSettings(database_url=PROD_DB, temporal_address="t:7233", jwt_jwks_url="https://idp/jwks")
 
-    def test_complete_production_configuration(self, production: pytest.MonkeyPatch) -> None:
+    def test_complete_production_configuration(self) -> None:
         settings = ApiSettings(
             database_url=PROD_DB,
             temporal_address="temporal.internal:7233",
@@ -82,9 +83,7 @@ class TestProduction:
     @pytest.mark.parametrize(
         "command", [["worker"], ["api"], ["migrate"], ["dev"], ["token", "--role", "enterprise", "--org", "x"]]
     )
-    def test_processes_refuse_to_start(
-        self, production: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
-    ) -> None:
+    def test_processes_refuse_to_start(self, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
         assert main(command) == 2
         assert "refusing to start" in capsys.readouterr().err or command[0] == "token"
 

@@ -18,7 +18,7 @@ from contracts.loans import LOAN_WORKFLOW_NAME, OpenLoanInput
 @workflow.defn(name=LOAN_WORKFLOW_NAME, sandboxed=False)
 class BrokenLoanWorkflow:
     @workflow.run
-    async def run(self, data: OpenLoanInput) -> None:
+    async def run(self, _data: OpenLoanInput) -> None:
         raise RuntimeError("this worker cannot run loans")
 
 

@@ -93,7 +93,7 @@ def open_input(
         district=District.GUANGMING,
         station_id="station-guangming",
         opened=Recorded(by=SPECIALIST, at=now),
-        config={"reminder_working_days": reminder_days, **(config or {})},  # type: ignore[arg-type]
+        config={"reminder_working_days": reminder_days, **(config or {})},
     )
 
 

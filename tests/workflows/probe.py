@@ -22,7 +22,7 @@ class ProbeWorkflow:
     async def run(self, data: ProbeInput) -> AuditRecordResult:
         if data.sleep_days:
             await workflow.sleep(timedelta(days=data.sleep_days))
-        return await workflow.execute_activity(
+        result: AuditRecordResult = await workflow.execute_activity(
             "record_audit",
             RecordAuditInput(
                 actor_sub="system",
@@ -38,6 +38,7 @@ class ProbeWorkflow:
             result_type=AuditRecordResult,
             start_to_close_timeout=timedelta(seconds=30),
         )
+        return result
 
 
 @workflow.defn

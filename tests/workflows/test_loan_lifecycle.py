@@ -260,15 +260,15 @@ class TestTimers:
         assert first.idle_since == opened
         assert first.raised_at.astimezone(SHANGHAI).date() == due
         async with loans.sessions() as session:
-            query = select(LoanEvent.kind).where(col(LoanEvent.loan_id) == handle.id.removeprefix("loan-"))
+            query = select(col(LoanEvent.kind)).where(col(LoanEvent.loan_id) == handle.id.removeprefix("loan-"))
             assert "reminder" in (await session.execute(query)).scalars().all()
 
     async def test_activity_postpones_reminder(self, loans: Loans) -> None:
         handle = await loans.open(reminder_days=3)
         opened = await loans.today()
-        await loans.advance(handle, lambda s: False, until=add_working_days(opened, 2))
+        await loans.advance(handle, lambda _: False, until=add_working_days(opened, 2))
         await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(await loans.today()))
-        state = await loans.advance(handle, lambda s: False, until=add_working_days(opened, 4))
+        state = await loans.advance(handle, lambda _: False, until=add_working_days(opened, 4))
         assert state.reminders == [], "a visit should have reset the idle clock"
 
     async def test_steps_on_one_day_restart_the_timer_once(self, loans: Loans) -> None:
@@ -276,7 +276,7 @@ class TestTimers:
         it is and do not touch the timer. The reminder still comes on time."""
         handle = await loans.open(reminder_days=3)
         opened = await loans.today()
-        await loans.advance(handle, lambda s: False, until=add_working_days(opened, 2))
+        await loans.advance(handle, lambda _: False, until=add_working_days(opened, 2))
         visited = await loans.today()
         for _ in range(3):
             await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(visited))
@@ -305,7 +305,7 @@ class TestTimers:
         assert state.stage is Stage.GUIDANCE
         assert len(state.visits) == 40
         async with loans.sessions() as session:
-            query = select(LoanEvent.kind).where(col(LoanEvent.loan_id) == loan_id)
+            query = select(col(LoanEvent.kind)).where(col(LoanEvent.loan_id) == loan_id)
             events = (await session.execute(query)).scalars().all()
         assert events.count("visit_logged") == 40
         assert events.count("opened") == 1
@@ -322,7 +322,7 @@ class TestTimers:
         await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
         counted = working_deadline(today, 2)
         deadline = counted.day
-        state = await loans.advance(handle, lambda s: False, until=deadline)
+        state = await loans.advance(handle, lambda _: False, until=deadline)
         assert state.filings["ip-gm-inv-1"].deadline == deadline
         assert state.filings["ip-gm-inv-1"].deadline_provisional is counted.provisional
         assert not state.filings["ip-gm-inv-1"].overdue, "overdue before the deadline passed"

@@ -96,7 +96,7 @@ class FilingDeadlines(Interceptor):
     def __init__(self) -> None:
         self.seen: list[tuple[date, bool]] = []
 
-    def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
+    def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:  # noqa: ARG002 - the interface passes it
         seen = self.seen
 
         class Inbound(WorkflowInboundInterceptor):
@@ -251,7 +251,7 @@ async def disposal_to_release(loans: Loans) -> Handle:
         RecordDisposalReleaseInput(actor=officer, release_date=today, notice_number="ZX-1"),
     )
     await disposal.result()
-    return disposal  # type: ignore[return-value]
+    return disposal
 
 
 SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {

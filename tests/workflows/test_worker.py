@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from contracts.audit import AuditRecordResult
 from services.api.dependencies import TemporalDep
 from services.platform.embedded import EmbeddedPostgres
 from services.platform.settings import WorkerSettings
@@ -57,7 +56,6 @@ class TestAuditActivity:
                 ProbeInput(target_id="p1"),
                 id=f"probe-{uuid.uuid4().hex}",
                 task_queue=queue,
-                result_type=AuditRecordResult,
             )
         assert (result.chain, result.seq) == ("probe:p1", 1)
         async with committed_sessions() as session:
@@ -81,7 +79,7 @@ class TestSandboxSetting:
         )
         async with worker:
             in_sandbox = await temporal_client.execute_workflow(
-                SandboxProbeWorkflow.run, id=f"sandbox-{uuid.uuid4().hex}", task_queue=queue, result_type=bool
+                SandboxProbeWorkflow.run, id=f"sandbox-{uuid.uuid4().hex}", task_queue=queue
             )
         assert in_sandbox is sandbox
 
@@ -103,7 +101,6 @@ class TestTracing:
                 ProbeInput(target_id="traced"),
                 id=f"probe-{uuid.uuid4().hex}",
                 task_queue=queue,
-                result_type=AuditRecordResult,
             )
             return {"hash": result.hash}
 
@@ -143,7 +140,6 @@ class TestTimeSkipping:
                 ProbeInput(target_id="slow", sleep_days=30),
                 id=f"probe-{uuid.uuid4().hex}",
                 task_queue=queue,
-                result_type=AuditRecordResult,
             )
         async with committed_sessions() as session:
             (record,) = await list_audit(session, "probe:slow")

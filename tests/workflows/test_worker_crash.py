@@ -89,7 +89,7 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
+def workers() -> Iterator[list[WorkerProcess]]:
     started: list[WorkerProcess] = []
     yield started
     for worker in started:

@@ -86,7 +86,7 @@ def _derived_loan_id(context: RequestContext) -> str:
     return hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()[:16]
 
 
-async def open_loan(
+async def open_loan(  # noqa: C901  TODO: split who may open for which bank from starting the workflow
     session: AsyncSession,
     temporal: Client,
     context: RequestContext,
