@@ -50,7 +50,7 @@ from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
 from services.store import loans as repository
 from services.store import organisations, reference
-from services.store.tables import Loan
+from services.store.tables import Enterprise, Loan
 
 R = TypeVar("R")
 
@@ -86,17 +86,11 @@ def _derived_loan_id(context: RequestContext) -> str:
     return hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()[:16]
 
 
-async def open_loan(  # noqa: C901  TODO: split who may open for which bank from starting the workflow
-    session: AsyncSession,
-    temporal: Client,
-    context: RequestContext,
-    body: OpenLoanRequest,
-    settings: ApiSettings,
-) -> LoanView:
-    principal = context.principal
-    enterprise = await reference.get_enterprise(session, body.enterprise_id)
-    if enterprise is None:
-        raise UnknownReference(f"There is no enterprise {body.enterprise_id!r}; register it first.")
+async def _case_parties(
+    session: AsyncSession, principal: Principal, body: OpenLoanRequest, enterprise: Enterprise
+) -> tuple[str | None, str | None]:
+    """The bank and the station of a new case, from who opens it: a station specialist of the enterprise's
+    district opens it for the station (a bank may be named), a bank officer for their own bank."""
     station_id: str | None = None
     bank_id = body.bank_id
     if principal.role is Role.STATION_SPECIALIST:
@@ -116,6 +110,21 @@ async def open_loan(  # noqa: C901  TODO: split who may open for which bank from
         bank = await organisations.get_organisation(session, bank_id)
         if bank is None or bank.kind != OrganisationKind.BANK:
             raise UnknownReference(f"There is no bank {bank_id!r}.")
+    return bank_id, station_id
+
+
+async def open_loan(
+    session: AsyncSession,
+    temporal: Client,
+    context: RequestContext,
+    body: OpenLoanRequest,
+    settings: ApiSettings,
+) -> LoanView:
+    principal = context.principal
+    enterprise = await reference.get_enterprise(session, body.enterprise_id)
+    if enterprise is None:
+        raise UnknownReference(f"There is no enterprise {body.enterprise_id!r}; register it first.")
+    bank_id, station_id = await _case_parties(session, principal, body, enterprise)
     loan_id = _derived_loan_id(context)
     actor = actor_of(principal)
     await session.commit()  # release the connection while the workflow starts (see run_step)
