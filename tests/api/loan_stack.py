@@ -15,6 +15,7 @@ from sqlmodel import col
 from temporalio.client import Client
 
 from contracts.enums import District, Role
+from contracts.queues import LOANS_TASK_QUEUE
 from services.api.app import create_app
 from services.api.state import AppResources
 from services.domain.calendar import shanghai_date
@@ -90,8 +91,11 @@ class Stack:
             return int((await session.execute(select(func.count()).where(col(column) == value))).scalar_one())
 
 
-@pytest.fixture(scope="module")
-async def stack(postgres: EmbeddedPostgres, temporal_client: Client) -> AsyncIterator[Stack]:
+@asynccontextmanager
+async def running_stack(
+    postgres: EmbeddedPostgres, temporal_client: Client, *, task_queue: str = LOANS_TASK_QUEUE
+) -> AsyncIterator[Stack]:
+    """The API and a worker on `temporal_client`, over a fresh database with the demo data."""
     url = await fresh_database(postgres)
     engine = create_engine(url)
     sessions = session_factory(engine)
@@ -99,7 +103,11 @@ async def stack(postgres: EmbeddedPostgres, temporal_client: Client) -> AsyncIte
         await load_demo_data(session)
     # The test receiver of webhooks listens on this machine.
     settings = ApiSettings(
-        database_url=url, temporal_address="unused:0", jwt_secret=TEST_JWT_SECRET, webhook_allow_private_addresses=True
+        database_url=url,
+        temporal_address="unused:0",
+        jwt_secret=TEST_JWT_SECRET,
+        webhook_allow_private_addresses=True,
+        task_queue=task_queue,
     )
     resources = AppResources(
         settings=settings,
@@ -114,13 +122,20 @@ async def stack(postgres: EmbeddedPostgres, temporal_client: Client) -> AsyncIte
         yield resources
 
     app = create_app(settings, resources_factory=factory)
+    worker_settings = WorkerSettings(webhook_allow_private_addresses=True, task_queue=task_queue)
     async with (
-        build_worker(temporal_client, sessions, settings=WorkerSettings(webhook_allow_private_addresses=True)),
+        build_worker(temporal_client, sessions, settings=worker_settings),
         app.router.lifespan_context(app),
         await start_client(app) as client,
     ):
         yield Stack(client, sessions)
     await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def stack(postgres: EmbeddedPostgres, temporal_client: Client) -> AsyncIterator[Stack]:
+    async with running_stack(postgres, temporal_client) as stack:
+        yield stack
 
 
 def today() -> str:
