@@ -36,13 +36,13 @@ with workflow.unsafe.imports_passed_through():
         RecordDisposalStepInput,
         UpdateDisposalValuationInput,
     )
-    from contracts.enums import Role
     from contracts.loan_state import DisposalOutcome
     from contracts.names import Activity, Signal
     from contracts.queues import loan_workflow_id
     from contracts.types import TRUSTED
     from services.domain.calendar import shanghai_date
     from services.domain.digest import payload_digest
+    from services.domain.disposal_rules import not_the_disposer
     from services.workflows.persistence import NotSaved, after_acceptance, persist
 
 STEP_GIVE_UP = timedelta(minutes=10)
@@ -98,14 +98,9 @@ class DisposalWorkflow:
         return self.state
 
     def _check(self, step: str, data: StepInput) -> None:
-        actor = data.actor
-        if actor.role is not Role.BANK_OFFICER or actor.org_id != self.state.bank_id:
-            raise ApplicationError(
-                f"disposal steps are for a bank officer of {self.state.bank_id}; you are {actor.role.value} "
-                f"of {actor.org_id}",
-                type=STEP_NOT_YOUR_STEP,
-                non_retryable=True,
-            )
+        who = not_the_disposer(data.actor, self.state.bank_id)
+        if who is not None:
+            raise ApplicationError(who, type=STEP_NOT_YOUR_STEP, non_retryable=True)
         if self.state.step != step:
             raise ApplicationError(
                 f"the disposal now needs {NEXT_STEP_NAMES[self.state.step]}; current step: {self.state.step}",

@@ -1,8 +1,5 @@
 """Routes of `/loans/{id}/disposal/…`: the steps of a defaulted loan's disposal, one row of a table each."""
 
-from __future__ import annotations
-
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -59,16 +56,21 @@ DISPOSAL_ROUTES: tuple[DisposalRoute, ...] = (
 
 
 def _endpoint(step: DisposalRoute) -> Callable[..., Awaitable[DisposalView]]:
+    """The route of one row: the body's annotation is the row's request model, evaluated when the function is
+    defined (this module does not postpone annotations), so FastAPI reads it from the signature as written."""
+    request_model = step.request
+
     async def endpoint(
-        loan: LoanDep, body: BaseModel, session: SessionDep, temporal: TemporalDep, context: RequestContextDep
+        loan: LoanDep,
+        body: request_model,  # type: ignore[valid-type]
+        session: SessionDep,
+        temporal: TemporalDep,
+        context: RequestContextDep,
     ) -> DisposalView:
-        data = step.input(actor=actor_of(context.principal), request_id=context.request_id, **body.model_dump())
+        fields = body.model_dump()  # type: ignore[attr-defined]
+        data = step.input(actor=actor_of(context.principal), request_id=context.request_id, **fields)
         return await service.run_disposal_step(session, temporal, context, loan, step.update, data)
 
-    # FastAPI reads the body's model from the signature: declare this row's request model there.
-    signature = inspect.signature(endpoint)
-    parameters = [p.replace(annotation=step.request) if p.name == "body" else p for p in signature.parameters.values()]
-    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     endpoint.__name__ = f"disposal_{step.update.value}"
     return endpoint
 

@@ -9,7 +9,9 @@ from contracts.base import StepInput
 from contracts.disposal import DisposalStepResult, DisposalUpdate, disposal_workflow_id
 from services.api.dependencies import RequestContext
 from services.api.disposals.schemas import DisposalProgress, DisposalView
+from services.api.loans.exceptions import NotYourStep
 from services.api.workflow_updates import send_update
+from services.domain.disposal_rules import not_the_disposer
 from services.store import loans as repository
 from services.store.tables import Loan
 
@@ -22,6 +24,9 @@ async def run_disposal_step(
     update: DisposalUpdate,
     data: StepInput,
 ) -> DisposalView:
+    who = not_the_disposer(data.actor, loan.bank_id)
+    if who is not None:  # said before the stage: a loan not yet defaulted has no disposal to ask
+        raise NotYourStep(who)
     await session.commit()  # release the connection while the workflow works
     result = await send_update(
         temporal,
