@@ -3,7 +3,8 @@ input the workflow's update receives, the update, who takes the step, and the su
 
 A simple step's input is its body plus who acts; steps that look things up first (the application, the proposal)
 have routes of their own in `router.py`. Who may take a step is decided by the workflow
-(services/domain/loan_rules.py), which answers 403 to anybody else; `who` here says it to the reader and the docs.
+(services/domain/loan_rules/access.py), which answers 403 to anybody else; `who` here says it to the reader and the
+docs.
 """
 
 from __future__ import annotations
