@@ -8,7 +8,8 @@ non-determinism error. They are replayed in the sandbox and outside it (the work
 To record them again, after a deliberate and patched change or to add a scenario:
     PLEDGEFLOW_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows/test_replay.py -k record
 (keep the old files too: a history recorded before a patch is what proves the patch. `*_local_activity.json` were
-recorded before `persist-after-acceptance`, when a step was written by a local activity inside its workflow task.)
+recorded before `persist-after-acceptance`, when a step was written by a local activity inside its workflow task;
+the loans of `BEFORE_TERM_RULES` below were recorded before `term-rules`.)
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ from contracts.disposal import (
     UpdateDisposalValuationInput,
     disposal_workflow_id,
 )
-from contracts.enums import DisposalMethod, FilingChannel
+from contracts.enums import DisposalMethod, FilingChannel, RepaymentMode
 from contracts.loan_steps import DeclareDefaultInput
 from services.domain.calendar import add_working_days
+from services.domain.schedule import add_months
 from services.platform.temporal import data_converter
 from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
@@ -150,7 +152,7 @@ async def test_a_run_from_before_the_patch_reads_the_package(monkeypatch: pytest
 
 def test_histories_are_recorded() -> None:
     """The replay test above has something to replay: every scenario below has its file."""
-    assert {path.stem for path in recorded()} >= set(SCENARIOS)
+    assert {path.stem for path in recorded()} >= set(SCENARIOS) | {f"{name}_before_patch" for name in BEFORE_TERM_RULES}
 
 
 # ---- recording ---------------------------------------------------------------------------------------------------
@@ -254,6 +256,32 @@ async def disposal_to_release(loans: Loans) -> Handle:
     return disposal
 
 
+async def disbursed_past_asset_expiry(loans: Loans) -> Handle:
+    """A 12-month loan on a patent expiring a year and 20 days after the filing, registered at once and disbursed 40
+    days later, so that it matures after the patent expires; then its first interest paid."""
+    handle = await loans.open()
+    today = await loans.today()
+    patent = steps.asset(expiry=add_months(today, 12) + timedelta(days=20))
+    await loans.to_registration(handle, assets=[patent])
+    await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
+    await handle.execute_update(LoanLifecycleWorkflow.record_registration_outcome, steps.registered(today))
+    await loans.env.sleep(timedelta(days=40))
+    await handle.execute_update(LoanLifecycleWorkflow.disburse, steps.disburse(await loans.today()))
+    state = await state_of(handle)
+    assert state.servicing is not None
+    first = state.servicing.ledger.lines[0]
+    await sleep_until(loans, first.due_date)
+    await handle.execute_update(LoanLifecycleWorkflow.record_repayment, pay(first.interest, first.due_date))
+    return handle
+
+
+async def bullet_for_36_months(loans: Loans) -> Handle:
+    """A 36-month bullet loan (一次性还本付息) proposed, approved and disbursed, a few days into its servicing."""
+    handle, disbursed_on = await disbursed(loans, term=36, mode=RepaymentMode.BULLET)
+    await sleep_until(loans, disbursed_on + timedelta(days=3))
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
     "disbursed_then_repaid": disbursed_then_repaid,
     "refused_refiled_withdrawn": refused_refiled_withdrawn,
@@ -261,6 +289,13 @@ SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
     "long_guidance": long_guidance,
     "disposal_to_release": disposal_to_release,
     "deadline_in_unknown_year": deadline_in_unknown_year,
+}
+
+# Loans the rules refuse since the patch `term-rules` (issue 13), recorded before it: `<name>_before_patch.json`
+# replays only while their handlers keep the older rules. They cannot be recorded again, and must never be deleted.
+BEFORE_TERM_RULES: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
+    "disbursed_past_asset_expiry": disbursed_past_asset_expiry,
+    "bullet_for_36_months": bullet_for_36_months,
 }
 
 
