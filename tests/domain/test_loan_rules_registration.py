@@ -45,6 +45,12 @@ def _one_pledge_pending() -> LoanState:
     return state
 
 
+def _ready_with(*assets: AssetSnapshot) -> LoanState:
+    """Ready to disburse: `assets` pledged and registered on 2026-03-10, every sign-off in."""
+    state = loans.registered(loans.approved(assets=list(assets)))
+    return loans.signed(state, steps.GUARANTOR, loans.INSURER)
+
+
 def _outcome(**changes: object) -> RecordRegistrationOutcomeInput:
     return steps.registered(EFFECTIVE_ON).model_copy(update=changes)
 
@@ -118,13 +124,26 @@ BROKEN: list[Row] = [
         f"co-owner consent missing for {NUMBER}: 比亚迪股份有限公司",
     ),
     (
+        # disbursed on the filing day at the earliest, the loan would still outlive the right
         "a loan maturing after the right expires, from the filing date",
         lambda: _approved_with(expiry_date=date(2027, 3, 9)),
         A.FILE_REGISTRATION,
         steps.OFFICER,
         steps.filing(FILED_ON),
         FILED_ON,
-        f"the loan would mature on 2027-03-10, after {NUMBER} expires on 2027-03-09",
+        f"a 12-month loan filed for registration on 2026-03-10 would mature on 2027-03-10 at the earliest, after "
+        f"{NUMBER} expires on 2027-03-09",
+    ),
+    (
+        # the pledge must cover the loan: every pledged right, not only the one filed
+        "another pledged right expiring before the loan could mature",
+        lambda: loans.approved(assets=[loans.patent(), loans.trademark(date(2027, 3, 9))]),
+        A.FILE_REGISTRATION,
+        steps.OFFICER,
+        steps.filing(FILED_ON),
+        FILED_ON,
+        "a 12-month loan filed for registration on 2026-03-10 would mature on 2027-03-10 at the earliest, after "
+        "17528858 expires on 2027-03-09",
     ),
     (
         "a filing dated tomorrow",
@@ -210,6 +229,25 @@ BROKEN: list[Row] = [
         "disbursement cannot precede the pledge's effective date",
     ),
     (
+        # issue 13: applied for on 2026-03-05 (maturity 2027-03-05 then), disbursed 2026-04-20: it matures 2027-04-20
+        "a disbursement maturing after the pledged right expires",
+        lambda: _ready_with(loans.patent(date(2027, 3, 10))),
+        A.DISBURSE,
+        steps.OFFICER,
+        steps.disburse(date(2026, 4, 20)),
+        date(2026, 4, 20),
+        f"a 12-month loan disbursed on 2026-04-20 would mature on 2027-04-20, after {NUMBER} expires on 2027-03-10",
+    ),
+    (
+        "a disbursement maturing after another pledged right expires",
+        lambda: _ready_with(loans.patent(), loans.trademark(date(2027, 4, 19))),
+        A.DISBURSE,
+        steps.OFFICER,
+        steps.disburse(TODAY),
+        TODAY,
+        "a 12-month loan disbursed on 2026-04-20 would mature on 2027-04-20, after 17528858 expires on 2027-04-19",
+    ),
+    (
         "a disbursement dated tomorrow",
         loans.ready_to_disburse,
         A.DISBURSE,
@@ -246,6 +284,22 @@ KEPT: list[tuple[str, Callable[[], LoanState], LoanAction, Actor, object, date]]
     ("registered", loans.filed, A.RECORD_REGISTRATION_OUTCOME, steps.OFFICER, _outcome(), EFFECTIVE_ON),
     ("refused", loans.filed, A.RECORD_REGISTRATION_OUTCOME, steps.OFFICER, steps.refused(), EFFECTIVE_ON),
     ("disbursement", loans.ready_to_disburse, A.DISBURSE, steps.OFFICER, steps.disburse(TODAY), TODAY),
+    (
+        "a disbursement maturing the day the right expires",
+        lambda: _ready_with(loans.patent(date(2027, 4, 20))),
+        A.DISBURSE,
+        steps.OFFICER,
+        steps.disburse(TODAY),
+        TODAY,
+    ),
+    (
+        "a filing whose earliest maturity is the day a right expires",
+        lambda: loans.approved(assets=[loans.patent(), loans.trademark(date(2027, 3, 10))]),
+        A.FILE_REGISTRATION,
+        steps.OFFICER,
+        steps.filing(FILED_ON),
+        FILED_ON,
+    ),
 ]
 
 
@@ -254,3 +308,24 @@ def test_a_step_keeping_every_rule_is_accepted(
     case: str, build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date
 ) -> None:
     check_step(action, actor, build(), data, today)
+
+
+@pytest.mark.parametrize(
+    ("action", "build", "data", "today"),
+    [
+        (A.DISBURSE, lambda: _ready_with(loans.patent(date(2027, 3, 10))), steps.disburse(TODAY), TODAY),
+        (
+            A.FILE_REGISTRATION,
+            lambda: loans.approved(assets=[loans.patent(), loans.trademark(date(2027, 3, 9))]),
+            steps.filing(FILED_ON),
+            FILED_ON,
+        ),
+    ],
+    ids=["disbursement", "filing"],
+)
+def test_a_loan_started_before_the_term_rules_keeps_its_course(
+    action: LoanAction, build: Callable[[], LoanState], data: object, today: date
+) -> None:
+    """The handler of a run recorded before the patch `term-rules` checks without them, so its history replays as
+    it was recorded (validators and the API always check them)."""
+    check_step(action, steps.OFFICER, build(), data, today, term_rules=False)

@@ -17,6 +17,7 @@ from contracts.enums import FilingChannel, Stage
 from contracts.loan_activities import AuthorityReceipt, FileWithAuthorityInput
 from contracts.loan_state import StepResult
 from services.domain.calendar import SHANGHAI, add_working_days, working_deadline
+from services.domain.schedule import add_months
 from services.store.tables import AuditRecord, Loan, LoanEvent, PledgeHold, ScheduleLine
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.worker import build_worker
@@ -182,6 +183,29 @@ class TestRejections:
             STEP_WRONG_STAGE,
             "registered and effective before disbursement",
         )
+
+    async def test_disbursement_maturing_after_a_pledged_right_expires(self, loans: Loans) -> None:
+        """The loan matures a term after its disbursement: a 12-month loan on a patent expiring a year and 20 days
+        after the filing fits when filed, and no longer when disbursed 40 days later (issue 13)."""
+        handle = await loans.open()
+        today = await loans.today()
+        patent = steps.asset(expiry=add_months(today, 12) + timedelta(days=20))
+        await loans.to_registration(handle, assets=[patent])
+        await handle.execute_update(LoanLifecycleWorkflow.file_registration, steps.filing(today))
+        await handle.execute_update(LoanLifecycleWorkflow.record_registration_outcome, steps.registered(today))
+        await loans.env.sleep(timedelta(days=40))
+        later = await loans.today()
+        await rejected(
+            handle.execute_update(LoanLifecycleWorkflow.disburse, steps.disburse(later)),
+            STEP_RULE_VIOLATION,
+            f"a 12-month loan disbursed on {later} would mature on {add_months(later, 12)}, after 202310456781.4 "
+            f"expires on {patent.expiry_date}",
+        )
+        # Disbursed on the tenth day and recorded late, it fits.
+        result = await handle.execute_update(LoanLifecycleWorkflow.disburse, steps.disburse(today + timedelta(days=10)))
+        assert result.stage is Stage.SERVICING
+        assert result.state.disbursement is not None
+        assert result.state.disbursement.maturity_date <= patent.expiry_date
 
     async def test_guarantor_not_on_loan_and_decline(self, loans: Loans) -> None:
         handle = await loans.open()

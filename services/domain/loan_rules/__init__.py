@@ -34,6 +34,7 @@ from services.domain.loan_rules.origination import (
     check_application,
     check_disbursement,
     check_filing,
+    check_maturity,
     check_outcome,
     check_proposal,
     check_valuation_report,
@@ -69,6 +70,7 @@ __all__ = [
     "check_downgrade",
     "check_extension",
     "check_filing",
+    "check_maturity",
     "check_outcome",
     "check_prepayment",
     "check_proposal",
@@ -104,7 +106,14 @@ CHECKS: dict[LoanAction, Callable[..., None]] = {
 
 
 def check_step(
-    action: LoanAction, actor: Actor, state: LoanState, data: object, today: date, *, strict: bool = True
+    action: LoanAction,
+    actor: Actor,
+    state: LoanState,
+    data: object,
+    today: date,
+    *,
+    strict: bool = True,
+    term_rules: bool = True,
 ) -> None:
     """Everything a step must satisfy before it may enter the workflow's history (`today` in Shanghai).
 
@@ -112,12 +121,17 @@ def check_step(
     on normalised identities, a term within the pledged rights' life at application and proposal. Validators and
     the API always check strictly; a workflow run started before the patch keeps the older rules in its update
     handlers, so that its history replays as it was recorded.
+
+    `term_rules` adds the rules of the patch `term-rules` (issue 13) in the same way: the loan matures a term after
+    its disbursement within every pledged right's life (checked at the filing and at the disbursement).
     """
     check_allowed(action, actor, state)
     state_allows(action, actor, state, strict)
     rule = CHECKS.get(action)
     if rule is not None:
         rule(state, data, today)
+    if term_rules:
+        check_maturity(state, data)
     if not strict:
         return
     if isinstance(data, SubmitApplicationInput):

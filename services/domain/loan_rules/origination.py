@@ -23,16 +23,34 @@ from services.domain.money import format_yuan, to_fen
 from services.domain.schedule import maturity_date
 
 
-def within_asset_life(assets: Sequence[AssetSnapshot], start: date, term_months: int, when: str) -> None:
+def within_asset_life(
+    assets: Sequence[AssetSnapshot], start: date, term_months: int, when: str, *, earliest: bool = False
+) -> None:
     """A loan may not outlive a pledged right (registration refuses it, domain §2.4): said at once, not first at
-    registration."""
+    registration. It matures `term_months` after `start`, or later when `start` is only the earliest the loan can
+    be disbursed (`earliest`)."""
     maturity = maturity_date(start, term_months)
+    at_the_earliest = " at the earliest" if earliest else ""
     for asset in assets:
         rule(
             maturity <= asset.expiry_date,
-            f"a {term_months}-month loan {when} would mature on {maturity}, after {asset.number} expires on "
-            f"{asset.expiry_date}",
+            f"a {term_months}-month loan {when} would mature on {maturity}{at_the_earliest}, after {asset.number} "
+            f"expires on {asset.expiry_date}",
         )
+
+
+def check_maturity(state: LoanState, data: object) -> None:
+    """The loan matures a term after its disbursement, not after its application (issue 13), and the pledge must
+    cover it: every pledged right must outlive it. At the filing of a registration the disbursement cannot come
+    sooner than the filing, so the filing date bounds the maturity from below; at the disbursement the date is the
+    real one. (Part of the patch `term-rules`: see `check_step`.)"""
+    if state.application is None or state.proposal is None:
+        return
+    assets, term = state.application.assets, state.proposal.term_months
+    if isinstance(data, FileRegistrationInput):
+        within_asset_life(assets, data.filed_on, term, f"filed for registration on {data.filed_on}", earliest=True)
+    if isinstance(data, DisburseLoanInput):
+        within_asset_life(assets, data.disbursed_on, term, f"disbursed on {data.disbursed_on}")
 
 
 def check_application(state: LoanState, data: SubmitApplicationInput, today: date) -> None:  # noqa: ARG001  every entry of CHECKS takes (state, data, today)
@@ -132,11 +150,8 @@ def check_filing(state: LoanState, data: FileRegistrationInput, today: date) -> 
     rule(asset.fees_paid, f"the annual fees of {asset.number} are not paid")
     missing = sorted(set(asset.co_owners) - set(data.co_owner_consents))
     rule(not missing, f"co-owner consent missing for {asset.number}: {', '.join(missing)}")
-    maturity = maturity_date(data.filed_on, state.proposal.term_months)
-    rule(
-        maturity <= asset.expiry_date,
-        f"the loan would mature on {maturity}, after {asset.number} expires on {asset.expiry_date}",
-    )
+    when = f"filed for registration on {data.filed_on}"
+    within_asset_life([asset], data.filed_on, state.proposal.term_months, when, earliest=True)
     rule(data.filed_on <= today, "the filing date cannot be in the future")
 
 

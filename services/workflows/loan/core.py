@@ -39,6 +39,7 @@ ACTIVITY_TIMEOUT = timedelta(seconds=10)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 OPEN_STAGES_CONTINUE_AS_NEW = "open-stages-continue-as-new"
 STRICTER_STEP_RULES = "stricter-step-rules"
+TERM_RULES = "term-rules"
 SYSTEM = Actor(sub="pledgeflow", role=Role.PLATFORM_ADMIN, org_id="pledgeflow")
 
 
@@ -93,10 +94,14 @@ class LoanCore:
     def _check(self, action: LoanAction, data: StepInput, *, handler: bool = False) -> None:
         """The validator keeps a wrong step out of the history; the handler checks again, under the loan's lock,
         because another step may have changed the loan between this step's validation and its turn (keep both).
-        Handlers of runs started before `stricter-step-rules` keep the older rules, so their histories replay."""
+        Handlers of runs started before `stricter-step-rules` or `term-rules` keep the older rules, so that their
+        histories replay: a step the newer rules refuse took its course there."""
         strict = workflow.patched(STRICTER_STEP_RULES) if handler else True
+        term_rules = workflow.patched(TERM_RULES) if handler else True
         try:
-            loan_rules.check_step(action, data.actor, self.state, data, self._today(), strict=strict)
+            loan_rules.check_step(
+                action, data.actor, self.state, data, self._today(), strict=strict, term_rules=term_rules
+            )
         except StepRejected as error:
             raise _rejected(error) from None
 
