@@ -293,10 +293,19 @@ _PATENTS_AND_MARKS = {
 
 
 def demo_products(now: datetime) -> list[LoanProduct]:
-    every_mode = list(RepaymentMode)
+    # Each of these lends for up to 36 months, and 一次性还本付息 (bullet) is for loans of up to 12 (domain §4): a
+    # product's list of modes holds for its whole range of terms, so a product lending longer offers the others.
+    every_mode_but_bullet: list[RepaymentMode] = [m for m in RepaymentMode if m is not RepaymentMode.BULLET]
     return [
         _product(
-            "boc-zhihuidai", "boc-shenzhen", "惠如愿·知惠贷", _PATENTS_AND_MARKS, (3, 36), (0, 150), every_mode, now
+            "boc-zhihuidai",
+            "boc-shenzhen",
+            "惠如愿·知惠贷",
+            _PATENTS_AND_MARKS,
+            (3, 36),
+            (0, 150),
+            every_mode_but_bullet,
+            now,
         ),
         _product(
             "icbc-zhihuidai",
@@ -309,7 +318,14 @@ def demo_products(now: datetime) -> list[LoanProduct]:
             now,
         ),
         _product(
-            "cmb-zhichandai", "cmb-shenzhen", "知识产权质押贷", _PATENTS_AND_MARKS, (6, 36), (0, 200), every_mode, now
+            "cmb-zhichandai",
+            "cmb-shenzhen",
+            "知识产权质押贷",
+            _PATENTS_AND_MARKS,
+            (6, 36),
+            (0, 200),
+            every_mode_but_bullet,
+            now,
         ),
         _product(
             "srcb-zhiyadai",
@@ -318,7 +334,7 @@ def demo_products(now: datetime) -> list[LoanProduct]:
             _PATENTS_AND_MARKS,
             (6, 36),
             (20, 200),
-            every_mode,
+            every_mode_but_bullet,
             now,
         ),
         _product(

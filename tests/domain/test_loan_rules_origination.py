@@ -189,6 +189,36 @@ BROKEN: list[Row] = [
         "the product does not offer 等额本金",
     ),
     (
+        # domain §4: 一次性还本付息 (bullet, ≤ 1 year); issue 13 found a 36-month bullet loan accepted
+        "a bullet loan for more than a year",
+        loans.accepted,
+        A.PROPOSE_TERMS,
+        steps.OFFICER,
+        steps.proposal(term=13, mode=RepaymentMode.BULLET),
+        PROPOSED_ON,
+        "一次性还本付息 (bullet repayment) is for loans of at most 12 months, not 13: shorten the term or choose "
+        "another mode the product offers (按月付息、到期还本 / 按季付息、到期还本 / 等额本息 / 等额本金)",
+    ),
+    (
+        "a 36-month bullet loan",
+        lambda: _with_product(loans.accepted(), repayment_modes=[RepaymentMode.BULLET, RepaymentMode.EQUAL_PRINCIPAL]),
+        A.PROPOSE_TERMS,
+        steps.OFFICER,
+        steps.proposal(term=36, mode=RepaymentMode.BULLET),
+        PROPOSED_ON,
+        "一次性还本付息 (bullet repayment) is for loans of at most 12 months, not 36: shorten the term or choose "
+        "another mode the product offers (等额本金)",
+    ),
+    (
+        "a long bullet loan on a product offering nothing else",
+        lambda: _with_product(loans.accepted(), repayment_modes=[RepaymentMode.BULLET]),
+        A.PROPOSE_TERMS,
+        steps.OFFICER,
+        steps.proposal(term=24, mode=RepaymentMode.BULLET),
+        PROPOSED_ON,
+        "一次性还本付息 (bullet repayment) is for loans of at most 12 months, not 24: shorten the term",
+    ),
+    (
         "a guarantee company named without that support",
         loans.accepted,
         A.PROPOSE_TERMS,
@@ -260,6 +290,22 @@ KEPT: list[tuple[str, Callable[[], LoanState], LoanAction, Actor, object, date]]
     ),
     ("valuation accepted", loans.valued, A.ACCEPT_VALUATION, steps.OFFICER, steps.accept(), VALUED_ON),
     ("terms", loans.accepted, A.PROPOSE_TERMS, steps.OFFICER, steps.proposal(amount="4000000.00"), PROPOSED_ON),
+    (
+        "a bullet loan for a year",
+        loans.accepted,
+        A.PROPOSE_TERMS,
+        steps.OFFICER,
+        steps.proposal(term=12, mode=RepaymentMode.BULLET),
+        PROPOSED_ON,
+    ),
+    (
+        "36 months, interest monthly",
+        loans.accepted,
+        A.PROPOSE_TERMS,
+        steps.OFFICER,
+        steps.proposal(term=36, mode=RepaymentMode.MONTHLY_INTEREST),
+        PROPOSED_ON,
+    ),
 ]
 
 
@@ -268,6 +314,13 @@ def test_a_step_keeping_every_rule_is_accepted(
     case: str, build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date
 ) -> None:
     check_step(action, actor, build(), data, today)
+
+
+def test_a_bullet_loan_proposed_before_the_term_rules_keeps_its_course() -> None:
+    """The handler of a run recorded before the patch `term-rules` checks without them, so its history replays as
+    it was recorded (tests/workflows/histories/bullet_for_36_months_before_patch.json)."""
+    terms = steps.proposal(term=36, mode=RepaymentMode.BULLET)
+    check_step(A.PROPOSE_TERMS, steps.OFFICER, loans.accepted(), terms, PROPOSED_ON, term_rules=False)
 
 
 # ---- the loan's figures ------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.base import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_STAGE
-from contracts.enums import FilingChannel, Stage
+from contracts.enums import FilingChannel, RepaymentMode, Stage
 from contracts.loan_activities import AuthorityReceipt, FileWithAuthorityInput
 from contracts.loan_state import StepResult
 from services.domain.calendar import SHANGHAI, add_working_days, working_deadline
@@ -114,6 +114,23 @@ class TestRejections:
         )
         result = await handle.execute_update(LoanLifecycleWorkflow.decide_approval, steps.decide(approve=False))
         assert result.stage is Stage.REJECTED
+
+    async def test_bullet_loans_for_a_year_at_most(self, loans: Loans) -> None:
+        """一次性还本付息 is for loans of up to a year (domain §4); longer loans pay interest as they go."""
+        handle = await loans.open()
+        await loans.to_approval(handle, term=36)
+        await rejected(
+            handle.execute_update(
+                LoanLifecycleWorkflow.propose_terms, steps.proposal(term=36, mode=RepaymentMode.BULLET)
+            ),
+            STEP_RULE_VIOLATION,
+            "一次性还本付息 (bullet repayment) is for loans of at most 12 months, not 36",
+        )
+        result = await handle.execute_update(
+            LoanLifecycleWorkflow.propose_terms, steps.proposal(term=12, mode=RepaymentMode.BULLET)
+        )
+        assert result.state.proposal is not None
+        assert (result.state.proposal.term_months, result.state.proposal.repayment_mode) == (12, RepaymentMode.BULLET)
 
     async def test_expired_valuation(self, loans: Loans) -> None:
         handle = await loans.open()

@@ -32,6 +32,7 @@ from services.domain.loan_rules.base import LoanAction, StepRejected
 from services.domain.loan_rules.origination import (
     check_accept_valuation,
     check_application,
+    check_bullet_term,
     check_disbursement,
     check_filing,
     check_maturity,
@@ -64,6 +65,7 @@ __all__ = [
     "check_accept_valuation",
     "check_allowed",
     "check_application",
+    "check_bullet_term",
     "check_compensation",
     "check_default",
     "check_disbursement",
@@ -122,8 +124,9 @@ def check_step(
     the API always check strictly; a workflow run started before the patch keeps the older rules in its update
     handlers, so that its history replays as it was recorded.
 
-    `term_rules` adds the rules of the patch `term-rules` (issue 13) in the same way: the loan matures a term after
-    its disbursement within every pledged right's life (checked at the filing and at the disbursement).
+    `term_rules` adds the rules of the patch `term-rules` (issue 13) in the same way: a bullet loan is for 12 months
+    at most, and the loan matures a term after its disbursement within every pledged right's life (checked at the
+    filing and at the disbursement).
     """
     check_allowed(action, actor, state)
     state_allows(action, actor, state, strict)
@@ -131,6 +134,7 @@ def check_step(
     if rule is not None:
         rule(state, data, today)
     if term_rules:
+        check_bullet_term(state, data)
         check_maturity(state, data)
     if not strict:
         return

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from contracts.enums import CreditSupport, FilingChannel, IPKind, LegalStatus
+from contracts.enums import CreditSupport, FilingChannel, IPKind, LegalStatus, RepaymentMode
 from contracts.loan_state import AssetSnapshot, LoanConfig, LoanState
 from contracts.loan_steps import (
     AcceptValuationInput,
@@ -37,6 +37,25 @@ def within_asset_life(
             f"a {term_months}-month loan {when} would mature on {maturity}{at_the_earliest}, after {asset.number} "
             f"expires on {asset.expiry_date}",
         )
+
+
+# 一次性还本付息 (bullet: interest and principal at maturity) is for loans of up to a year (domain §4); a longer
+# loan pays its interest as it goes. Products cannot say "bullet only up to 12 months", so the rule says it.
+BULLET_MAX_TERM_MONTHS = 12
+
+
+def check_bullet_term(state: LoanState, data: object) -> None:
+    """A bullet loan is for 12 months at most. (Part of the patch `term-rules`: see `check_step`.)"""
+    if not isinstance(data, ProposeTermsInput) or data.repayment_mode is not RepaymentMode.BULLET:
+        return
+    offered = state.application.product.repayment_modes if state.application is not None else []
+    others = [mode.label for mode in offered if mode is not RepaymentMode.BULLET]
+    choose = f" or choose another mode the product offers ({' / '.join(others)})" if others else ""
+    rule(
+        data.term_months <= BULLET_MAX_TERM_MONTHS,
+        f"{RepaymentMode.BULLET.label} (bullet repayment) is for loans of at most {BULLET_MAX_TERM_MONTHS} months, "
+        f"not {data.term_months}: shorten the term{choose}",
+    )
 
 
 def check_maturity(state: LoanState, data: object) -> None:
