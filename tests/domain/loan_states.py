@@ -6,9 +6,12 @@ Each builder returns a fresh state, so a test may change it freely.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+
+import pytest
 
 from contracts.base import Actor, Recorded
 from contracts.enums import (
@@ -79,6 +82,11 @@ TODAY = date(2026, 4, 20)
 AMOUNT = Decimal("3000000.00")
 PATENT = "ip-gm-inv-1"
 TRADEMARK = "ip-gm-tm-2"
+
+
+def named(rows: Sequence[tuple[Any, ...]]) -> list[object]:
+    """A table's rows as pytest parameters, each named by its first column (what the case is)."""
+    return [pytest.param(*row[1:], id=row[0]) for row in rows]
 
 
 def at(day: date) -> datetime:

@@ -24,7 +24,7 @@ from contracts.loan_steps import (
 from contracts.servicing import Allocation
 from services.domain.loan_rules import LoanAction, StepRejected, available_actions, check_step
 from tests.domain import loan_states as loans
-from tests.domain.loan_states import GUARANTOR_ORG, PARTY, TODAY
+from tests.domain.loan_states import GUARANTOR_ORG, PARTY, TODAY, named
 from tests.workflows import loan_steps as steps
 
 A = LoanAction
@@ -217,9 +217,9 @@ OFFERED: list[tuple[str, Callable[[], LoanState], dict[Role, set[LoanAction]]]] 
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
-@pytest.mark.parametrize(("loan", "build", "offered"), OFFERED, ids=[row[0] for row in OFFERED])
+@pytest.mark.parametrize(("build", "offered"), named(OFFERED))
 def test_what_each_party_may_do_now(
-    loan: str, build: Callable[[], LoanState], offered: dict[Role, set[LoanAction]], role: Role
+    build: Callable[[], LoanState], offered: dict[Role, set[LoanAction]], role: Role
 ) -> None:
     assert set(available_actions(PARTY[role], build())) == offered.get(role, set())
 
@@ -385,11 +385,8 @@ NOT_NOW: list[tuple[str, Callable[[], LoanState], LoanAction, Actor, object, str
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "build", "action", "actor", "data", "kind", "message"), NOT_NOW, ids=[row[0] for row in NOT_NOW]
-)
+@pytest.mark.parametrize(("build", "action", "actor", "data", "kind", "message"), named(NOT_NOW))
 def test_the_loan_is_not_ready_for_the_step(
-    case: str,
     build: Callable[[], LoanState],
     action: LoanAction,
     actor: Actor,

@@ -23,7 +23,7 @@ from services.domain.loan_rules import (
     registration_working_days,
 )
 from tests.domain import loan_states as loans
-from tests.domain.loan_states import APPLIED_ON, PROPOSED_ON, TRADEMARK, VALUED_ON
+from tests.domain.loan_states import APPLIED_ON, PROPOSED_ON, TRADEMARK, VALUED_ON, named
 from tests.workflows import loan_steps as steps
 
 A = LoanAction
@@ -266,11 +266,9 @@ BROKEN: list[Row] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "build", "action", "actor", "data", "today", "message"), BROKEN, ids=[row[0] for row in BROKEN]
-)
+@pytest.mark.parametrize(("build", "action", "actor", "data", "today", "message"), named(BROKEN))
 def test_a_step_breaking_a_rule_is_refused_with_its_reason(
-    case: str, build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date, message: str
+    build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date, message: str
 ) -> None:
     with pytest.raises(StepRejected) as info:
         check_step(action, actor, build(), data, today)
@@ -309,9 +307,9 @@ KEPT: list[tuple[str, Callable[[], LoanState], LoanAction, Actor, object, date]]
 ]
 
 
-@pytest.mark.parametrize(("case", "build", "action", "actor", "data", "today"), KEPT, ids=[row[0] for row in KEPT])
+@pytest.mark.parametrize(("build", "action", "actor", "data", "today"), named(KEPT))
 def test_a_step_keeping_every_rule_is_accepted(
-    case: str, build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date
+    build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date
 ) -> None:
     check_step(action, actor, build(), data, today)
 

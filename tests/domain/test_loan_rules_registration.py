@@ -16,7 +16,7 @@ from contracts.loan_state import AssetSnapshot, LoanState
 from contracts.loan_steps import RecordRegistrationOutcomeInput
 from services.domain.loan_rules import LoanAction, StepRejected, check_step
 from tests.domain import loan_states as loans
-from tests.domain.loan_states import EFFECTIVE_ON, FILED_ON, PATENT, TODAY, TRADEMARK
+from tests.domain.loan_states import EFFECTIVE_ON, FILED_ON, PATENT, TODAY, TRADEMARK, named
 from tests.workflows import loan_steps as steps
 
 A = LoanAction
@@ -259,11 +259,9 @@ BROKEN: list[Row] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "build", "action", "actor", "data", "today", "message"), BROKEN, ids=[row[0] for row in BROKEN]
-)
+@pytest.mark.parametrize(("build", "action", "actor", "data", "today", "message"), named(BROKEN))
 def test_a_step_breaking_a_rule_is_refused_with_its_reason(
-    case: str, build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date, message: str
+    build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date, message: str
 ) -> None:
     with pytest.raises(StepRejected) as info:
         check_step(action, actor, build(), data, today)
@@ -303,9 +301,9 @@ KEPT: list[tuple[str, Callable[[], LoanState], LoanAction, Actor, object, date]]
 ]
 
 
-@pytest.mark.parametrize(("case", "build", "action", "actor", "data", "today"), KEPT, ids=[row[0] for row in KEPT])
+@pytest.mark.parametrize(("build", "action", "actor", "data", "today"), named(KEPT))
 def test_a_step_keeping_every_rule_is_accepted(
-    case: str, build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date
+    build: Callable[[], LoanState], action: LoanAction, actor: Actor, data: object, today: date
 ) -> None:
     check_step(action, actor, build(), data, today)
 
