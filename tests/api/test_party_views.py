@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.bodies import PROPOSAL
+from tests.api.bodies import PROPOSAL, QUALIFIED, application
 from tests.api.loan_stack import (
     ADMIN,
     APPROVER,
@@ -217,3 +217,13 @@ class TestWaitingOn:
         waiting = {w["role"]: w["actions"] for w in view["waiting_on"]}
         assert waiting["station_specialist"] == ["review_qualification"]  # the application needs it first
         assert "bank_officer" not in waiting  # no bank on the case yet
+
+
+class TestPartiesByName:
+    async def test_a_step_that_brings_in_a_party_answers_with_its_name(self, stack: Stack) -> None:
+        loan_id = await open_case(stack)
+        base = f"/loans/{loan_id}"
+        await stack.post(f"{base}/qualification-review", SPECIALIST, QUALIFIED)
+        loan = await stack.post(f"{base}/application", SPECIALIST, application("ip-gm-inv-2"))
+        assert loan["parties"]["bank"] == {"id": "boc-shenzhen", "name": "中国银行"}
+        assert loan["parties"]["valuer"] == {"id": "demo-appraisal", "name": "演示资产评估有限公司"}

@@ -105,8 +105,8 @@ async def list_loans(
     summary="One loan: parties, stage, state and the actions you may take now",
     responses=problem_responses(Unauthenticated, LoanNotFound),
 )
-async def get_loan(loan: LoanDep, names: PartyNamesDep, session: SessionDep, principal: PrincipalDep) -> LoanView:
-    return await views.loan_view(session, principal, loan, known_names=names)
+async def get_loan(loan: LoanDep, names: PartyNamesDep, principal: PrincipalDep) -> LoanView:
+    return views.loan_view(principal, loan, names)
 
 
 @router.get(

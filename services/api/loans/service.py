@@ -55,13 +55,6 @@ from services.store.tables import Enterprise, Loan
 R = TypeVar("R")
 
 
-async def reload(session: AsyncSession, loan_id: str) -> Loan:
-    loan = await repository.get_loan(session, loan_id)
-    if loan is None:
-        raise LoanNotFound(loan_id)
-    return loan
-
-
 def _consume(done: asyncio.Future[Any]) -> None:
     """Read the outcome of a call left to finish by itself, so that its error is not reported as unread."""
     if not done.cancelled():
@@ -170,7 +163,10 @@ async def open_loan(
         if error.status is RPCStatusCode.FAILED_PRECONDITION:
             raise WorkflowBusy("The case is catching up after a restart; send the same request again.") from None
         raise WorkflowUnavailable("The loan could not be opened right now; nothing was created. Try again.") from error
-    return await loan_view(session, principal, await reload(session, loan_id))
+    found = await repository.get_loan_with_party_names(session, loan_id)
+    if found is None:
+        raise LoanNotFound(loan_id)
+    return loan_view(principal, *found)
 
 
 async def run_step(
@@ -186,6 +182,11 @@ async def run_step(
 
     `party_names` were read with the loan, so answering after the step needs no second trip to the database
     (unless the step brought in a new party)."""
+    # The names of parties the step brings in (the application's bank and agency, the proposal's guarantor and
+    # insurer) are read now, so that the answer after the step needs no second trip to the database.
+    newcomers = [getattr(data, field, None) for field in ("bank_id", "valuer_id", "guarantor_id", "insurer_id")]
+    missing = [org for org in newcomers if org and org not in party_names]
+    names = party_names | (await organisations.names_of(session, missing) if missing else {})
     # Hand the pooled connection back while the workflow works: nothing is written here, and a request that
     # held a connection through the update would starve the pool under load.
     await session.commit()
@@ -199,7 +200,7 @@ async def run_step(
         closed=lambda: _closed_detail(session, loan.id),
         what="loan",
     )
-    return await loan_view(session, context.principal, loan, result.state, party_names)
+    return loan_view(context.principal, loan, names, result.state)
 
 
 async def _closed_detail(session: AsyncSession, loan_id: str) -> str:

@@ -26,7 +26,6 @@ from services.domain.loan_rules import available_actions
 from services.domain.loan_summary import summarize
 from services.platform.auth import Principal
 from services.store import loans as repository
-from services.store import organisations
 from services.store.tables import Loan, ScheduleLine
 
 
@@ -87,26 +86,12 @@ def _summary_from_state(loan: Loan, state: LoanState) -> dict[str, object]:
     }
 
 
-async def loan_view(
-    session: AsyncSession,
-    principal: Principal,
-    loan: Loan,
-    state: LoanState | None = None,
-    known_names: dict[str, str] | None = None,
-) -> LoanView:
-    """The loan as this caller's party sees it (services/api/loans/party_views); `state` (a step's result) spares
-    reading the row again, `known_names` (party names read before the step) the names query unless the step
-    added a party."""
+def loan_view(principal: Principal, loan: Loan, names: dict[str, str], state: LoanState | None = None) -> LoanView:
+    """The loan as this caller's party sees it (services/api/loans/party_views), from the row or, after a step,
+    from the step's `state`; `names` are the parties' names, read with the loan or before the step (no query)."""
     summary = summary_fields(loan) if state is None else _summary_from_state(loan, state)
     state = state or LoanState.model_validate(loan.state, context=TRUSTED)
     view = party_views.view_of(principal.role)
-    names = dict(known_names or {})
-    orgs = [state.bank_id, state.station_id]
-    orgs += [state.application.valuer_id if state.application else None]
-    orgs += [state.proposal.guarantor_id, state.proposal.insurer_id] if state.proposal else []
-    missing = [org for org in orgs if org and org not in names]
-    if missing:
-        names |= await organisations.names_of(session, missing)
     caller = actor_of(principal)
     position = None
     if state.servicing is not None and state.stage.is_servicing and view in ("bank", "enterprise"):
