@@ -35,7 +35,7 @@ from services.api.loans.view_models import (
     SupervisionLoanView,
     ValuerLoanView,
 )
-from services.domain.loan_rules import LoanAction, available_actions
+from services.domain.loan_rules.waiting import waiting_on as rules_waiting_on
 
 VIEW_OF_ROLE: dict[Role, ViewName] = {
     Role.BANK_OFFICER: "bank",
@@ -48,19 +48,6 @@ VIEW_OF_ROLE: dict[Role, ViewName] = {
     Role.STATION_SPECIALIST: "station",
     Role.DISTRICT_REVIEWER: "supervision",
     Role.CITY_ADMIN: "supervision",
-}
-
-# Steps that are possible all along an open loan (a visit, a withdrawal, a manual downgrade...): the loan does not
-# wait on them, so they are left out of "waiting on".
-_ALWAYS_OPEN = {
-    LoanAction.LOG_VISIT,
-    LoanAction.TICK_CHECKLIST,
-    LoanAction.WITHDRAW,
-    LoanAction.REJECT,
-    LoanAction.DOWNGRADE,
-    LoanAction.PREPAY,
-    LoanAction.RECORD_EXTENSION,
-    LoanAction.DECLARE_DEFAULT,
 }
 
 # Summary fields of a list row (GET /loans) a view may not see: blanked.
@@ -95,33 +82,11 @@ def summary_for(view: ViewName, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def waiting_on(state: LoanState) -> list[NextStep]:
-    """Who the loan waits on now and for which steps, from the same rules that let each party act."""
-    if state.stage.is_terminal:
-        return []
-    candidates: list[tuple[Role, str | None]] = [
-        (Role.BANK_OFFICER, state.bank_id),
-        (Role.BANK_APPROVER, state.bank_id),
-        (Role.VALUER, state.application.valuer_id if state.application else None),
-        *((Role.GUARANTOR if p == "guarantor" else Role.INSURER, org) for org, p in _pending_sign_offs(state)),
-        (Role.STATION_SPECIALIST, state.station_id),
+    """Who the loan waits on now and for which steps (the rule: services/domain/loan_rules/waiting)."""
+    return [
+        NextStep(role=role, role_label=role.label, actions=[a.value for a in actions])
+        for role, actions in rules_waiting_on(state)
     ]
-    if state.servicing is not None and state.servicing.compensation_requested_on and state.proposal:
-        candidates.append((Role.GUARANTOR, state.proposal.guarantor_id))
-    steps: list[NextStep] = []
-    for role, org in candidates:
-        if org is None:
-            continue
-        actor = Actor(sub=f"{role.value}@waiting", role=role, org_id=org, district=state.district)
-        actions = [a.value for a in available_actions(actor, state) if a not in _ALWAYS_OPEN]
-        if role is Role.GUARANTOR and state.servicing and not state.servicing.compensation_requested_on:
-            actions = [a for a in actions if a != LoanAction.RECORD_COMPENSATION.value]
-        if actions and not any(s.role is role and s.actions == actions for s in steps):
-            steps.append(NextStep(role=role, role_label=role.label, actions=actions))
-    return steps
-
-
-def _pending_sign_offs(state: LoanState) -> list[tuple[str, str]]:
-    return [(org, party) for org, party in state.required_sign_offs().items() if org not in state.sign_offs]
 
 
 def parties(state: LoanState, names: dict[str, str], view: ViewName) -> dict[str, Party]:
