@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.base import Actor
 from contracts.disposal import DisposalState
 from contracts.loan_activities import LoanEventRecord, ScheduleLineModel
 from contracts.loan_state import LoanState
@@ -63,14 +62,12 @@ def _event(loan_id: str, stage: str, record: LoanEventRecord) -> LoanEvent:
     )
 
 
-def _audit(
-    loan_id: str, record: LoanEventRecord, actor: Actor, details: dict[str, object], trace_id: str | None
-) -> AuditEntry:
+def _audit(loan_id: str, record: LoanEventRecord, details: dict[str, object], trace_id: str | None) -> AuditEntry:
     """Keyed by the event, so a retry appends nothing twice."""
     return AuditEntry(
-        actor_sub=actor.sub,
-        actor_role=actor.role.value,
-        actor_org=actor.org_id,
+        actor_sub=record.actor.sub,
+        actor_role=record.actor.role.value,
+        actor_org=record.actor.org_id,
         action=f"loan.{record.kind}",
         target_type="loan",
         target_id=loan_id,
@@ -102,7 +99,7 @@ async def write_loan_step(
         head = await repository.record_step(session, row, _event(state.loan_id, stage, record), f"loan:{state.loan_id}")
         if head is None:  # already recorded: a retry after the first attempt committed
             continue
-        audit = _audit(state.loan_id, record, record.actor, {"stage": stage}, trace_id)
+        audit = _audit(state.loan_id, record, {"stage": stage}, trace_id)
         await append_to_chain(session, audit, head, now=record.at)
         written = True
     if not written:
@@ -122,7 +119,7 @@ async def write_disposal_step(
     False when a retry finds it written."""
     if not await repository.add_event(session, _event(state.loan_id, state.loan_stage.value, record)):
         return False
-    audit = _audit(state.loan_id, record, record.actor, {"disposal_step": state.step}, trace_id)
+    audit = _audit(state.loan_id, record, {"disposal_step": state.step}, trace_id)
     await append_audit(session, audit, now=record.at)
     await repository.set_disposal(session, state.loan_id, state.model_dump(mode="json"))
     return True
