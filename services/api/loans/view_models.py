@@ -143,7 +143,9 @@ class SignOffView(_View):
     signed_at: datetime
 
 
-class FilingView(_View):
+class _Filed(_View):
+    """A filing with the registration authority (a pledge's registration or its release) and its deadline."""
+
     asset_id: str
     attempt: int
     authority: Authority
@@ -154,10 +156,13 @@ class FilingView(_View):
         description="the deadline counts working days of a year whose official calendar is not yet published"
     )
     overdue: bool
+    refusal_reason: str | None
+
+
+class FilingView(_Filed):
     outcome: Literal["pending", "registered", "refused"]
     registration_number: str | None
     effective_date: date | None
-    refusal_reason: str | None
     pledge_end_date: date | None
 
 
@@ -180,21 +185,10 @@ class PaymentView(_View):
     principal: Decimal
 
 
-class ReleaseView(_View):
-    asset_id: str
-    attempt: int
-    authority: Authority
-    channel: FilingChannel
-    filed_on: date
-    deadline: date
-    deadline_provisional: bool = Field(
-        description="the deadline counts working days of a year whose official calendar is not yet published"
-    )
-    overdue: bool
+class ReleaseView(_Filed):
     outcome: Literal["pending", "released", "refused"]
     release_date: date | None
     notice_number: str | None
-    refusal_reason: str | None
 
 
 class TierChangeView(_View):
