@@ -19,7 +19,7 @@ from services.api.dependencies import (
     actor_of,
 )
 from services.api.errors import Unauthenticated, problem_responses
-from services.api.loans import party_views, service, views
+from services.api.loans import service, views
 from services.api.loans.dependencies import LoanDep, PartyNamesDep
 from services.api.loans.exceptions import (
     STEP_ERRORS,
@@ -126,11 +126,7 @@ async def get_timeline(loan: LoanDep, session: SessionDep, principal: PrincipalD
     responses=problem_responses(Unauthenticated, LoanNotFound, NotInYourView),
 )
 async def get_schedule(loan: LoanDep, session: SessionDep, principal: PrincipalDep) -> list[ScheduleLineView]:
-    if party_views.view_of(principal.role) == "valuer":
-        raise NotInYourView(
-            "An appraisal agency sees the assets it values and its reports, not the repayment schedule."
-        )
-    return await views.schedule(session, loan)
+    return await views.schedule(session, principal, loan)
 
 
 @router.get(
@@ -147,9 +143,7 @@ async def quote_prepayment(
         Decimal | None, Query(gt=0, max_digits=15, decimal_places=2, description="Omit to repay everything.")
     ] = None,
 ) -> PrepaymentQuote:
-    if party_views.view_of(caller.role) not in ("bank", "enterprise"):
-        raise NotInYourView("Early repayment is quoted to the borrower and its bank only.")
-    return views.prepayment_quote(loan, value_date, principal)
+    return views.prepayment_quote(caller, loan, value_date, principal)
 
 
 @router.post(

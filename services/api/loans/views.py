@@ -17,7 +17,7 @@ from contracts.types import TRUSTED
 from services.api.dependencies import actor_of
 from services.api.disposals.schemas import DisposalProgress
 from services.api.loans import party_views, timeline_policy
-from services.api.loans.exceptions import StepRuleViolation, StepWrongStage
+from services.api.loans.exceptions import NotInYourView, StepRuleViolation, StepWrongStage
 from services.api.loans.schemas import ScheduleLineView, TimelineEntry
 from services.api.loans.view_models import LoanView
 from services.domain import servicing as ledgers
@@ -142,7 +142,11 @@ def _line_status(line: ScheduleLine, today: date) -> Literal["paid", "partly_pai
     return "partly_paid" if paid > 0 else "upcoming"
 
 
-async def schedule(session: AsyncSession, loan: Loan) -> list[ScheduleLineView]:
+async def schedule(session: AsyncSession, principal: Principal, loan: Loan) -> list[ScheduleLineView]:
+    if party_views.view_of(principal.role) == "valuer":
+        raise NotInYourView(
+            "An appraisal agency sees the assets it values and its reports, not the repayment schedule."
+        )
     today = _today()
     return [
         ScheduleLineView(
@@ -161,8 +165,13 @@ async def schedule(session: AsyncSession, loan: Loan) -> list[ScheduleLineView]:
     ]
 
 
-def prepayment_quote(loan: Loan, value_date: date | None, principal: Decimal | None) -> PrepaymentQuote:
-    """What an early repayment would cost (from the loan's last recorded state); nothing changes."""
+def prepayment_quote(
+    caller: Principal, loan: Loan, value_date: date | None, principal: Decimal | None
+) -> PrepaymentQuote:
+    """What an early repayment would cost (from the loan's last recorded state); nothing changes. Quoted to the
+    borrower and its bank only."""
+    if party_views.view_of(caller.role) not in ("bank", "enterprise"):
+        raise NotInYourView("Early repayment is quoted to the borrower and its bank only.")
     state = LoanState.model_validate(loan.state, context=TRUSTED)
     if state.servicing is None or state.stage is not Stage.SERVICING:
         raise StepWrongStage(
