@@ -12,37 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.disposal import DisposalState
 from contracts.loan_activities import LoanEventRecord, ScheduleLineModel
 from contracts.loan_state import LoanState
-from services.domain.loan_summary import summarize
 from services.store import loans as repository
 from services.store.audit import AuditEntry, append_audit, append_to_chain
+from services.store.read_model import read_model_row
 from services.store.tables import LoanEvent
-
-
-def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
-    """The loan table's columns, derived from the workflow's state (`state` itself as JSON text)."""
-    summary = summarize(state)
-    return {
-        "id": state.loan_id,
-        "enterprise_id": state.enterprise_id,
-        "district": state.district.value,
-        "bank_id": summary.bank_id,
-        "station_id": state.station_id,
-        "valuer_id": summary.valuer_id,
-        "guarantor_id": summary.guarantor_id,
-        "insurer_id": summary.insurer_id,
-        "stage": summary.stage.value,
-        "opened_at": state.opened.at,
-        "updated_at": now,
-        "step_count": state.step_count,
-        "requested_amount": summary.requested_amount,
-        "max_loan": summary.max_loan,
-        "approved_amount": summary.approved_amount,
-        "disbursed_amount": summary.disbursed_amount,
-        "outstanding_principal": summary.outstanding_principal,
-        "classification": summary.classification.value if summary.classification else None,
-        "overdue_since": summary.overdue_since,
-        "state": state.model_dump_json(),
-    }
 
 
 def _event(loan_id: str, stage: str, record: LoanEventRecord) -> LoanEvent:

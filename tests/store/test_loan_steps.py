@@ -18,8 +18,8 @@ from services.platform.embedded import EmbeddedPostgres
 from services.store import loans as repository
 from services.store.audit import ChainHead, list_audit, verify_chains
 from services.store.db import create_engine, session_factory
-from services.store.loan_steps import read_model_row
 from services.store.migrate import upgrade
+from services.store.read_model import read_model_row
 from services.store.seed import load_demo_data
 from services.store.tables import LoanEvent
 from services.workflows.activities.loans import LoanActivities

@@ -19,7 +19,7 @@ from services.api.dependencies import (
     actor_of,
 )
 from services.api.errors import Unauthenticated, problem_responses
-from services.api.loans import service, views
+from services.api.loans import party_views, service, views
 from services.api.loans.dependencies import LoanDep, PartyNamesDep
 from services.api.loans.exceptions import (
     STEP_ERRORS,
@@ -106,7 +106,7 @@ async def list_loans(
     responses=problem_responses(Unauthenticated, LoanNotFound),
 )
 async def get_loan(loan: LoanDep, names: PartyNamesDep, principal: PrincipalDep) -> LoanView:
-    return views.loan_view(principal, loan, names)
+    return party_views.loan_view(principal, loan, names)
 
 
 @router.get(

@@ -40,7 +40,6 @@ from services.api.loans.schemas import (
     ProposalRequest,
 )
 from services.api.loans.view_models import LoanView
-from services.api.loans.views import loan_view, summary_fields
 from services.api.params import BadCursor, make_cursor, read_cursor
 from services.api.products.service import product_terms
 from services.api.visibility import scope_of
@@ -166,7 +165,7 @@ async def open_loan(
     found = await repository.get_loan_with_party_names(session, loan_id)
     if found is None:
         raise LoanNotFound(loan_id)
-    return loan_view(principal, *found)
+    return party_views.loan_view(principal, *found)
 
 
 async def run_step(
@@ -200,7 +199,7 @@ async def run_step(
         closed=lambda: _closed_detail(session, loan.id),
         what="loan",
     )
-    return loan_view(context.principal, loan, names, result.state)
+    return party_views.loan_view(context.principal, loan, names, result.state)
 
 
 async def _closed_detail(session: AsyncSession, loan_id: str) -> str:
@@ -292,5 +291,5 @@ async def list_loans(
 ) -> LoanPage:
     rows = await repository.list_loans(session, flt, scope_of(principal), after=_parse_cursor(cursor), limit=limit + 1)
     view = party_views.view_of(principal.role)
-    items = [LoanSummary(**party_views.summary_for(view, summary_fields(row))) for row in rows[:limit]]
+    items = [LoanSummary(**party_views.summary_for(view, party_views.summary_fields(row))) for row in rows[:limit]]
     return LoanPage(items=items, next_cursor=_cursor(rows[limit - 1]) if len(rows) > limit else None)
