@@ -9,13 +9,15 @@ To record them again, after a deliberate and patched change or to add a scenario
     PLEDGEFLOW_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows/test_replay.py -k record
 (keep the old files too: a history recorded before a patch is what proves the patch. `*_local_activity.json` were
 recorded before `persist-after-acceptance`, when a step was written by a local activity inside its workflow task;
-the loans of `BEFORE_TERM_RULES` below were recorded before `term-rules`.)
+the loans of `BEFORE_TERM_RULES` below were recorded before `term-rules`; `step_sent_with_the_start_before_patch`
+before `opening-written-first`.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from decimal import Decimal as D
@@ -48,12 +50,13 @@ from contracts.disposal import (
 )
 from contracts.enums import DisposalMethod, FilingChannel, RepaymentMode
 from contracts.loan_steps import DeclareDefaultInput
+from contracts.queues import loan_workflow_id
 from services.domain.calendar import add_working_days
 from services.domain.schedule import add_months
 from services.platform.temporal import data_converter
 from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
-from services.workflows.worker import WORKFLOWS
+from services.workflows.worker import WORKFLOWS, build_worker
 from tests.workflows import loan_steps as steps
 from tests.workflows.conftest import Loans
 from tests.workflows.test_servicing import Handle, disbursed, pay, sleep_until, state_of
@@ -152,7 +155,8 @@ async def test_a_run_from_before_the_patch_reads_the_package(monkeypatch: pytest
 
 def test_histories_are_recorded() -> None:
     """The replay test above has something to replay: every scenario below has its file."""
-    assert {path.stem for path in recorded()} >= set(SCENARIOS) | {f"{name}_before_patch" for name in BEFORE_TERM_RULES}
+    before_patches = {f"{name}_before_patch" for name in [*BEFORE_TERM_RULES, "step_sent_with_the_start"]}
+    assert {path.stem for path in recorded()} >= set(SCENARIOS) | before_patches
 
 
 # ---- recording ---------------------------------------------------------------------------------------------------
@@ -202,6 +206,27 @@ async def long_guidance(loans: Loans) -> Handle:
     for n in range(40):
         visit = steps.visit(today).model_copy(update={"outcome": f"visit {n}"})
         await handle.execute_update(LoanLifecycleWorkflow.log_visit, visit)
+    return handle
+
+
+async def step_sent_with_the_start(loans: Loans) -> Handle:
+    """A visit sent before any worker has taken the loan's first workflow task, so that the start and the step
+    arrive together; then a second visit. From the patch `opening-written-first` on, the step waits for the
+    opening's write (`step_sent_with_the_start_before_patch.json`, recorded before it, was written first)."""
+    queue = f"first-{uuid.uuid4().hex}"
+    client = loans.env.client
+    now = await loans.env.get_current_time()
+    loan_id = uuid.uuid4().hex[:12]
+    handle = await client.start_workflow(
+        LoanLifecycleWorkflow.run, steps.open_input(loan_id, now, 5), id=loan_workflow_id(loan_id), task_queue=queue
+    )
+    loans.handles.append(handle)
+    today = await loans.today()
+    first = asyncio.ensure_future(handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(today)))
+    await asyncio.sleep(1)  # no worker on `queue` yet
+    async with build_worker(client, loans.sessions, task_queue=queue):
+        await first
+        await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(today))
     return handle
 
 
@@ -289,6 +314,7 @@ SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
     "long_guidance": long_guidance,
     "disposal_to_release": disposal_to_release,
     "deadline_in_unknown_year": deadline_in_unknown_year,
+    "step_sent_with_the_start": step_sent_with_the_start,
 }
 
 # Loans the rules refuse since the patch `term-rules` (issue 13), recorded before it: `<name>_before_patch.json`

@@ -11,19 +11,20 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle
-from temporalio.testing import WorkflowEnvironment
+from temporalio.client import Client, WorkflowHandle
 
 from contracts.base import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY
 from contracts.loan_steps import LogVisitInput, SubmitApplicationInput
 from contracts.queues import loan_workflow_id
 from contracts.types import TRUSTED
+from services.domain.calendar import SHANGHAI
 from services.platform.settings import WorkerSettings
 from services.store.db import create_engine, session_factory
 from services.store.tables import LoanEvent, PledgeHold
@@ -84,29 +85,31 @@ class TestDataTheDatabaseRefuses:
 
 
 async def within(seconds: float, call: Awaitable[None], handle: WorkflowHandle[Any, Any]) -> None:
-    """`call`, or a failure that shows the loan's history: this step once waited without end in a full run (not
-    reproduced since); if it does again, the history says on what."""
-    try:
-        async with asyncio.timeout(seconds):
-            await call
-    except TimeoutError:
+    """`call`, or a failure that shows the loan's history (what the loan waits on) if no answer comes in time."""
+    task = asyncio.ensure_future(call)
+    done, _ = await asyncio.wait([task], timeout=seconds)
+    if task in done:
+        task.result()
+    else:
+        task.cancel()
         events = [f"{e.event_id} {EventType.Name(e.event_type)}" async for e in handle.fetch_history_events()]
         pytest.fail(f"no answer in {seconds} s; the loan's history: {'; '.join(events[-40:])}")
 
 
 class TestDatabaseAway:
-    async def test_a_write_given_up_after_its_bound_fails_cleanly(
-        self, loans: Loans, time_skipping_env: WorkflowEnvironment
-    ) -> None:
-        client = time_skipping_env.client
+    """On the dev server: the bound is 3 real seconds and nothing here needs time to skip. This test once waited
+    without end in full runs: its first step had arrived with the start and been written before the opening, whose
+    write then fell to the worker without a database and held the lock (TestAStepSentWithTheStart)."""
+
+    async def test_a_write_given_up_after_its_bound_fails_cleanly(self, loans: Loans, temporal_client: Client) -> None:
+        client = temporal_client
         queue = f"swap-{uuid.uuid4().hex}"
         settings = WorkerSettings(max_cached_workflows=0)  # no sticky cache: each worker replays the loan
         loan_id = uuid.uuid4().hex[:12]
-        today = await loans.today()
+        now = datetime.now(UTC)
+        today = now.astimezone(SHANGHAI).date()
         async with build_worker(client, loans.sessions, task_queue=queue, settings=settings):
-            opened = steps.open_input(
-                loan_id, await time_skipping_env.get_current_time(), 5, {"persist_give_up_seconds": 3}
-            )
+            opened = steps.open_input(loan_id, now, 5, {"persist_give_up_seconds": 3})
             handle = await client.start_workflow(
                 LoanLifecycleWorkflow.run, opened, id=loan_workflow_id(loan_id), task_queue=queue
             )
@@ -130,4 +133,32 @@ class TestDatabaseAway:
             result = await handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(today))
             assert len(result.state.visits) == 2
             assert await loans.count(LoanEvent, loan_id) == 3  # the opening and the two visits that were taken
+            await handle.terminate("test finished")
+
+
+class TestAStepSentWithTheStart:
+    async def test_waits_for_the_opening_so_the_timeline_begins_with_it(
+        self, loans: Loans, temporal_client: Client
+    ) -> None:
+        """The SDK hands a workflow the updates of its first task before `run` starts: a step that arrives with
+        the start once took the loan's lock first, was written before the opening, and left the opening's write
+        to come after it (a timeline out of order, and a write that, with the database away, held the lock so
+        that the next step waited without end)."""
+        queue = f"first-{uuid.uuid4().hex}"
+        loan_id = uuid.uuid4().hex[:12]
+        now = datetime.now(UTC)
+        handle = await temporal_client.start_workflow(
+            LoanLifecycleWorkflow.run, steps.open_input(loan_id, now, 5), id=loan_workflow_id(loan_id), task_queue=queue
+        )
+        visit = asyncio.ensure_future(
+            handle.execute_update(LoanLifecycleWorkflow.log_visit, steps.visit(now.astimezone(SHANGHAI).date()))
+        )
+        await asyncio.sleep(1)  # no worker yet: the start and the step wait for the same first workflow task
+        async with build_worker(temporal_client, loans.sessions, task_queue=queue):
+            await asyncio.wait_for(visit, 30)
+            async with loans.sessions() as session:
+                kinds = await session.execute(
+                    select(col(LoanEvent.kind)).where(col(LoanEvent.loan_id) == loan_id).order_by(col(LoanEvent.seq))
+                )
+                assert list(kinds.scalars()) == ["opened", "visit_logged"]
             await handle.terminate("test finished")

@@ -38,6 +38,7 @@ BANK_KEY = SearchAttributeKey.for_keyword("PledgeflowBank")
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 OPEN_STAGES_CONTINUE_AS_NEW = "open-stages-continue-as-new"
+OPENING_WRITTEN_FIRST = "opening-written-first"
 STRICTER_STEP_RULES = "stricter-step-rules"
 TERM_RULES = "term-rules"
 SYSTEM = Actor(sub="pledgeflow", role=Role.PLATFORM_ADMIN, org_id="pledgeflow")
@@ -152,6 +153,10 @@ class LoanCore:
         was announced, and the loan answers its next step as usual. Runs started before `persist-after-acceptance`
         never see a write fail for good (their local activity retries without end), so nothing changes for them.
         """
+        if not self._opened_persisted and workflow.patched(OPENING_WRITTEN_FIRST):
+            # The SDK runs the updates of a workflow's first task before `run` starts: a step sent with the start
+            # would take the lock before the opening and be written ahead of it. It waits for the opening instead.
+            await workflow.wait_condition(lambda: self._opened_persisted)
         async with self._lock:
             if not after_acceptance():
                 yield
