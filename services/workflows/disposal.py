@@ -57,6 +57,9 @@ NEXT_STEP_NAMES = {
 }
 
 
+START_WRITTEN_FIRST = "disposal-start-written-first"
+
+
 @workflow.defn(name=DISPOSAL_WORKFLOW_NAME)
 class DisposalWorkflow:
     @workflow.init
@@ -70,12 +73,14 @@ class DisposalWorkflow:
             started=data.started,
         )
         self._lock = asyncio.Lock()
+        self._started_written = False
 
     @workflow.run
     async def run(self, data: DisposalInput) -> DisposalState:
         summary = f"disposal of the pledged IP started; ¥{data.owed:,.2f} owed"
         async with self._lock:  # a step sent before the start is written waits for it
             await self._persist("started", "disposal_started", summary, data.started, None)
+        self._started_written = True
         await workflow.wait_condition(lambda: self.state.step == "done")
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert self.state.sale is not None
@@ -141,6 +146,10 @@ class DisposalWorkflow:
     async def _taking(self) -> AsyncIterator[None]:
         """A step under the lock; if its write fails for good, the disposal is put back as before the step and the
         step fails with a clear error (see LoanLifecycleWorkflow._step)."""
+        if not self._started_written and workflow.patched(START_WRITTEN_FIRST):
+            # A step sent with the start runs before `run` (the SDK applies a first task's updates first): it waits
+            # for the start's write, so that the start comes first on the loan's timeline.
+            await workflow.wait_condition(lambda: self._started_written)
         async with self._lock:
             if not after_acceptance():
                 yield

@@ -12,6 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,7 +21,8 @@ from sqlmodel import col
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
-from contracts.base import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY
+from contracts.base import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY, Recorded
+from contracts.disposal import DisposalInput, UpdateDisposalValuationInput
 from contracts.loan_steps import LogVisitInput, SubmitApplicationInput
 from contracts.queues import loan_workflow_id
 from contracts.types import TRUSTED
@@ -28,6 +30,7 @@ from services.domain.calendar import SHANGHAI
 from services.platform.settings import WorkerSettings
 from services.store.db import create_engine, session_factory
 from services.store.tables import LoanEvent, PledgeHold
+from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.worker import build_worker
 from tests.workflows import loan_steps as steps
@@ -161,4 +164,34 @@ class TestAStepSentWithTheStart:
                     select(col(LoanEvent.kind)).where(col(LoanEvent.loan_id) == loan_id).order_by(col(LoanEvent.seq))
                 )
                 assert list(kinds.scalars()) == ["opened", "visit_logged"]
+            await handle.terminate("test finished")
+
+    async def test_a_disposal_step_waits_for_the_disposal_start(self, loans: Loans, temporal_client: Client) -> None:
+        loan = await loans.open()  # the loan whose timeline the disposal writes on
+        loan_id = loan.id.removeprefix("loan-")
+        queue = f"first-{uuid.uuid4().hex}"
+        now = datetime.now(UTC)
+        started = DisposalInput(
+            loan_id=loan_id,
+            bank_id=steps.OFFICER.org_id,
+            enterprise_id="ent-1",
+            assets=[steps.asset()],
+            owed=Decimal("100000.00"),
+            started=Recorded(by=steps.APPROVER, at=now),
+        )
+        handle = await temporal_client.start_workflow(
+            DisposalWorkflow.run, started, id=f"disposal-{uuid.uuid4().hex}", task_queue=queue
+        )
+        valuation = UpdateDisposalValuationInput(
+            actor=steps.OFFICER, value=Decimal("90000.00"), report_number="处置评估-1", base_date=now.date()
+        )
+        step = asyncio.ensure_future(handle.execute_update(DisposalWorkflow.update_valuation, valuation))
+        await asyncio.sleep(1)  # no worker yet: the start and the step wait for the same first workflow task
+        async with build_worker(temporal_client, loans.sessions, task_queue=queue):
+            await asyncio.wait_for(step, 30)
+            async with loans.sessions() as session:
+                kinds = await session.execute(
+                    select(col(LoanEvent.kind)).where(col(LoanEvent.loan_id) == loan_id).order_by(col(LoanEvent.seq))
+                )
+                assert list(kinds.scalars())[:2] == ["opened", "disposal_started"]
             await handle.terminate("test finished")
