@@ -60,6 +60,15 @@ class TestProducts:
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
 
+    async def test_bullet_needs_terms_of_a_year_or_less(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:
+        long_bullet = {**PRODUCT, "min_term_months": 18, "repayment_modes": ["bullet", "monthly_interest"]}
+        headers = {"Authorization": token_for(Role.BANK_APPROVER, "ref-bank")}
+        response = await client.post("/products", json=long_bullet, headers=headers)
+        assert response.status_code == 422
+        assert "at most 12 months" in response.text
+        allowed = {**long_bullet, "min_term_months": 6}  # bullet for the short terms, the other mode for the long
+        assert (await client.post("/products", json=allowed, headers=headers)).status_code == 201
+
 
 class TestLpr:
     async def test_record_and_list(self, client: httpx.AsyncClient, token_for: TokenFor) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from contracts.enums import DayCount, District, IPKind, RepaymentMode
 from contracts.loan_state import ProductTerms
 from contracts.types import Flag, Id, ShortText
+from services.domain.loan_rules.origination import BULLET_MAX_TERM_MONTHS
 
 Rate = Decimal
 
@@ -40,6 +41,12 @@ class ProductCreate(BaseModel):
             raise ValueError("min_spread_bp is above max_spread_bp")
         if any(not (Decimal(0) < rate <= Decimal(1)) for rate in self.pledge_rates.values()):
             raise ValueError("a pledge rate is a fraction above 0 and at most 1, e.g. 0.40")
+        if RepaymentMode.BULLET in self.repayment_modes and self.min_term_months > BULLET_MAX_TERM_MONTHS:
+            # The loan rule (services/domain/loan_rules/origination) would refuse every bullet proposal under it.
+            raise ValueError(
+                f"{RepaymentMode.BULLET.label} (bullet) is for loans of at most {BULLET_MAX_TERM_MONTHS} months, and "
+                f"this product's shortest term is {self.min_term_months}: remove bullet or allow shorter terms"
+            )
         return self
 
 
