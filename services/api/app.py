@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from contracts.problems import PROBLEM_MEDIA_TYPE, Problem
 from services.api.body_guard import BodyGuardMiddleware
+from services.api.console.router import install_console
 from services.api.disposals.router import router as disposals_router
 from services.api.enterprises.router import router as enterprises_router
 from services.api.errors import install_error_handlers
@@ -91,6 +92,7 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.include_router(loans_router)
     app.include_router(disposals_router)
     app.include_router(webhooks_router)
+    install_console(app)
     _document_problems(app)
     return app
 

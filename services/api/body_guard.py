@@ -59,6 +59,10 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+FORM_PATH = "/console/"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
 class BodyGuardMiddleware:
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -88,7 +92,13 @@ class BodyGuardMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        problem = self._check(body, headers.get("content-type", ""))
+        content_type = headers.get("content-type", "")
+        # The console's forms post form fields (bounded in size like every body; their fields are validated by
+        # the same models as the API's JSON); everything else is JSON.
+        if scope["path"].startswith(FORM_PATH) and content_type.partition(";")[0].strip() == FORM_MEDIA_TYPE:
+            await self.app(scope, replay_body(body, receive), send)
+            return
+        problem = self._check(body, content_type)
         if problem is not None:
             await send_problem(send, scope, problem)
             return

@@ -44,7 +44,7 @@ class Demo:
         self.careful = CarefulClient(http, deadline=120)
         self.tokens = {
             user.role: mint_token(secret, sub=user.sub, role=user.role, org_id=user.org_id, district=user.district)
-            for user in DEMO_USERS
+            for user in reversed(DEMO_USERS)  # the first demo user of a role acts (a second bank's officer exists)
         }
         self.today = shanghai_date(datetime.now(UTC))
 

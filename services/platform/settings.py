@@ -178,6 +178,26 @@ class ApiSettings(CommonSettings):
         description="How long an unfinished request holds its Idempotency-Key before a retry may take it over.",
     )
 
+    console_session_hours: float = Field(
+        default=10, gt=0, le=24, description="How long a console sign-in lasts (a working day, then sign in again)."
+    )
+    console_dev_sign_in: bool | None = Field(
+        default=None,
+        description="The console's page to sign in as a demo user: on in development, never in production.",
+    )
+    console_cookie_secure: bool | None = Field(
+        default=None,
+        description="Send the session cookie over HTTPS only: on in production (default), off in development.",
+    )
+
+    @property
+    def dev_sign_in(self) -> bool:
+        return (not self.is_production) if self.console_dev_sign_in is None else self.console_dev_sign_in
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.is_production if self.console_cookie_secure is None else self.console_cookie_secure
+
     @property
     def effective_jwt_algorithm(self) -> JwtAlgorithm:
         if self.jwt_algorithm is not None:
@@ -196,6 +216,10 @@ class ApiSettings(CommonSettings):
                 "PLEDGEFLOW_STEP_TIMEOUT_SECONDS < PLEDGEFLOW_REQUEST_TIMEOUT_SECONDS < "
                 "PLEDGEFLOW_IDEMPOTENCY_PENDING_SECONDS must hold, or a retry could take over a key whose first "
                 "request is still running"
+            )
+        if self.is_production and self.console_dev_sign_in:
+            raise InsecureConfiguration(
+                "PLEDGEFLOW_CONSOLE_DEV_SIGN_IN lets anyone sign in as anyone: never in production."
             )
         return self
 

@@ -80,6 +80,7 @@ class DemoUser:
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("officer.li@boc", Role.BANK_OFFICER, "boc-shenzhen"),
     DemoUser("approver.wang@boc", Role.BANK_APPROVER, "boc-shenzhen"),
+    DemoUser("officer.liu@icbc", Role.BANK_OFFICER, "icbc-shenzhen"),
     DemoUser("guarantor.chen@szg", Role.GUARANTOR, "sz-guarantee"),
     DemoUser("insurer.zhao@demo", Role.INSURER, "demo-insurer"),
     DemoUser("valuer.sun@demo", Role.VALUER, "demo-appraisal"),

@@ -305,4 +305,20 @@ class WebhookDelivery(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_column=Column(_tz(), nullable=True))
 
 
+class ConsoleSession(SQLModel, table=True):
+    """A person signed in to the console. The browser holds a random token in an HttpOnly cookie; only the token's
+    SHA-256 is stored, with who signed in, the CSRF token of their forms and when the session ends."""
+
+    __tablename__ = "console_session"
+
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    sub: str = Field(sa_column=Column(String(200), nullable=False))
+    role: str = Field(sa_column=Column(String(32), nullable=False))
+    org_id: str = Field(sa_column=Column(String(64), nullable=False))
+    district: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    csrf: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(_tz(), nullable=False, index=True))
+
+
 metadata = SQLModel.metadata

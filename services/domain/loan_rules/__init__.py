@@ -22,6 +22,7 @@ from contracts.loan_state import LoanState
 from contracts.loan_steps import ProposeTermsInput, SubmitApplicationInput
 from services.domain.loan_rules.access import (
     OPEN_STAGES,
+    actions_of_party,
     available_actions,
     check_allowed,
     extendable_assets,
@@ -61,6 +62,7 @@ __all__ = [
     "OPEN_STAGES",
     "LoanAction",
     "StepRejected",
+    "actions_of_party",
     "available_actions",
     "check_accept_valuation",
     "check_allowed",

@@ -1,0 +1,86 @@
+"""Rendering a console page: one Jinja2 environment over every area's `templates/` folder (autoescaped), the
+filters for money and time, and the context every page gets (who is signed in, the language, the CSRF token)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from services.api.console.frame import formatting
+from services.api.console.frame.i18n import LANGS, Lang, action_label, word
+from services.platform.auth import Principal
+
+CONSOLE = Path(__file__).resolve().parents[1]
+LANG_COOKIE = "pledgeflow_lang"
+
+
+@cache
+def environment() -> Environment:
+    folders = sorted(str(path) for path in CONSOLE.glob("*/templates"))
+    env = Environment(
+        loader=FileSystemLoader(folders),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = formatting.money
+    env.filters["day"] = formatting.day
+    env.filters["moment"] = formatting.moment
+    return env
+
+
+def language(request: Request) -> Lang:
+    chosen = request.cookies.get(LANG_COOKIE)
+    return "en" if chosen == "en" else "zh"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at a page: the signed-in person (None on the sign-in page) and their form token."""
+
+    principal: Principal | None
+    csrf: str
+    lang: Lang
+
+
+def render(request: Request, template: str, viewer: Viewer, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = viewer.lang
+
+    def t(key: str) -> str:
+        return word(key, lang)
+
+    def act(action: object) -> str:
+        return action_label(str(action), lang)
+
+    page = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            act=act,
+            user=viewer.principal,
+            csrf=viewer.csrf,
+            lang=lang,
+            other_lang=next(code for code in LANGS if code != lang),
+            t=t,
+            **context,
+        )
+    )
+    headers = {
+        "Cache-Control": "no-store",
+        # Everything comes from this server; inline scripts are not needed and not allowed.
+        "Content-Security-Policy": (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    return HTMLResponse(page, status_code=status, headers=headers)

@@ -1,0 +1,134 @@
+"""The console's frame: sign-in (a page of demo users in development), sign-out, the language toggle, and the
+home page of each role: the steps waiting for the signed-in person across their loans."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from contracts.loan_state import LoanState
+from contracts.types import TRUSTED
+from services.api.console.frame.render import LANG_COOKIE, Viewer, language, render
+from services.api.console.frame.session import (
+    CSRF_FIELD,
+    ViewerDep,
+    cookie_name,
+    start_session,
+)
+from services.api.dependencies import ResourcesDep, actor_of
+from services.api.visibility import scope_of
+from services.domain.loan_rules import available_actions
+from services.platform.auth import Principal
+from services.store import console_sessions
+from services.store import loans as repository
+from services.store.seed import DEMO_USERS
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+SIGN_IN_COOKIE = "pledgeflow_sign_in"  # the sign-in form's own CSRF token (there is no session yet)
+HOME_LOANS = 200  # the newest loans of the caller's scope the home page looks through
+
+
+def _safe_next(next_path: str | None) -> str:
+    """Only a path of this console (never another site: an open redirect)."""
+    if next_path and next_path.startswith("/console") and not next_path.startswith("//"):
+        return next_path
+    return "/console"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_page(
+    request: Request,
+    resources: ResourcesDep,
+    next_path: Annotated[str | None, Query(alias="next", max_length=500)] = None,
+    expired: Annotated[bool, Query()] = False,
+) -> Response:
+    token = secrets.token_urlsafe(32)
+    viewer = Viewer(principal=None, csrf=token, lang=language(request))
+    users = DEMO_USERS if resources.settings.dev_sign_in else ()
+    response = render(
+        request, "frame/sign_in.html", viewer, users=users, next_path=_safe_next(next_path), expired=expired
+    )
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=resources.settings.cookie_secure,
+        path="/console",
+    )
+    return response
+
+
+@router.post("/sign-in/dev")
+async def dev_sign_in(
+    request: Request,
+    resources: ResourcesDep,
+    sub: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)],
+    next_path: Annotated[str | None, Form(alias="next", max_length=500)] = None,
+) -> Response:
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    user = next((u for u in DEMO_USERS if u.sub == sub), None)
+    if not resources.settings.dev_sign_in or user is None or not expected:
+        return _refused(request, 403)
+    if not hmac.compare_digest(csrf_token.encode(), expected.encode()):
+        return _refused(request, 403)
+    principal = Principal(sub=user.sub, role=user.role, org_id=user.org_id, district=user.district)
+    token, ttl = await start_session(resources, principal)
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    secure = resources.settings.cookie_secure
+    response.set_cookie(
+        cookie_name(secure), token, max_age=int(ttl.total_seconds()), httponly=True, samesite="lax", secure=secure
+    )
+    response.delete_cookie(SIGN_IN_COOKIE, path="/console")
+    return response
+
+
+def _refused(request: Request, status: int) -> HTMLResponse:
+    viewer = Viewer(principal=None, csrf="", lang=language(request))
+    return render(request, "frame/error.html", viewer, status=status, title_key="error", text_key="csrf_refused")
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, viewer: ViewerDep, resources: ResourcesDep) -> Response:  # noqa: ARG001  ViewerDep checks the session and the CSRF token
+    name = cookie_name(resources.settings.cookie_secure)
+    async with resources.sessions() as session, session.begin():
+        await console_sessions.close_session(session, request.cookies.get(name, ""))
+    response = RedirectResponse("/console/sign-in", status_code=303)
+    response.delete_cookie(name)
+    return response
+
+
+@router.get("/language")
+async def switch_language(
+    to: Annotated[str, Query(pattern="^(zh|en)$")],
+    next_path: Annotated[str | None, Query(alias="next", max_length=500)] = None,
+) -> Response:
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response.set_cookie(LANG_COOKIE, to, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request, viewer: ViewerDep, resources: ResourcesDep) -> Response:
+    """The steps waiting for this person: each open loan of theirs on which they may act now, newest activity
+    first (the same rules as the `actions` of `GET /loans/{id}`)."""
+    assert viewer.principal is not None
+    actor = actor_of(viewer.principal)
+    async with resources.sessions() as session:
+        rows = await repository.list_loans(
+            session, repository.LoanFilter(), scope_of(viewer.principal), after=None, limit=HOME_LOANS
+        )
+    waiting = []
+    for row in rows:
+        state = LoanState.model_validate(row.state, context=TRUSTED)
+        actions = available_actions(actor, state)
+        if actions:
+            waiting.append((row, state, actions))
+    waiting.sort(key=lambda item: item[0].updated_at, reverse=True)
+    return render(request, "frame/home.html", viewer, waiting=waiting)

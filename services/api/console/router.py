@@ -1,0 +1,38 @@
+"""Mounting the console: its areas' routes, its static files (every asset inside the package), and what a console
+page answers instead of a problem+json body (a redirect to sign in, a page saying what went wrong)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from services.api.console.frame.render import Viewer, language, render
+from services.api.console.frame.routes import router as frame_router
+from services.api.console.frame.session import CsrfRefused, SignInRequired, sign_in_location
+from services.api.console.loans.routes import router as loans_router
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+async def _sign_in(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    location = sign_in_location(exc.next_path, exc.expired)
+    if request.headers.get("HX-Request"):  # a partial update: htmx follows HX-Redirect with a full page load
+        return Response(status_code=401, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
+async def _csrf_refused(request: Request, exc: Exception) -> HTMLResponse:  # noqa: ARG001  the handler's signature
+    viewer = Viewer(principal=None, csrf="", lang=language(request))
+    return render(request, "frame/error.html", viewer, status=403, title_key="error", text_key="csrf_refused")
+
+
+def install_console(app: FastAPI) -> None:
+    app.include_router(frame_router)
+    app.include_router(loans_router)
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    app.add_exception_handler(SignInRequired, _sign_in)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)

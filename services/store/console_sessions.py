@@ -1,0 +1,56 @@
+"""The console's sessions: opened at sign-in, found by the cookie's token, closed at sign-out or expiry."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.store.tables import ConsoleSession
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Opened:
+    token: str  # for the cookie; never stored
+    row: ConsoleSession
+
+
+async def open_session(
+    session: AsyncSession, *, sub: str, role: str, org_id: str, district: str | None, now: datetime, ttl: timedelta
+) -> Opened:
+    """A new session for this person (expired sessions are swept on the way)."""
+    await session.execute(delete(ConsoleSession).where(col(ConsoleSession.expires_at) <= now))
+    token = secrets.token_urlsafe(32)
+    row = ConsoleSession(
+        token_hash=_hash(token),
+        sub=sub,
+        role=role,
+        org_id=org_id,
+        district=district,
+        csrf=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(row)
+    return Opened(token, row)
+
+
+async def find_session(session: AsyncSession, token: str, now: datetime) -> ConsoleSession | None:
+    """The live session of this cookie token, or None (unknown, signed out or expired)."""
+    query = select(ConsoleSession).where(
+        col(ConsoleSession.token_hash) == _hash(token), col(ConsoleSession.expires_at) > now
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def close_session(session: AsyncSession, token: str) -> None:
+    await session.execute(delete(ConsoleSession).where(col(ConsoleSession.token_hash) == _hash(token)))
