@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint typecheck pytest bench chaos openapi venv clean
+.PHONY: run test lint typecheck pytest bench chaos openapi venv clean browser screenshots
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,10 +38,18 @@ typecheck: venv
 # The suite prints a line-coverage figure for readers (no threshold): the lines of services/ and contracts/ that ran
 # in the pytest process, which hosts the Temporal workers, so workflows (sandboxed too) and activities count; code
 # that runs only in the processes the end-to-end and chaos tests start (`pledgeflow dev`, api, worker) does not.
-pytest: venv
+# The console's browser tests drive Debian's chromium (installed here when missing: as root; otherwise it says how).
+browser:
+	$(PYTHON) tests/browser_setup.py
+
+pytest: venv browser
 	$(BIN)/pytest --cov=services --cov=contracts --cov-report=term:skip-covered
 
 test: lint typecheck pytest
+
+# Screenshots of the console's pages at 1366x768, into build/screenshots/ (the browser tests write them).
+screenshots: venv browser
+	$(BIN)/pytest -m browser -q
 
 bench: venv
 	$(BIN)/python -m tests.bench.servicing_bench

@@ -46,6 +46,7 @@ ADMIN = (Role.PLATFORM_ADMIN, "pledgeflow", None)
 class Stack:
     client: httpx.AsyncClient
     sessions: Any
+    app: Any = None  # the ASGI app (the console's browser tests serve it over HTTP)
 
     def headers(
         self, who: tuple[Role, str, District | None], sub: str | None = None, key: str | None = None
@@ -128,7 +129,7 @@ async def running_stack(
         app.router.lifespan_context(app),
         await start_client(app) as client,
     ):
-        yield Stack(client, sessions)
+        yield Stack(client, sessions, app)
     await engine.dispose()
 
 

@@ -1,0 +1,98 @@
+"""The console in a real browser: the loans stack served over HTTP on a free port, and Debian's Chromium driven by
+Playwright (never a downloaded browser). `make test` installs chromium and fonts-noto-cjk when they are missing
+(tests/browser_setup.py); without them these tests fail and say what to install."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, Page, async_playwright
+
+from services.platform.embedded import free_port
+from tests.api.loan_stack import Stack
+
+CHROMIUM = "/usr/bin/chromium"
+# The machine's network is closed: without these, Chromium keeps trying to reach Google's services.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@asynccontextmanager
+async def served(stack: Stack) -> AsyncIterator[str]:
+    """`stack`'s app over HTTP (its lifespan is already running: uvicorn does not run it again)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(stack.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110  uvicorn says it is listening only by this flag
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        raise RuntimeError(
+            f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk (make test does it as root)"
+        )
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@dataclass
+class Console:
+    """One person's browser on the console."""
+
+    base: str
+    page: Page
+
+    async def sign_in(self, sub: str) -> None:
+        await self.page.goto(f"{self.base}/console/sign-in")
+        await self.page.click(f"button[data-sub='{sub}']")
+        await self.page.wait_for_url(f"{self.base}/console")
+
+    async def open(self, path: str) -> Any:
+        return await self.page.goto(f"{self.base}{path}")
+
+    async def accessible(self) -> None:
+        """No serious or critical violation of axe's rules on the page as it is now."""
+        results = await Axe().run(self.page)
+        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, results.generate_report()
+
+    async def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+@asynccontextmanager
+async def person(browser: Browser, base: str) -> AsyncIterator[Console]:
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        yield Console(base, await context.new_page())
+    finally:
+        await context.close()
