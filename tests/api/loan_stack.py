@@ -46,7 +46,7 @@ ADMIN = (Role.PLATFORM_ADMIN, "pledgeflow", None)
 class Stack:
     client: httpx.AsyncClient
     sessions: Any
-    app: Any = None  # the ASGI app (the console's browser tests serve it over HTTP)
+    app: Any  # the ASGI app (the console's browser tests serve it over HTTP)
 
     def headers(
         self, who: tuple[Role, str, District | None], sub: str | None = None, key: str | None = None

@@ -116,7 +116,7 @@ async def outage(tmp_path: Path, temporal_client: Client) -> AsyncIterator[Outag
             served(resources) as base_url,
             httpx.AsyncClient(base_url=base_url, timeout=30) as http,
         ):
-            yield Outage(postgres, sessions, Stack(http, sessions), temporal_client)
+            yield Outage(postgres, sessions, Stack(http, sessions, None), temporal_client)
             async for execution in temporal_client.list_workflows(f"TaskQueue = '{queue}'"):
                 if execution.status is not None and execution.status.name == "RUNNING":
                     await temporal_client.get_workflow_handle(execution.id).terminate("test finished")

@@ -119,7 +119,7 @@ async def faulty_stack(postgres: EmbeddedPostgres, temporal: Client, **settings:
 
     app = create_app(api_settings, resources_factory=factory)
     async with app.router.lifespan_context(app), await start_client(app) as client:
-        stack = Faulty(client, sessions, temporal, queue)
+        stack = Faulty(client, sessions, app, temporal, queue)
         try:
             yield stack
         finally:
