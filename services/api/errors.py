@@ -186,7 +186,7 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _field_message(error: dict[str, Any]) -> str:
+def field_message(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     if kind == "missing":
         return "this field is required"
@@ -219,7 +219,7 @@ def _api_error_response(request: Request, exc: ApiError) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(field=_location(e.get("loc", ())), message=_field_message(e)) for e in exc.errors()]
+    errors = [FieldError(field=_location(e.get("loc", ())), message=field_message(e)) for e in exc.errors()]
     summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
     return problem_response(
         request,

@@ -65,6 +65,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "表单已过期或来源不明，请刷新页面后重试。",
         "This form has expired or did not come from this console: reload the page and try again.",
     ),
+    "submit": ("提交", "Submit"),
+    "cancel": ("取消", "Cancel"),
+    "one_per_line": ("每行一项", "one per line"),
+    "api_only": ("此步骤暂需通过接口办理。", "This step is taken through the API for now."),
+    "confirm_irreversible": ("此操作不可撤销，确定提交吗？", "This cannot be undone. Submit?"),
     "session_expired": ("登录已过期，请重新登录。", "Your sign-in has expired: please sign in again."),
 }
 
@@ -105,4 +110,37 @@ ACTIONS: dict[str, tuple[str, str]] = {
 
 def action_label(action: str, lang: Lang) -> str:
     zh, en = ACTIONS[action]
+    return en if lang == "en" else zh
+
+
+# The fields of the step forms (the API's field names are the keys); a field without a label shows its name.
+FIELDS: dict[str, tuple[str, str]] = {
+    "visited_on": ("走访日期", "Visited on"),
+    "people": ("走访人员", "People"),
+    "place": ("地点", "Place"),
+    "outcome": ("走访结果", "Outcome"),
+    "next_action": ("下一步", "Next action"),
+    "next_visit_on": ("下次走访日期", "Next visit on"),
+    "item": ("材料", "Item"),
+    "note": ("备注", "Note"),
+    "reason": ("理由", "Reason"),
+    "approve": ("同意", "Approve"),
+    "amount": ("金额", "Amount"),
+    "paid_on": ("还款日期", "Paid on"),
+    "value_date": ("起息日", "Value date"),
+    "disbursed_on": ("放款日期", "Disbursed on"),
+    "voucher": ("放款凭证号", "Voucher"),
+    "asset_id": ("知识产权", "IP asset"),
+    "channel": ("办理渠道", "Channel"),
+    "filed_on": ("提交日期", "Filed on"),
+    "contract_number": ("合同编号", "Contract number"),
+    "report_number": ("报告编号", "Report number"),
+    "value": ("评估价值", "Value"),
+    "base_date": ("评估基准日", "Base date"),
+    "fee": ("费用", "Fee"),
+}
+
+
+def field_label(name: str, lang: Lang) -> str:
+    zh, en = FIELDS.get(name, (name, name))
     return en if lang == "en" else zh

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.api.console.frame import formatting
-from services.api.console.frame.i18n import LANGS, Lang, action_label, word
+from services.api.console.frame.i18n import LANGS, Lang, action_label, field_label, word
 from services.platform.auth import Principal
 
 CONSOLE = Path(__file__).resolve().parents[1]
@@ -59,12 +59,16 @@ def render(request: Request, template: str, viewer: Viewer, status: int = 200, *
     def act(action: object) -> str:
         return action_label(str(action), lang)
 
+    def label(name: str) -> str:
+        return field_label(name, lang)
+
     page = (
         environment()
         .get_template(template)
         .render(
             request=request,
             act=act,
+            field_label=label,
             user=viewer.principal,
             csrf=viewer.csrf,
             lang=lang,

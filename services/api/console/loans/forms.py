@@ -1,0 +1,123 @@
+"""A step's form, made from the same request model as the API's JSON body (contracts/loan_steps), so the console
+asks for exactly what the API does and answers with the same validation messages.
+
+Each field of the model becomes an input by its type: a date picker, a number for money, a select for an
+enumeration, a checkbox for a yes/no, a text box (a text area for long text); a list of short texts is typed one
+per line. The form's values come back as the model's JSON fields and are validated by the model itself."""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from services.api.errors import field_message
+
+LONG_TEXT = 500  # a text longer than this may be is a text area
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    kind: str  # date | money | number | select | checkbox | text | textarea | lines
+    required: bool
+    choices: tuple[Choice, ...] = ()
+    max_length: int | None = None
+
+
+class Unsupported(Exception):
+    """A field the console cannot ask for yet (a nested structure): the step is taken through the API."""
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """The annotation without `| None`, and whether None was allowed."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def _bare(annotation: Any) -> Any:
+    """`Annotated[str, ...]` → str."""
+    return annotation.__origin__ if hasattr(annotation, "__metadata__") else annotation
+
+
+def _max_length(field: FieldInfo) -> int | None:
+    for meta in field.metadata:
+        length = getattr(meta, "max_length", None)
+        if length is not None:
+            return int(length)
+    return None
+
+
+def _kind(annotation: Any, field: FieldInfo) -> tuple[str, tuple[Choice, ...]]:
+    annotation = _bare(annotation)
+    if annotation is date:
+        return "date", ()
+    if annotation is Decimal:
+        return "money", ()
+    if annotation is bool:
+        return "checkbox", ()
+    if annotation is int:
+        return "number", ()
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "select", tuple(Choice(m.value, str(getattr(m, "label", m.value))) for m in annotation)
+    if annotation is str:
+        length = _max_length(field)
+        if length is None:  # `Text | None`: the bounds sit on the Annotated member of the union
+            inner = typing.get_args(_unwrap(field.annotation)[0])[1:]
+            length = next(
+                (int(m.max_length) for f in inner for m in getattr(f, "metadata", []) if hasattr(m, "max_length")), None
+            )
+        return ("textarea" if length is None or length > LONG_TEXT else "text"), ()
+    if typing.get_origin(annotation) is list and _bare(typing.get_args(annotation)[0]) is str:
+        return "lines", ()
+    raise Unsupported(str(annotation))
+
+
+def inputs_of(model: type[BaseModel]) -> list[Input]:
+    found = []
+    for name, field in model.model_fields.items():
+        annotation, optional = _unwrap(field.annotation)
+        kind, choices = _kind(annotation, field)
+        found.append(Input(name, kind, field.is_required() and not optional, choices, _max_length(field)))
+    return found
+
+
+def values_of(model: type[BaseModel], form: dict[str, str]) -> dict[str, Any]:
+    """The form's fields as the model's JSON: blanks are left out (the model says if they were needed)."""
+    values: dict[str, Any] = {}
+    for field in inputs_of(model):
+        raw = form.get(field.name, "")
+        if field.kind == "checkbox":
+            values[field.name] = raw == "on"
+        elif field.kind == "lines":
+            lines = [line.strip() for line in raw.splitlines() if line.strip()]
+            if lines:
+                values[field.name] = lines
+        elif raw.strip():
+            values[field.name] = raw.strip()
+    return values
+
+
+def problems_of(error: ValidationError) -> dict[str, str]:
+    """field → the API's message for it (the same words as a 422 problem's `errors`)."""
+    problems: dict[str, str] = {}
+    for item in error.errors(include_url=False):
+        name = str(item["loc"][0]) if item["loc"] else ""
+        problems.setdefault(name, field_message(dict(item)))
+    return problems
