@@ -159,6 +159,7 @@ def _banner(settings: DevSettings, temporal_address: str, ui_url: str | None, el
     lines = [
         "",
         f"pledgeflow is ready ({elapsed:.1f}s)",
+        f"  console      {api}/console (pick a demo user)",
         f"  API docs     {api}/docs",
         f"  readiness    {api}/readyz",
         f"  Temporal UI  {ui_url or '(external Temporal at ' + temporal_address + ')'}",
