@@ -20,6 +20,7 @@ from services.api.idempotency import IdempotencyMiddleware, KeyLedger
 from services.api.loans.router import router as loans_router
 from services.api.middleware import RequestContextMiddleware
 from services.api.organisations.router import router as organisations_router
+from services.api.portfolio.router import router as portfolio_router
 from services.api.products.router import router as products_router
 from services.api.state import AppResources
 from services.api.webhooks.router import router as webhooks_router
@@ -91,6 +92,7 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.include_router(products_router)
     app.include_router(loans_router)
     app.include_router(disposals_router)
+    app.include_router(portfolio_router)
     app.include_router(webhooks_router)
     install_console(app)
     _document_problems(app)

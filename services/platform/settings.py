@@ -190,6 +190,20 @@ class ApiSettings(CommonSettings):
         description="Send the session cookie over HTTPS only: on in production (default), off in development.",
     )
 
+    console_oidc_issuer: str | None = Field(
+        default=None, description="The organisation's OpenID Connect provider (its issuer URL): the console's sign-in."
+    )
+    console_oidc_client_id: str | None = None
+    console_oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Only for a confidential client; PKCE protects the code either way."
+    )
+    console_oidc_redirect_url: str | None = Field(
+        default=None, description="This console's callback as the provider knows it: https://…/console/sign-in/callback"
+    )
+    console_oidc_role_claim: str = Field(default="pledgeflow_role", description="The ID token's claim with the role.")
+    console_oidc_org_claim: str = Field(default="org_id", description="The claim with the organisation's id.")
+    console_oidc_district_claim: str = Field(default="district", description="The claim with the district, if any.")
+
     @property
     def dev_sign_in(self) -> bool:
         return (not self.is_production) if self.console_dev_sign_in is None else self.console_dev_sign_in

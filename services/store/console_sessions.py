@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.store.tables import ConsoleSession
+from services.store.tables import ConsoleSession, ConsoleSignIn
 
 
 def _hash(token: str) -> str:
@@ -54,3 +54,41 @@ async def find_session(session: AsyncSession, token: str, now: datetime) -> Cons
 
 async def close_session(session: AsyncSession, token: str) -> None:
     await session.execute(delete(ConsoleSession).where(col(ConsoleSession.token_hash) == _hash(token)))
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    flow: str  # for the browser's flow cookie; never stored
+    state: str
+    nonce: str
+    verifier: str
+
+
+async def begin_sign_in(session: AsyncSession, next_path: str, now: datetime, ttl: timedelta) -> PendingSignIn:
+    """A sign-in at the OpenID provider: fresh state, nonce and PKCE verifier, kept until the callback."""
+    await session.execute(delete(ConsoleSignIn).where(col(ConsoleSignIn.expires_at) <= now))
+    pending = PendingSignIn(
+        flow=secrets.token_urlsafe(32),
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        verifier=secrets.token_urlsafe(64),
+    )
+    session.add(
+        ConsoleSignIn(
+            flow_hash=_hash(pending.flow),
+            state=pending.state,
+            nonce=pending.nonce,
+            verifier=pending.verifier,
+            next_path=next_path,
+            expires_at=now + ttl,
+        )
+    )
+    return pending
+
+
+async def take_sign_in(session: AsyncSession, flow: str, now: datetime) -> ConsoleSignIn | None:
+    """The sign-in of this flow cookie, removed as it is taken (a callback is answered once); None if unknown,
+    already used or expired."""
+    statement = delete(ConsoleSignIn).where(col(ConsoleSignIn.flow_hash) == _hash(flow)).returning(ConsoleSignIn)
+    row = (await session.execute(statement)).scalar_one_or_none()
+    return row if row is not None and row.expires_at > now else None

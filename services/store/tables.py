@@ -321,4 +321,18 @@ class ConsoleSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(_tz(), nullable=False, index=True))
 
 
+class ConsoleSignIn(SQLModel, table=True):
+    """A sign-in under way at the organisation's OpenID provider: what the callback must match (state, nonce) and
+    the PKCE verifier, found by the hash of the browser's flow cookie and used once."""
+
+    __tablename__ = "console_sign_in"
+
+    flow_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    state: str = Field(sa_column=Column(String(64), nullable=False))
+    nonce: str = Field(sa_column=Column(String(64), nullable=False))
+    verifier: str = Field(sa_column=Column(String(128), nullable=False))
+    next_path: str = Field(sa_column=Column(String(500), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(_tz(), nullable=False, index=True))
+
+
 metadata = SQLModel.metadata

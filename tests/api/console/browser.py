@@ -37,8 +37,15 @@ VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 @asynccontextmanager
 async def served(stack: Stack) -> AsyncIterator[str]:
     """`stack`'s app over HTTP (its lifespan is already running: uvicorn does not run it again)."""
+    async with serve_app(stack.app) as url:
+        yield url
+
+
+@asynccontextmanager
+async def serve_app(app: Any) -> AsyncIterator[str]:
+    """An ASGI app on a free port of this machine, without its lifespan."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(stack.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110  uvicorn says it is listening only by this flag
         await asyncio.sleep(0.02)
@@ -78,6 +85,18 @@ class Console:
     async def open(self, path: str) -> Any:
         return await self.page.goto(f"{self.base}{path}")
 
+    async def take(self, loan_id: str, action: str, body: dict[str, Any]) -> None:
+        """Open the loan, click the step's button, fill its form from the API's JSON `body`, send it, and wait for the
+        loan page the console returns to (failing with the form's messages if it stays)."""
+        await self.open(f"/console/loans/{loan_id}")
+        await self.page.click(f"[data-action='{action}']")
+        await self.page.wait_for_selector("#step-form")
+        await fill(self.page, body)
+        async with self.page.expect_navigation():
+            await self.page.click("#step-submit")
+        if await self.page.locator("#step-form").count():
+            raise AssertionError(await self.page.locator("#step-form").inner_text())
+
     async def accessible(self) -> None:
         """No serious or critical violation of axe's rules on the page as it is now."""
         results = await Axe().run(self.page)
@@ -89,10 +108,31 @@ class Console:
         await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
+async def fill(page: Page, body: dict[str, Any]) -> None:
+    """A step form filled as the API's JSON body says: a checkbox per yes/no, one line per list item (or a box per
+    value of a set), a choice in a select, text otherwise."""
+    for name, value in body.items():
+        field = page.locator(f"#f-{name}")
+        tag = await field.evaluate("element => element.tagName")
+        if isinstance(value, bool):
+            await (field.check() if value else field.uncheck())
+        elif tag == "FIELDSET":
+            for item in value:
+                await field.locator(f"input[value='{item}']").check()
+        elif isinstance(value, list):
+            await field.fill("\n".join(value))
+        elif tag == "SELECT":
+            await field.select_option(str(value))
+        else:
+            await field.fill(str(value))
+
+
 @asynccontextmanager
 async def person(browser: Browser, base: str) -> AsyncIterator[Console]:
     context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = await context.new_page()
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))  # "this cannot be undone": yes
     try:
-        yield Console(base, await context.new_page())
+        yield Console(base, page)
     finally:
         await context.close()

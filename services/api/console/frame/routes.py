@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.loan_state import LoanState
 from contracts.types import TRUSTED
+from services.api.console.frame import oidc
+from services.api.console.frame.oidc_routes import safe_next
 from services.api.console.frame.render import LANG_COOKIE, Viewer, language, render
 from services.api.console.frame.session import (
     CSRF_FIELD,
@@ -33,13 +35,6 @@ SIGN_IN_COOKIE = "pledgeflow_sign_in"  # the sign-in form's own CSRF token (ther
 HOME_LOANS = 200  # the newest loans of the caller's scope the home page looks through
 
 
-def _safe_next(next_path: str | None) -> str:
-    """Only a path of this console (never another site: an open redirect)."""
-    if next_path and next_path.startswith("/console") and not next_path.startswith("//"):
-        return next_path
-    return "/console"
-
-
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_page(
     request: Request,
@@ -51,7 +46,13 @@ async def sign_in_page(
     viewer = Viewer(principal=None, csrf=token, lang=language(request))
     users = DEMO_USERS if resources.settings.dev_sign_in else ()
     response = render(
-        request, "frame/sign_in.html", viewer, users=users, next_path=_safe_next(next_path), expired=expired
+        request,
+        "frame/sign_in.html",
+        viewer,
+        users=users,
+        next_path=safe_next(next_path),
+        expired=expired,
+        organisation=oidc.configured(resources.settings),
     )
     response.set_cookie(
         SIGN_IN_COOKIE,
@@ -80,7 +81,7 @@ async def dev_sign_in(
         return _refused(request, 403)
     principal = Principal(sub=user.sub, role=user.role, org_id=user.org_id, district=user.district)
     token, ttl = await start_session(resources, principal)
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response = RedirectResponse(safe_next(next_path), status_code=303)
     secure = resources.settings.cookie_secure
     response.set_cookie(
         cookie_name(secure), token, max_age=int(ttl.total_seconds()), httponly=True, samesite="lax", secure=secure
@@ -109,7 +110,7 @@ async def switch_language(
     to: Annotated[str, Query(pattern="^(zh|en)$")],
     next_path: Annotated[str | None, Query(alias="next", max_length=500)] = None,
 ) -> Response:
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response = RedirectResponse(safe_next(next_path), status_code=303)
     response.set_cookie(LANG_COOKIE, to, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
 

@@ -32,7 +32,7 @@ class Choice:
 @dataclass(frozen=True)
 class Input:
     name: str
-    kind: str  # date | money | number | select | checkbox | text | textarea | lines
+    kind: str  # date | money | number | select | multi | checkbox | text | textarea | lines
     required: bool
     choices: tuple[Choice, ...] = ()
     max_length: int | None = None
@@ -75,7 +75,7 @@ def _kind(annotation: Any, field: FieldInfo) -> tuple[str, tuple[Choice, ...]]:
     if annotation is int:
         return "number", ()
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return "select", tuple(Choice(m.value, str(getattr(m, "label", m.value))) for m in annotation)
+        return "select", _choices(annotation)
     if annotation is str:
         length = _max_length(field)
         if length is None:  # `Text | None`: the bounds sit on the Annotated member of the union
@@ -84,9 +84,22 @@ def _kind(annotation: Any, field: FieldInfo) -> tuple[str, tuple[Choice, ...]]:
                 (int(m.max_length) for f in inner for m in getattr(f, "metadata", []) if hasattr(m, "max_length")), None
             )
         return ("textarea" if length is None or length > LONG_TEXT else "text"), ()
-    if typing.get_origin(annotation) is list and _bare(typing.get_args(annotation)[0]) is str:
-        return "lines", ()
+    if typing.get_origin(annotation) is list:
+        return _list_kind(_bare(typing.get_args(annotation)[0]))
     raise Unsupported(str(annotation))
+
+
+def _choices(enum: type[Enum]) -> tuple[Choice, ...]:
+    return tuple(Choice(m.value, str(getattr(m, "label", m.value))) for m in enum)
+
+
+def _list_kind(item: Any) -> tuple[str, tuple[Choice, ...]]:
+    """A list of short texts is typed one per line; a list of an enumeration's values is a set of checkboxes."""
+    if item is str:
+        return "lines", ()
+    if isinstance(item, type) and issubclass(item, Enum):
+        return "multi", _choices(item)
+    raise Unsupported(f"list[{item}]")
 
 
 def inputs_of(model: type[BaseModel]) -> list[Input]:
@@ -98,13 +111,16 @@ def inputs_of(model: type[BaseModel]) -> list[Input]:
     return found
 
 
-def values_of(model: type[BaseModel], form: dict[str, str]) -> dict[str, Any]:
+def values_of(model: type[BaseModel], form: dict[str, list[str]]) -> dict[str, Any]:
     """The form's fields as the model's JSON: blanks are left out (the model says if they were needed)."""
     values: dict[str, Any] = {}
     for field in inputs_of(model):
-        raw = form.get(field.name, "")
+        given = form.get(field.name, [])
+        raw = given[0] if given else ""
         if field.kind == "checkbox":
             values[field.name] = raw == "on"
+        elif field.kind == "multi":
+            values[field.name] = [v for v in given if v]
         elif field.kind == "lines":
             lines = [line.strip() for line in raw.splitlines() if line.strip()]
             if lines:
