@@ -14,12 +14,18 @@ from services.api.products.schemas import DistrictRead, LprCreate, LprRead, Prod
 router = APIRouter(tags=["reference data"])
 
 
+# Who may register a product (a bank's staff for their bank, or a platform admin) and record the LPR; the console's
+# reference pages use the same lists.
+PRODUCT_REGISTRARS = (Role.BANK_APPROVER, Role.BANK_OFFICER, Role.PLATFORM_ADMIN)
+LPR_RECORDERS = (Role.PLATFORM_ADMIN,)
+
+
 @router.post(
     "/products",
     status_code=status.HTTP_201_CREATED,
     response_model=ProductRead,
     summary="Register a loan product of a bank (that bank's staff, or a platform admin)",
-    dependencies=[Depends(require_roles(Role.BANK_APPROVER, Role.BANK_OFFICER, Role.PLATFORM_ADMIN))],
+    dependencies=[Depends(require_roles(*PRODUCT_REGISTRARS))],
     responses=problem_responses(Unauthenticated, Forbidden, Conflict),
 )
 async def register_product(body: ProductCreate, session: SessionDep, context: RequestContextDep) -> ProductRead:
@@ -48,7 +54,7 @@ async def get_product(product_id: IdPath, session: SessionDep, _: PrincipalDep) 
     status_code=status.HTTP_201_CREATED,
     response_model=LprRead,
     summary="Record a published LPR (platform admin)",
-    dependencies=[Depends(require_roles(Role.PLATFORM_ADMIN))],
+    dependencies=[Depends(require_roles(*LPR_RECORDERS))],
     responses=problem_responses(Unauthenticated, Forbidden, Conflict),
 )
 async def record_lpr(body: LprCreate, session: SessionDep, context: RequestContextDep) -> LprRead:

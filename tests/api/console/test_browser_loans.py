@@ -171,3 +171,20 @@ class TestStepForms:
             await page.keyboard.press("Enter")
             await specialist.page.wait_for_selector("#timeline li:nth-child(2)")
             assert await visits_of(stack, loan_id) == 1
+
+
+class TestReferencePages:
+    async def test_an_admin_reads_and_registers_reference_data(self, browser: Browser, base: str) -> None:
+        async with person(browser, base) as admin:
+            await admin.sign_in("ops@pledgeflow")
+            for slug in ("enterprises", "ip-assets", "products", "lpr"):
+                await admin.open(f"/console/reference/{slug}")
+                assert await admin.page.locator("#reference tbody tr").count() >= 1
+                await admin.accessible()
+                await admin.screenshot(f"reference-{slug}")
+            await admin.open("/console/reference/lpr")
+            await admin.page.fill("#f-effective_date", "2026-11-20")
+            await admin.page.fill("#f-one_year_percent", "2.95")
+            async with admin.page.expect_navigation():
+                await admin.page.click("#step-submit")
+            assert "2.9500" in await admin.page.locator("#reference").inner_text()

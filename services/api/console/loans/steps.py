@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import StepInput
 from contracts.loans import LoanUpdate
+from services.api.console.frame import forms
+from services.api.console.frame.i18n import action_label
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep
-from services.api.console.loans import forms
 from services.api.dependencies import RequestContext, ResourcesDep, actor_of
 from services.api.errors import ApiError
 from services.api.loans import service
@@ -91,7 +92,7 @@ def _form(
     key: str,
     status: int = 200,
 ) -> HTMLResponse:
-    template = "loans/_step_form.html" if request.headers.get("HX-Request") else "loans/step_page.html"
+    template = "frame/_form.html" if request.headers.get("HX-Request") else "loans/step_page.html"
     return render(
         request,
         template,
@@ -99,6 +100,10 @@ def _form(
         status=status,
         loan_id=loan_id,
         action=step.update.value,
+        form_action=f"/console/loans/{loan_id}/steps/{step.update.value}",
+        form_title=action_label(step.update.value, viewer.lang),
+        form_target="step",
+        cancel_href=f"/console/loans/{loan_id}",
         fields=forms.inputs_of(step.request),
         values={name: given[0] if given else "" for name, given in values.items()},
         chosen=values,

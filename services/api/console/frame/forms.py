@@ -32,7 +32,7 @@ class Choice:
 @dataclass(frozen=True)
 class Input:
     name: str
-    kind: str  # date | money | number | select | multi | checkbox | text | textarea | lines
+    kind: str  # date | money | number | select | multi | per_choice | checkbox | text | textarea | lines
     required: bool
     choices: tuple[Choice, ...] = ()
     max_length: int | None = None
@@ -64,29 +64,33 @@ def _max_length(field: FieldInfo) -> int | None:
     return None
 
 
+SIMPLE_KINDS: dict[Any, str] = {date: "date", Decimal: "money", bool: "checkbox", int: "number"}
+
+
 def _kind(annotation: Any, field: FieldInfo) -> tuple[str, tuple[Choice, ...]]:
     annotation = _bare(annotation)
-    if annotation is date:
-        return "date", ()
-    if annotation is Decimal:
-        return "money", ()
-    if annotation is bool:
-        return "checkbox", ()
-    if annotation is int:
-        return "number", ()
+    if annotation in SIMPLE_KINDS:
+        return SIMPLE_KINDS[annotation], ()
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return "select", _choices(annotation)
     if annotation is str:
-        length = _max_length(field)
-        if length is None:  # `Text | None`: the bounds sit on the Annotated member of the union
-            inner = typing.get_args(_unwrap(field.annotation)[0])[1:]
-            length = next(
-                (int(m.max_length) for f in inner for m in getattr(f, "metadata", []) if hasattr(m, "max_length")), None
-            )
-        return ("textarea" if length is None or length > LONG_TEXT else "text"), ()
+        length = _max_length(field) or _inner_max_length(field)
+        return ("textarea" if length is not None and length > LONG_TEXT else "text"), ()
     if typing.get_origin(annotation) is list:
         return _list_kind(_bare(typing.get_args(annotation)[0]))
+    if typing.get_origin(annotation) is dict:  # a figure per value of an enumeration (a product's pledge rates)
+        key, value = (_bare(a) for a in typing.get_args(annotation))
+        if isinstance(key, type) and issubclass(key, Enum) and value is Decimal:
+            return "per_choice", _choices(key)
     raise Unsupported(str(annotation))
+
+
+def _inner_max_length(field: FieldInfo) -> int | None:
+    """`Text | None`: the bounds sit on the Annotated member of the union."""
+    inner = typing.get_args(_unwrap(field.annotation)[0])[1:]
+    return next(
+        (int(m.max_length) for f in inner for m in getattr(f, "metadata", []) if hasattr(m, "max_length")), None
+    )
 
 
 def _choices(enum: type[Enum]) -> tuple[Choice, ...]:
@@ -121,6 +125,9 @@ def values_of(model: type[BaseModel], form: dict[str, list[str]]) -> dict[str, A
             values[field.name] = raw == "on"
         elif field.kind == "multi":
             values[field.name] = [v for v in given if v]
+        elif field.kind == "per_choice":
+            figures = {c.value: (form.get(f"{field.name}.{c.value}") or [""])[0].strip() for c in field.choices}
+            values[field.name] = {choice: figure for choice, figure in figures.items() if figure}
         elif field.kind == "lines":
             lines = [line.strip() for line in raw.splitlines() if line.strip()]
             if lines:

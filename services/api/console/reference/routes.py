@@ -1,0 +1,116 @@
+"""`/console/reference/{kind}`: a reference list with its registration form (for those who may register)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from services.api.console.frame import forms
+from services.api.console.frame.i18n import word
+from services.api.console.frame.render import Viewer, render
+from services.api.console.frame.session import ViewerDep
+from services.api.console.reference.kinds import KINDS, ReferenceKind
+from services.api.dependencies import RequestContext, ResourcesDep
+from services.api.errors import ApiError
+
+router = APIRouter(prefix="/console/reference", include_in_schema=False)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(getattr(v, "label", v)) for v in value)
+    return "—" if value is None else str(getattr(value, "label", value))
+
+
+async def _page(
+    request: Request,
+    viewer: Viewer,
+    resources: Any,
+    kind: ReferenceKind,
+    *,
+    values: dict[str, list[str]] | None = None,
+    problems: dict[str, str] | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    assert viewer.principal is not None
+    async with resources.sessions() as session:
+        rows = await kind.rows(session, viewer.principal)
+    table = [[_cell(getattr(row, column, None)) for column in kind.columns] for row in rows]
+    given = values or {}
+    partial = request.method == "POST" and request.headers.get("HX-Request")  # a refused form, in place
+    return render(
+        request,
+        "frame/_form.html" if partial else "reference/page.html",
+        viewer,
+        status=status,
+        kind=kind,
+        kinds=list(KINDS.values()),
+        table=table,
+        may_register=viewer.principal.role in kind.registrars,
+        fields=forms.inputs_of(kind.model),
+        values={name: v[0] if v else "" for name, v in given.items()},
+        chosen=given,
+        problems=problems or {},
+        refusal=refusal,
+        key=uuid.uuid4().hex,
+        confirm=False,
+        form_action=f"/console/reference/{kind.slug}",
+        form_title=word("register", viewer.lang),
+        form_target="register",
+        cancel_href=f"/console/reference/{kind.slug}",
+    )
+
+
+def _not_found(request: Request, viewer: Viewer) -> HTMLResponse:
+    return render(request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text")
+
+
+@router.get("/{slug}", response_class=HTMLResponse)
+async def reference_page(request: Request, viewer: ViewerDep, resources: ResourcesDep, slug: str) -> Response:
+    kind = KINDS.get(slug)
+    if kind is None:
+        return _not_found(request, viewer)
+    return await _page(request, viewer, resources, kind)
+
+
+@router.post("/{slug}", response_class=HTMLResponse)
+async def register(request: Request, viewer: ViewerDep, resources: ResourcesDep, slug: str) -> Response:
+    """Register one entry with the reference API's own service (its checks, its audit record)."""
+    kind = KINDS.get(slug)
+    if kind is None:
+        return _not_found(request, viewer)
+    assert viewer.principal is not None
+    form = await request.form()
+    submitted = {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
+    if viewer.principal.role not in kind.registrars:
+        allowed = ", ".join(role.label for role in kind.registrars)
+        return await _page(request, viewer, resources, kind, refusal=f"只有{allowed}可以登记。", status=403)
+    try:
+        body = kind.model.model_validate(forms.values_of(kind.model, submitted))
+    except ValidationError as error:
+        problems = forms.problems_of(error)
+        return await _page(request, viewer, resources, kind, values=submitted, problems=problems, status=422)
+    state = request.scope.get("state", {})
+    context = RequestContext(
+        principal=viewer.principal,
+        request_id=state.get("request_id"),
+        trace_id=state.get("trace_id"),
+        idempotency_key=None,
+        step_timeout=resources.settings.step_timeout_seconds,
+    )
+    try:
+        async with resources.sessions() as session, session.begin():
+            await kind.create(session, context, body)
+    except ApiError as refused:
+        return await _page(
+            request, viewer, resources, kind, values=submitted, refusal=refused.detail, status=refused.status
+        )
+    location = f"/console/reference/{kind.slug}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=204, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
