@@ -13,6 +13,7 @@ from services.api.console.frame.oidc_routes import router as oidc_router
 from services.api.console.frame.render import Viewer, language, render
 from services.api.console.frame.routes import router as frame_router
 from services.api.console.frame.session import CsrfRefused, SignInRequired, sign_in_location
+from services.api.console.loans.opening import router as opening_router
 from services.api.console.loans.routes import router as loans_router
 from services.api.console.loans.steps import router as steps_router
 from services.api.console.portfolio.routes import router as portfolio_router
@@ -37,6 +38,7 @@ async def _csrf_refused(request: Request, exc: Exception) -> HTMLResponse:  # no
 def install_console(app: FastAPI) -> None:
     app.include_router(frame_router)
     app.include_router(oidc_router)
+    app.include_router(opening_router)
     app.include_router(loans_router)
     app.include_router(steps_router)
     app.include_router(portfolio_router)

@@ -91,11 +91,21 @@ class TestStepForms:
         await page.fill("#f-place", place)
         await page.fill("#f-outcome", "企业有融资需求")
 
-    async def test_a_specialist_logs_two_visits_by_clicking(self, stack: Stack, browser: Browser, base: str) -> None:
-        loan_id = await open_case(stack)
+    async def test_a_specialist_opens_a_case_and_logs_two_visits_by_clicking(
+        self, stack: Stack, browser: Browser, base: str
+    ) -> None:
         async with person(browser, base) as specialist:
             await specialist.sign_in("specialist.zhou@gxz")
-            await specialist.open(f"/console/loans/{loan_id}")
+            await specialist.open("/console/loans")
+            await specialist.page.click("#open-case")
+            await specialist.page.select_option("#f-enterprise_id", "ent-guangming-demo")
+            await specialist.page.fill("#f-note", "白名单企业，走访了解融资需求")
+            await specialist.accessible()
+            await specialist.screenshot("open-case")
+            async with specialist.page.expect_navigation():
+                await specialist.page.click("#open-submit")
+            loan_id = specialist.page.url.rsplit("/", 1)[1]
+            assert (await stack.state(loan_id))["stage"] == "guidance"
             for n, place in enumerate(("光明区科技园", "光明区企业总部")):
                 await self.fill_visit(specialist.page, today(), place)
                 if n == 0:

@@ -66,6 +66,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "This form has expired or did not come from this console: reload the page and try again.",
     ),
     "submit": ("提交", "Submit"),
+    "open_case": ("新建案件", "Open a case"),
     "reference": ("基础数据", "Reference data"),
     "enterprises": ("企业", "Enterprises"),
     "ip_assets": ("知识产权", "IP assets"),

@@ -14,6 +14,7 @@ from contracts.loan_state import LoanState
 from contracts.types import TRUSTED
 from services.api.console.frame.render import render
 from services.api.console.frame.session import ViewerDep
+from services.api.console.loans.opening import OPENERS
 from services.api.console.loans.steps import CONSOLE_STEPS
 from services.api.dependencies import ResourcesDep, actor_of
 from services.api.loans import party_views, service, views
@@ -46,7 +47,10 @@ async def case_list(
         page = await service.list_loans(session, viewer.principal, flt, cursor, PAGE_SIZE)
     query = {"stage": stage.value if stage else "", "enterprise": enterprise or ""}
     template = "loans/_rows.html" if request.headers.get("HX-Request") else "loans/list.html"
-    return render(request, template, viewer, page=page, stages=list(Stage), query=query, cursor=cursor)
+    may_open = viewer.principal.role in OPENERS
+    return render(
+        request, template, viewer, page=page, stages=list(Stage), query=query, cursor=cursor, may_open=may_open
+    )
 
 
 @router.get("/{loan_id}", response_class=HTMLResponse)
