@@ -21,7 +21,7 @@ from services.api.console.frame.session import (
     cookie_name,
     start_session,
 )
-from services.api.dependencies import ResourcesDep, actor_of
+from services.api.dependencies import ResourcesDep, SessionDep, actor_of
 from services.api.visibility import scope_of
 from services.domain.loan_rules import available_actions
 from services.platform.auth import Principal
@@ -96,10 +96,9 @@ def _refused(request: Request, status: int) -> HTMLResponse:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, viewer: ViewerDep, resources: ResourcesDep) -> Response:  # noqa: ARG001  ViewerDep checks the session and the CSRF token
+async def sign_out(request: Request, viewer: ViewerDep, resources: ResourcesDep, session: SessionDep) -> Response:  # noqa: ARG001  ViewerDep checks the session and the CSRF token
     name = cookie_name(resources.settings.cookie_secure)
-    async with resources.sessions() as session, session.begin():
-        await console_sessions.close_session(session, request.cookies.get(name, ""))
+    await console_sessions.close_session(session, request.cookies.get(name, ""))
     response = RedirectResponse("/console/sign-in", status_code=303)
     response.delete_cookie(name)
     return response
@@ -116,15 +115,14 @@ async def switch_language(
 
 
 @router.get("", response_class=HTMLResponse)
-async def home(request: Request, viewer: ViewerDep, resources: ResourcesDep) -> Response:
+async def home(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
     """The steps waiting for this person: each open loan of theirs on which they may act now, newest activity
     first (the same rules as the `actions` of `GET /loans/{id}`)."""
     assert viewer.principal is not None
     actor = actor_of(viewer.principal)
-    async with resources.sessions() as session:
-        rows = await repository.list_loans(
-            session, repository.LoanFilter(), scope_of(viewer.principal), after=None, limit=HOME_LOANS
-        )
+    rows = await repository.list_loans(
+        session, repository.LoanFilter(), scope_of(viewer.principal), after=None, limit=HOME_LOANS
+    )
     waiting = []
     for row in rows:
         state = LoanState.model_validate(row.state, context=TRUSTED)

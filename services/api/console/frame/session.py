@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from contracts.enums import District, Role
 from services.api.console.frame.render import Viewer, language
-from services.api.dependencies import ResourcesDep
+from services.api.dependencies import ResourcesDep, SessionDep
 from services.platform.auth import Principal
 from services.store import console_sessions
 
@@ -47,13 +47,13 @@ def sign_in_location(next_path: str, expired: bool = False) -> str:
     return f"/console/sign-in?next={quote(next_path, safe='/')}" + ("&expired=1" if expired else "")
 
 
-async def current_viewer(request: Request, resources: ResourcesDep) -> Viewer:
+async def current_viewer(request: Request, resources: ResourcesDep, session: SessionDep) -> Viewer:
+    """The signed-in person, read in the request's own transaction (the page's queries share its connection)."""
     token = request.cookies.get(cookie_name(resources.settings.cookie_secure))
     next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if not token:
         raise SignInRequired(next_path, expired=False)
-    async with resources.sessions() as session:
-        row = await console_sessions.find_session(session, token, datetime.now(UTC))
+    row = await console_sessions.find_session(session, token, datetime.now(UTC))
     if row is None:
         raise SignInRequired(next_path, expired=True)
     principal = Principal(

@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import Role
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep
-from services.api.dependencies import RequestContext, ResourcesDep
+from services.api.dependencies import RequestContext, ResourcesDep, SessionDep
 from services.api.enterprises import service as enterprises
 from services.api.errors import ApiError
 from services.api.loans import service
@@ -27,17 +28,16 @@ CHOICES = 200
 
 
 async def _form(
-    request: Request, viewer: Viewer, resources: ResourcesDep, refusal: str | None = None, status: int = 200
+    request: Request, viewer: Viewer, session: AsyncSession, refusal: str | None = None, status: int = 200
 ) -> HTMLResponse:
     assert viewer.principal is not None
-    async with resources.sessions() as session:
-        page = await enterprises.list_enterprises(
-            session,
-            viewer.principal,
-            district=viewer.principal.district.value if viewer.principal.district else None,
-            cursor=None,
-            limit=CHOICES,
-        )
+    page = await enterprises.list_enterprises(
+        session,
+        viewer.principal,
+        district=viewer.principal.district.value if viewer.principal.district else None,
+        cursor=None,
+        limit=CHOICES,
+    )
     return render(
         request,
         "loans/open.html",
@@ -50,8 +50,8 @@ async def _form(
 
 
 @router.get("/new", response_class=HTMLResponse)
-async def open_form(request: Request, viewer: ViewerDep, resources: ResourcesDep) -> Response:
-    return await _form(request, viewer, resources)
+async def open_form(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
+    return await _form(request, viewer, session)
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -59,6 +59,7 @@ async def open_case(
     request: Request,
     viewer: ViewerDep,
     resources: ResourcesDep,
+    session: SessionDep,
     enterprise_id: Annotated[str, Form(max_length=64)],
     idempotency_key: Annotated[str, Form(max_length=64)],
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -67,7 +68,7 @@ async def open_case(
     try:
         body = OpenLoanRequest(enterprise_id=enterprise_id, note=note.strip() or None)
     except ValidationError:
-        return await _form(request, viewer, resources, refusal="请选择企业。", status=422)
+        return await _form(request, viewer, session, refusal="请选择企业。", status=422)
     state = request.scope.get("state", {})
     context = RequestContext(
         principal=viewer.principal,
@@ -77,8 +78,7 @@ async def open_case(
         step_timeout=resources.settings.step_timeout_seconds,
     )
     try:
-        async with resources.sessions() as session:
-            opened = await service.open_loan(session, resources.temporal, context, body, resources.settings)
+        opened = await service.open_loan(session, resources.temporal, context, body, resources.settings)
     except ApiError as refused:
-        return await _form(request, viewer, resources, refusal=refused.detail, status=refused.status)
+        return await _form(request, viewer, session, refusal=refused.detail, status=refused.status)
     return RedirectResponse(f"/console/loans/{opened.id}", status_code=303)

@@ -16,7 +16,7 @@ from services.api.console.frame.render import render
 from services.api.console.frame.session import ViewerDep
 from services.api.console.loans.opening import OPENERS
 from services.api.console.loans.steps import CONSOLE_STEPS
-from services.api.dependencies import ResourcesDep, actor_of
+from services.api.dependencies import SessionDep, actor_of
 from services.api.loans import party_views, service, views
 from services.api.loans.dependencies import get_visible_loan_and_names
 from services.api.loans.exceptions import LoanNotFound, NotInYourView
@@ -35,7 +35,7 @@ StageParam = Annotated[Stage | None, Query()]
 async def case_list(
     request: Request,
     viewer: ViewerDep,
-    resources: ResourcesDep,
+    session: SessionDep,
     stage: StageParam = None,
     enterprise: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9._-]*$")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -43,8 +43,7 @@ async def case_list(
     """The caller's cases, newest first, a page at a time (the page is the API's cursor, kept in the URL)."""
     assert viewer.principal is not None
     flt = repository.LoanFilter(stage=stage.value if stage else None, enterprise_id=enterprise or None)
-    async with resources.sessions() as session:
-        page = await service.list_loans(session, viewer.principal, flt, cursor, PAGE_SIZE)
+    page = await service.list_loans(session, viewer.principal, flt, cursor, PAGE_SIZE)
     query = {"stage": stage.value if stage else "", "enterprise": enterprise or ""}
     template = "loans/_rows.html" if request.headers.get("HX-Request") else "loans/list.html"
     may_open = viewer.principal.role in OPENERS
@@ -57,24 +56,21 @@ async def case_list(
 async def loan_page(
     request: Request,
     viewer: ViewerDep,
-    resources: ResourcesDep,
+    session: SessionDep,
     loan_id: IdPath,
 ) -> Response:
     assert viewer.principal is not None
     principal = viewer.principal
-    async with resources.sessions() as session:
-        try:
-            loan, names = await get_visible_loan_and_names(loan_id, session, principal)
-        except LoanNotFound:
-            return render(
-                request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text"
-            )
-        timeline = await views.timeline(session, principal, loan)
-        schedule: list[ScheduleLineView] | None
-        try:
-            schedule = await views.schedule(session, principal, loan)
-        except NotInYourView:
-            schedule = None
+    try:
+        loan, names = await get_visible_loan_and_names(loan_id, session, principal)
+    except LoanNotFound:
+        return render(request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text")
+    timeline = await views.timeline(session, principal, loan)
+    schedule: list[ScheduleLineView] | None
+    try:
+        schedule = await views.schedule(session, principal, loan)
+    except NotInYourView:
+        schedule = None
     view = party_views.loan_view(principal, loan, names)
     state = LoanState.model_validate(loan.state, context=TRUSTED)
     offered = actions_of_party(actor_of(principal), state)

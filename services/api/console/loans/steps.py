@@ -22,7 +22,7 @@ from services.api.console.frame import forms
 from services.api.console.frame.i18n import action_label
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep
-from services.api.dependencies import RequestContext, ResourcesDep, actor_of
+from services.api.dependencies import RequestContext, ResourcesDep, SessionDep, actor_of
 from services.api.errors import ApiError
 from services.api.loans import service
 from services.api.loans.dependencies import get_visible_loan_and_names
@@ -65,17 +65,14 @@ def _not_found(request: Request, viewer: Viewer) -> HTMLResponse:
 
 
 @router.get("/{loan_id}/steps/{action}", response_class=HTMLResponse)
-async def step_form(
-    request: Request, viewer: ViewerDep, resources: ResourcesDep, loan_id: IdPath, action: str
-) -> Response:
+async def step_form(request: Request, viewer: ViewerDep, session: SessionDep, loan_id: IdPath, action: str) -> Response:
     """The form of one step (loaded into the loan page by htmx, or as a page of its own without JavaScript)."""
     assert viewer.principal is not None
     step = CONSOLE_STEPS.get(action)
-    async with resources.sessions() as session:
-        try:
-            await get_visible_loan_and_names(loan_id, session, viewer.principal)
-        except LoanNotFound:
-            return _not_found(request, viewer)
+    try:
+        await get_visible_loan_and_names(loan_id, session, viewer.principal)
+    except LoanNotFound:
+        return _not_found(request, viewer)
     if step is None:
         return _not_found(request, viewer)
     return _form(request, viewer, loan_id, step, {}, {}, None, uuid.uuid4().hex)
@@ -116,7 +113,12 @@ def _form(
 
 @router.post("/{loan_id}/steps/{action}", response_class=HTMLResponse)
 async def take_step(
-    request: Request, viewer: ViewerDep, resources: ResourcesDep, loan_id: IdPath, action: str
+    request: Request,
+    viewer: ViewerDep,
+    resources: ResourcesDep,
+    session: SessionDep,
+    loan_id: IdPath,
+    action: str,
 ) -> Response:
     """Take the step: the form's fields validated by the API's model, the step sent by the API's own service with
     the form's Idempotency-Key."""
@@ -126,30 +128,29 @@ async def take_step(
     submitted = {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
     key = (submitted.get("idempotency_key") or [""])[0][:64] or uuid.uuid4().hex
     step = CONSOLE_STEPS.get(action)
-    async with resources.sessions() as session:
-        try:
-            loan, names = await get_visible_loan_and_names(loan_id, session, principal)
-        except LoanNotFound:
-            return _not_found(request, viewer)
-        if step is None:
-            return _not_found(request, viewer)
-        try:
-            body = step.request.model_validate(forms.values_of(step.request, submitted))
-        except ValidationError as error:
-            return _form(request, viewer, loan_id, step, submitted, forms.problems_of(error), None, key, status=422)
-        state = request.scope.get("state", {})
-        context = RequestContext(
-            principal=principal,
-            request_id=state.get("request_id"),
-            trace_id=state.get("trace_id"),
-            idempotency_key=f"console:{key}",
-            step_timeout=resources.settings.step_timeout_seconds,
-        )
-        try:
-            data = await step.build(session, context, body)
-            await service.run_step(session, resources.temporal, context, loan, step.update, data, names)
-        except ApiError as refused:
-            return _form(request, viewer, loan_id, step, submitted, {}, refused.detail, key, refused.status)
+    try:
+        loan, names = await get_visible_loan_and_names(loan_id, session, principal)
+    except LoanNotFound:
+        return _not_found(request, viewer)
+    if step is None:
+        return _not_found(request, viewer)
+    try:
+        body = step.request.model_validate(forms.values_of(step.request, submitted))
+    except ValidationError as error:
+        return _form(request, viewer, loan_id, step, submitted, forms.problems_of(error), None, key, status=422)
+    state = request.scope.get("state", {})
+    context = RequestContext(
+        principal=principal,
+        request_id=state.get("request_id"),
+        trace_id=state.get("trace_id"),
+        idempotency_key=f"console:{key}",
+        step_timeout=resources.settings.step_timeout_seconds,
+    )
+    try:
+        data = await step.build(session, context, body)
+        await service.run_step(session, resources.temporal, context, loan, step.update, data, names)
+    except ApiError as refused:
+        return _form(request, viewer, loan_id, step, submitted, {}, refused.detail, key, refused.status)
     location = f"/console/loans/{loan_id}"
     if request.headers.get("HX-Request"):
         return Response(status_code=204, headers={"HX-Redirect": location})

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from contracts.enums import RiskTier, Stage
 from services.api.console.frame.render import render
 from services.api.console.frame.session import ViewerDep
-from services.api.dependencies import ResourcesDep
+from services.api.dependencies import SessionDep
 from services.api.loans import service as loans
 from services.api.portfolio import service as portfolio
 from services.store import loans as repository
@@ -27,7 +27,7 @@ WATCH_PAGE = 50
 async def watch_list(
     request: Request,
     viewer: ViewerDep,
-    resources: ResourcesDep,
+    session: SessionDep,
     classification: Annotated[RiskTier | None, Query()] = None,
     overdue: Annotated[bool | None, Query()] = None,
     stage: Annotated[Stage | None, Query()] = None,
@@ -39,10 +39,9 @@ async def watch_list(
         classification=classification.value if classification else None,
         overdue=overdue,
     )
-    async with resources.sessions() as session:
-        page = await loans.list_loans(session, viewer.principal, flt, cursor, WATCH_PAGE)
-        due = await book.next_due(session, [item.id for item in page.items])
-        figures = await portfolio.portfolio(session, viewer.principal)
+    page = await loans.list_loans(session, viewer.principal, flt, cursor, WATCH_PAGE)
+    due = await book.next_due(session, [item.id for item in page.items])
+    figures = await portfolio.portfolio(session, viewer.principal)
     query = {
         "classification": classification.value if classification else "",
         "overdue": "" if overdue is None else str(overdue).lower(),
@@ -63,10 +62,9 @@ async def watch_list(
 
 
 @router.get("/portfolio", response_class=HTMLResponse)
-async def portfolio_page(request: Request, viewer: ViewerDep, resources: ResourcesDep) -> Response:
+async def portfolio_page(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
     assert viewer.principal is not None
-    async with resources.sessions() as session:
-        figures = await portfolio.portfolio(session, viewer.principal)
+    figures = await portfolio.portfolio(session, viewer.principal)
     chart = {
         "by_stage": [{"name": g.label, "value": g.loans} for g in figures.by_stage],
         "by_classification": [{"name": g.label, "value": g.loans} for g in figures.by_classification],

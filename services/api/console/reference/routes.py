@@ -8,13 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.console.frame import forms
 from services.api.console.frame.i18n import word
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep
 from services.api.console.reference.kinds import KINDS, ReferenceKind
-from services.api.dependencies import RequestContext, ResourcesDep
+from services.api.dependencies import RequestContext, ResourcesDep, SessionDep
 from services.api.errors import ApiError
 
 router = APIRouter(prefix="/console/reference", include_in_schema=False)
@@ -29,7 +30,7 @@ def _cell(value: Any) -> str:
 async def _page(
     request: Request,
     viewer: Viewer,
-    resources: Any,
+    session: AsyncSession,
     kind: ReferenceKind,
     *,
     values: dict[str, list[str]] | None = None,
@@ -38,8 +39,7 @@ async def _page(
     status: int = 200,
 ) -> HTMLResponse:
     assert viewer.principal is not None
-    async with resources.sessions() as session:
-        rows = await kind.rows(session, viewer.principal)
+    rows = await kind.rows(session, viewer.principal)
     table = [[_cell(getattr(row, column, None)) for column in kind.columns] for row in rows]
     given = values or {}
     partial = request.method == "POST" and request.headers.get("HX-Request")  # a refused form, in place
@@ -71,15 +71,17 @@ def _not_found(request: Request, viewer: Viewer) -> HTMLResponse:
 
 
 @router.get("/{slug}", response_class=HTMLResponse)
-async def reference_page(request: Request, viewer: ViewerDep, resources: ResourcesDep, slug: str) -> Response:
+async def reference_page(request: Request, viewer: ViewerDep, session: SessionDep, slug: str) -> Response:
     kind = KINDS.get(slug)
     if kind is None:
         return _not_found(request, viewer)
-    return await _page(request, viewer, resources, kind)
+    return await _page(request, viewer, session, kind)
 
 
 @router.post("/{slug}", response_class=HTMLResponse)
-async def register(request: Request, viewer: ViewerDep, resources: ResourcesDep, slug: str) -> Response:
+async def register(
+    request: Request, viewer: ViewerDep, resources: ResourcesDep, session: SessionDep, slug: str
+) -> Response:
     """Register one entry with the reference API's own service (its checks, its audit record)."""
     kind = KINDS.get(slug)
     if kind is None:
@@ -89,12 +91,12 @@ async def register(request: Request, viewer: ViewerDep, resources: ResourcesDep,
     submitted = {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
     if viewer.principal.role not in kind.registrars:
         allowed = ", ".join(role.label for role in kind.registrars)
-        return await _page(request, viewer, resources, kind, refusal=f"只有{allowed}可以登记。", status=403)
+        return await _page(request, viewer, session, kind, refusal=f"只有{allowed}可以登记。", status=403)
     try:
         body = kind.model.model_validate(forms.values_of(kind.model, submitted))
     except ValidationError as error:
         problems = forms.problems_of(error)
-        return await _page(request, viewer, resources, kind, values=submitted, problems=problems, status=422)
+        return await _page(request, viewer, session, kind, values=submitted, problems=problems, status=422)
     state = request.scope.get("state", {})
     context = RequestContext(
         principal=viewer.principal,
@@ -104,11 +106,11 @@ async def register(request: Request, viewer: ViewerDep, resources: ResourcesDep,
         step_timeout=resources.settings.step_timeout_seconds,
     )
     try:
-        async with resources.sessions() as session, session.begin():
+        async with session.begin_nested():  # a refusal half-way leaves nothing behind
             await kind.create(session, context, body)
     except ApiError as refused:
         return await _page(
-            request, viewer, resources, kind, values=submitted, refusal=refused.detail, status=refused.status
+            request, viewer, session, kind, values=submitted, refusal=refused.detail, status=refused.status
         )
     location = f"/console/reference/{kind.slug}"
     if request.headers.get("HX-Request"):
