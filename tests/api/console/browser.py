@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, Dialog, Page, ViewportSize, async_playwright
 
 from services.platform.embedded import free_port
 from tests.api.loan_stack import Stack
@@ -76,6 +76,7 @@ class Console:
 
     base: str
     page: Page
+    dialogs: list[str]  # the confirmations the person was asked (and answered yes)
 
     async def sign_in(self, sub: str) -> None:
         await self.page.goto(f"{self.base}/console/sign-in")
@@ -131,8 +132,14 @@ async def fill(page: Page, body: dict[str, Any]) -> None:
 async def person(browser: Browser, base: str) -> AsyncIterator[Console]:
     context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = await context.new_page()
-    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))  # "this cannot be undone": yes
+    asked: list[str] = []
+
+    async def confirm(dialog: Dialog) -> None:  # "this cannot be undone": yes
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", confirm)
     try:
-        yield Console(base, page)
+        yield Console(base, page, asked)
     finally:
         await context.close()

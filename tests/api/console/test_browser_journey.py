@@ -67,7 +67,9 @@ async def test_from_application_to_disbursement_by_clicking(stack: Stack, browse
         await officer.take(loan_id, "file_registration", {"asset_id": asset, "channel": "online", "filed_on": today()})
         await officer.take(loan_id, "record_registration_outcome", registered)
         await officer.take(loan_id, "disburse", disbursement)
+        assert officer.dialogs == ["此操作不可撤销，确定提交吗？"]  # disbursing asks first; the others did not
         page = officer.page
+        assert await page.locator("#position").count() == 1  # what the loan owes today
         assert await page.locator("[data-stage]").get_attribute("data-stage") == "servicing"
         first = page.locator("#schedule tbody tr").first
         assert await first.locator("td").last.inner_text() == "upcoming"

@@ -59,6 +59,12 @@ class TestCaseToLoanPage:
             await officer.accessible()
             await officer.screenshot("case-list-filtered")
 
+    async def test_the_sign_in_page_is_accessible(self, browser: Browser, base: str) -> None:
+        async with person(browser, base) as someone:
+            await someone.open("/console/sign-in")
+            await someone.accessible()
+            await someone.screenshot("sign-in")
+
     async def test_another_banks_officer_gets_not_found(self, stack: Stack, browser: Browser, base: str) -> None:
         loan_id = await open_case(stack)
         async with person(browser, base) as stranger:

@@ -48,3 +48,14 @@ async def test_a_guarantor_cannot_open_a_case(stack: Stack) -> None:
     assert answer.status_code == 403
     assert "station specialist or a bank officer" in answer.text
     assert await cases(stack) == before
+
+
+async def test_a_step_without_the_form_token_is_refused_and_changes_nothing(stack: Stack) -> None:
+    await signed_in(stack.client, "specialist.zhou@gxz")
+    form = await form_of(stack)
+    opened = await stack.client.post("/console/loans/new", data=form)
+    loan_id = opened.headers["location"].rsplit("/", 1)[1]
+    visit = {"visited_on": "2026-11-30", "people": "周光明", "place": "光明区", "outcome": "有融资需求"}
+    refused = await stack.client.post(f"/console/loans/{loan_id}/steps/log_visit", data=visit)
+    assert refused.status_code == 403
+    assert (await stack.state(loan_id))["visits"] == []
