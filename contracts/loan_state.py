@@ -23,6 +23,7 @@ from contracts.enums import (
     LegalStatus,
     RepaymentMode,
     RiskTier,
+    Role,
     Stage,
     ValuationMethod,
 )
@@ -279,6 +280,13 @@ class Servicing(Model):
     written_off: Decimal = ZERO
 
 
+class Waiting(Model):
+    """A party the loan waits on, and the steps it may take to move the loan on."""
+
+    role: Role
+    actions: list[str]
+
+
 class LoanState(Model):
     """Everything the workflow knows of one loan; the read model stores a copy of it."""
 
@@ -311,6 +319,9 @@ class LoanState(Model):
     servicing: Servicing | None = None
     closure: Closure | None = None
     step_count: int = 0
+    # Who the loan waits on, as of its last written step or timer event (the rule: services/domain/loan_rules/
+    # waiting). Kept with the state so that lists of many loans can show it without running the rules per row.
+    waiting_on: list[Waiting] = Field(default_factory=list)
 
     @property
     def asset_ids(self) -> list[str]:

@@ -7,15 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import TextClause, bindparam, false, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contracts.enums import Stage
 from services.store.audit import CHAIN_HEAD_SQL, ChainHead
-from services.store.tables import Loan, LoanEvent, Organisation, PledgeHold, ScheduleLine, table_of
+from services.store.tables import Enterprise, Loan, LoanEvent, Organisation, PledgeHold, ScheduleLine, table_of
 
 # The statements a step writes are built once: executed with plain parameters they hit SQLAlchemy's compiled
 # cache and skip the ORM's bulk layer (a step's persistence runs inside the workflow task, so it is on the
@@ -265,12 +266,21 @@ class LoanFilter:
     opened_to: datetime | None = None
     classification: str | None = None
     overdue: bool | None = None
+    active: bool | None = None  # True: cases still open or being repaid; False: ended ones
+    search: str | None = None  # part of the enterprise's name
+    order: Literal["opened", "activity"] = "opened"  # newest opened, or most recent activity, first
+
+
+def _like(text_: str) -> str:
+    """`text_` as a literal part of a LIKE pattern."""
+    return "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def list_loans(
     session: AsyncSession, flt: LoanFilter, scope: LoanScope, *, after: tuple[datetime, str] | None, limit: int
 ) -> Sequence[Loan]:
-    """The loans in `scope` that match `flt`, newest first, keyset-paginated on (opened_at, id)."""
+    """The loans in `scope` that match `flt`, newest first by opening or by last activity, keyset-paginated on
+    (that moment, id)."""
     query = select(Loan)
     condition = scope.condition()
     if condition is not None:
@@ -288,13 +298,20 @@ async def list_loans(
     if flt.overdue is not None:
         overdue_since = col(Loan.overdue_since)
         query = query.where(overdue_since.is_not(None) if flt.overdue else overdue_since.is_(None))
+    if flt.active is not None:
+        ended = col(Loan.stage).in_([s.value for s in Stage if s.is_terminal])
+        query = query.where(~ended if flt.active else ended)
+    if flt.search:
+        named = select(col(Enterprise.id)).where(col(Enterprise.name).ilike(_like(flt.search), escape="\\"))
+        query = query.where(col(Loan.enterprise_id).in_(named))
     if flt.opened_from is not None:
         query = query.where(col(Loan.opened_at) >= flt.opened_from)
     if flt.opened_to is not None:
         query = query.where(col(Loan.opened_at) < flt.opened_to)
+    moment = col(Loan.updated_at) if flt.order == "activity" else col(Loan.opened_at)
     if after is not None:
-        query = query.where(tuple_(col(Loan.opened_at), col(Loan.id)) < tuple_(*after))
-    query = query.order_by(col(Loan.opened_at).desc(), col(Loan.id).desc()).limit(limit)
+        query = query.where(tuple_(moment, col(Loan.id)) < tuple_(*after))
+    query = query.order_by(moment.desc(), col(Loan.id).desc()).limit(limit)
     return (await session.execute(query)).scalars().all()
 
 

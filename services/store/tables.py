@@ -195,7 +195,7 @@ class Loan(SQLModel, table=True):
     insurer_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     stage: str = Field(sa_column=Column(String(16), nullable=False, index=True))
     opened_at: datetime = Field(sa_column=Column(_tz(), nullable=False, index=True))
-    updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(_tz(), nullable=False, index=True))  # lists by activity
     step_count: int = Field(sa_column=Column(Integer, nullable=False))
     requested_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
     max_loan: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))

@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -82,6 +82,13 @@ async def list_loans(
     opened_to: Annotated[datetime | None, Query(description="Opened before (ISO 8601).")] = None,
     classification: Annotated[RiskTier | None, Query(description="Five-tier classification (watch list).")] = None,
     overdue: Annotated[bool | None, Query(description="true: only loans with an overdue line.")] = None,
+    active: Annotated[
+        bool | None, Query(description="true: cases still open or being repaid; false: ended ones.")
+    ] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=50, description="Part of the enterprise's name.")] = None,
+    sort: Annotated[
+        Literal["opened", "activity"], Query(description="Newest opened first (default), or latest activity first.")
+    ] = "opened",
     cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> LoanPage:
@@ -95,6 +102,9 @@ async def list_loans(
         opened_to=opened_to,
         classification=classification.value if classification else None,
         overdue=overdue,
+        active=active,
+        search=q,
+        order=sort,
     )
     return await service.list_loans(session, principal, flt, cursor, limit)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -272,24 +273,39 @@ async def proposal_input(session: AsyncSession, context: RequestContext, body: P
     )
 
 
-def _cursor(loan: Loan) -> str:
-    return make_cursor(loan.opened_at.astimezone(UTC).isoformat(), loan.id)
+def _cursor(loan: Loan, order: str) -> str:
+    """Where the next page starts: the last row's moment in the page's order, and its id (the order is kept in
+    the cursor, so that a cursor of one order is refused by the other)."""
+    moment = loan.updated_at if order == "activity" else loan.opened_at
+    return make_cursor(order, moment.astimezone(UTC).isoformat(), loan.id)
 
 
-def _parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    parts = read_cursor(cursor, 2)
+def _parse_cursor(cursor: str | None, order: str) -> tuple[datetime, str] | None:
+    parts = read_cursor(cursor, 3)
     if parts is None:
         return None
+    if parts[0] != order:
+        raise BadCursor()
     try:
-        return datetime.fromisoformat(parts[0]), parts[1]
+        return datetime.fromisoformat(parts[1]), parts[2]
     except ValueError as error:
         raise BadCursor() from error
+
+
+async def list_rows(
+    session: AsyncSession, principal: Principal, flt: repository.LoanFilter, cursor: str | None, limit: int
+) -> tuple[LoanPage, Sequence[Loan]]:
+    """A page of the caller's loans, and the rows it was made from (the console reads their state)."""
+    after = _parse_cursor(cursor, flt.order)
+    rows = await repository.list_loans(session, flt, scope_of(principal), after=after, limit=limit + 1)
+    view = party_views.view_of(principal.role)
+    items = [LoanSummary(**party_views.summary_for(view, party_views.summary_fields(row))) for row in rows[:limit]]
+    next_cursor = _cursor(rows[limit - 1], flt.order) if len(rows) > limit else None
+    return LoanPage(items=items, next_cursor=next_cursor), rows[:limit]
 
 
 async def list_loans(
     session: AsyncSession, principal: Principal, flt: repository.LoanFilter, cursor: str | None, limit: int
 ) -> LoanPage:
-    rows = await repository.list_loans(session, flt, scope_of(principal), after=_parse_cursor(cursor), limit=limit + 1)
-    view = party_views.view_of(principal.role)
-    items = [LoanSummary(**party_views.summary_for(view, party_views.summary_fields(row))) for row in rows[:limit]]
-    return LoanPage(items=items, next_cursor=_cursor(rows[limit - 1]) if len(rows) > limit else None)
+    page, _ = await list_rows(session, principal, flt, cursor, limit)
+    return page

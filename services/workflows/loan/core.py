@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.base import Actor, StepInput
     from contracts.enums import Role
     from contracts.loan_activities import HoldAssetsInput, LoanEventRecord, RecordLoanStepInput, ScheduleLineModel
-    from contracts.loan_state import LoanState, StepResult
+    from contracts.loan_state import LoanState, StepResult, Waiting
     from contracts.loans import OpenLoanInput
     from contracts.names import Activity, webhook_workflow_id
     from contracts.notifications import WEBHOOK_WORKFLOW_NAME, DeliverInput, NotificationKind, NotifyInput
@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from services.domain.calendar import shanghai_date
     from services.domain.digest import payload_digest
     from services.domain.loan_rules import LoanAction, StepRejected
+    from services.domain.loan_rules.waiting import waiting_on
     from services.workflows.persistence import NotSaved, after_acceptance, persist
 
 
@@ -127,6 +128,9 @@ class LoanCore:
         if schedule is None and self._ledger_changed and self.state.servicing is not None:
             schedule = [ScheduleLineModel(**line.model_dump()) for line in self.state.servicing.ledger.lines]
         self._ledger_changed = False
+        self.state.waiting_on = [
+            Waiting(role=role, actions=[a.value for a in actions]) for role, actions in waiting_on(self.state)
+        ]
         record = RecordLoanStepInput(
             state=self.state, event=event, schedule=schedule, earlier_events=self._earlier_events
         )

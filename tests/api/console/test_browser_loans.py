@@ -38,6 +38,8 @@ class TestCaseToLoanPage:
 
             await specialist.page.click("nav >> text=案件")
             await specialist.page.wait_for_url(f"{base}/console/loans")
+            row = specialist.page.locator(f"#cases tr:has(a[href='/console/loans/{loan_id}'])")
+            assert "资质审查" in await row.locator("td.next").inner_text()  # the next step, from the read model
             await specialist.page.click(f"a[href='/console/loans/{loan_id}']")
             await specialist.page.wait_for_url(f"{base}/console/loans/{loan_id}")
             assert await specialist.page.locator("[data-stage]").inner_text() == "贷前指导"
@@ -53,9 +55,12 @@ class TestCaseToLoanPage:
             await officer.sign_in("specialist.zhou@gxz")
             await officer.open("/console/loans")
             await officer.page.select_option("select[name=stage]", "servicing")
-            await officer.page.wait_for_url(f"{base}/console/loans?stage=servicing&enterprise=")
+            await officer.page.wait_for_url("**/console/loans?*stage=servicing*")
+            await officer.page.select_option("select[name=sort]", "opened")
+            await officer.page.wait_for_url("**sort=opened*")
             await officer.page.reload()
             assert await officer.page.locator("select[name=stage]").input_value() == "servicing"
+            assert await officer.page.locator("select[name=sort]").input_value() == "opened"
             await officer.accessible()
             await officer.screenshot("case-list-filtered")
 

@@ -74,10 +74,11 @@ class TestSession:
         self, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
     ) -> None:
         await sign_in(client)
+        assert (await client.get("/console")).status_code == 200
         async with sessions() as session, session.begin():
             past = datetime.now(UTC) - timedelta(seconds=1)
             await session.execute(update(ConsoleSession).values(expires_at=past))
-        again = await client.get("/console")
+        again = await client.get("/console")  # at once: every request reads the session
         assert again.status_code == 303
         assert again.headers["location"].endswith("&expired=1")
 

@@ -29,6 +29,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship inside the package and change only with a new release: no stat() per page to see
+        # whether a template file changed (restart the API to see an edited template).
+        auto_reload=False,
     )
     env.filters["money"] = formatting.money
     env.filters["day"] = formatting.day

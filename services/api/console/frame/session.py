@@ -48,7 +48,8 @@ def sign_in_location(next_path: str, expired: bool = False) -> str:
 
 
 async def current_viewer(request: Request, resources: ResourcesDep, session: SessionDep) -> Viewer:
-    """The signed-in person, read in the request's own transaction (the page's queries share its connection)."""
+    """The signed-in person, read from the database on every request (a sign-out or a revoked session ends at
+    once, on every replica), in the request's own transaction: the page's queries share its connection."""
     token = request.cookies.get(cookie_name(resources.settings.cookie_secure))
     next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if not token:
@@ -56,10 +57,10 @@ async def current_viewer(request: Request, resources: ResourcesDep, session: Ses
     row = await console_sessions.find_session(session, token, datetime.now(UTC))
     if row is None:
         raise SignInRequired(next_path, expired=True)
-    principal = Principal(
-        sub=row.sub, role=Role(row.role), org_id=row.org_id, district=District(row.district) if row.district else None
-    )
-    viewer = Viewer(principal=principal, csrf=row.csrf, lang=language(request))
+    district = District(row.district) if row.district else None
+    principal = Principal(sub=row.sub, role=Role(row.role), org_id=row.org_id, district=district)
+    csrf = row.csrf
+    viewer = Viewer(principal=principal, csrf=csrf, lang=language(request))
     if request.method == "POST":
         await _check_csrf(request, viewer.csrf)
     return viewer

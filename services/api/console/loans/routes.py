@@ -4,12 +4,13 @@ and the schedule). Reads through the same service functions and visibility polic
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from contracts.enums import Stage
+from contracts.enums import Role, Stage
 from contracts.loan_state import LoanState
 from contracts.types import TRUSTED
 from services.api.console.frame.render import render
@@ -28,6 +29,7 @@ from services.store import loans as repository
 router = APIRouter(prefix="/console/loans", include_in_schema=False)
 
 PAGE_SIZE = 25
+STAGE_CHOICES = tuple((stage.value, stage.label) for stage in Stage)  # the stage filter's options, made once
 StageParam = Annotated[Stage | None, Query()]
 
 
@@ -37,19 +39,46 @@ async def case_list(
     viewer: ViewerDep,
     session: SessionDep,
     stage: StageParam = None,
-    enterprise: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9._-]*$")] = None,
+    q: Annotated[str | None, Query(max_length=50)] = None,
+    show: Annotated[Literal["open", "ended", "all"], Query()] = "open",
+    sort: Annotated[Literal["opened", "activity"], Query()] = "activity",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """The caller's cases, newest first, a page at a time (the page is the API's cursor, kept in the URL)."""
+    """The caller's cases, open ones by default, latest activity first, a page at a time: the filters, the order
+    and the page (the API's cursor) live in the URL, as `GET /loans` takes them."""
     assert viewer.principal is not None
-    flt = repository.LoanFilter(stage=stage.value if stage else None, enterprise_id=enterprise or None)
-    page = await service.list_loans(session, viewer.principal, flt, cursor, PAGE_SIZE)
-    query = {"stage": stage.value if stage else "", "enterprise": enterprise or ""}
-    template = "loans/_rows.html" if request.headers.get("HX-Request") else "loans/list.html"
-    may_open = viewer.principal.role in OPENERS
-    return render(
-        request, template, viewer, page=page, stages=list(Stage), query=query, cursor=cursor, may_open=may_open
+    flt = repository.LoanFilter(
+        stage=stage.value if stage else None,
+        search=(q or "").strip() or None,
+        active={"open": True, "ended": False, "all": None}[show],
+        order=sort,
     )
+    page, rows = await service.list_rows(session, viewer.principal, flt, cursor, PAGE_SIZE)
+    query = {"stage": stage.value if stage else "", "q": q or "", "show": show, "sort": sort}
+    template = "loans/_rows.html" if request.headers.get("HX-Request") else "loans/list.html"
+    return render(
+        request,
+        template,
+        viewer,
+        page=page,
+        next_steps={row.id: _next_steps(row.state) for row in rows},
+        names={row.id: str(row.state.get("enterprise_name", row.enterprise_id)) for row in rows},
+        stages=STAGE_CHOICES,
+        query=query,
+        query_string=urlencode(query),
+        cursor=cursor,
+        may_open=viewer.principal.role in OPENERS,
+    )
+
+
+def _next_steps(state: dict[str, Any]) -> list[tuple[Role, str]]:
+    """Who the loan waits on and the first step it waits for, as the workflow last wrote it (no rules run here)."""
+    found = []
+    for waiting in state.get("waiting_on") or []:
+        actions = waiting.get("actions") or []
+        if actions:
+            found.append((Role(waiting["role"]), str(actions[0])))
+    return found
 
 
 @router.get("/{loan_id}", response_class=HTMLResponse)
