@@ -44,3 +44,9 @@ async def test_a_cursor_belongs_to_its_order(stack: Stack) -> None:
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_search_with_a_character_postgresql_cannot_hold_is_refused(stack: Stack) -> None:
+    response = await stack.client.get("/loans?q=%00%F0%A3%8D%B2", headers=stack.headers(SPECIALIST))
+    assert response.status_code == 422  # found by the fuzzer: it was a 500
+    assert response.headers["content-type"] == "application/problem+json"

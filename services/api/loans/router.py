@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, status
 from contracts.enums import District, RiskTier, Stage
 from contracts.loans import LoanUpdate
 from contracts.servicing import PrepaymentQuote
+from contracts.types import STORABLE
 from services.api.dependencies import (
     PrincipalDep,
     RequestContextDep,
@@ -85,7 +86,10 @@ async def list_loans(
     active: Annotated[
         bool | None, Query(description="true: cases still open or being repaid; false: ended ones.")
     ] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=50, description="Part of the enterprise's name.")] = None,
+    q: Annotated[
+        Annotated[str, STORABLE] | None,
+        Query(min_length=1, max_length=50, description="Part of the enterprise's name."),
+    ] = None,
     sort: Annotated[
         Literal["opened", "activity"], Query(description="Newest opened first (default), or latest activity first.")
     ] = "opened",

@@ -86,13 +86,16 @@ class Console:
     async def open(self, path: str) -> Any:
         return await self.page.goto(f"{self.base}{path}")
 
-    async def take(self, loan_id: str, action: str, body: dict[str, Any]) -> None:
+    async def take(self, loan_id: str, action: str, body: dict[str, Any], shot: str | None = None) -> None:
         """Open the loan, click the step's button, fill its form from the API's JSON `body`, send it, and wait for the
         loan page the console returns to (failing with the form's messages if it stays)."""
         await self.open(f"/console/loans/{loan_id}")
         await self.page.click(f"[data-action='{action}']")
         await self.page.wait_for_selector("#step-form")
         await fill(self.page, body)
+        if shot is not None:  # the filled form: checked by axe, and pictured
+            await self.accessible()
+            await self.screenshot(shot)
         async with self.page.expect_navigation():
             await self.page.click("#step-submit")
         if await self.page.locator("#step-form").count():

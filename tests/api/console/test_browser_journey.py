@@ -37,7 +37,7 @@ async def test_from_application_to_disbursement_by_clicking(stack: Stack, browse
         await specialist.sign_in("specialist.zhou@gxz")
         await specialist.take(loan_id, "log_visit", visit)
         await specialist.take(loan_id, "review_qualification", QUALIFIED)
-        await specialist.take(loan_id, "submit_application", application(asset))
+        await specialist.take(loan_id, "submit_application", application(asset), shot="step-form-application")
     async with person(browser, base) as valuer:
         await valuer.sign_in("valuer.sun@demo")
         await valuer.take(loan_id, "submit_valuation", valuation(asset, f"深评[{loan_id}]"))
@@ -46,7 +46,7 @@ async def test_from_application_to_disbursement_by_clicking(stack: Stack, browse
     async with person(browser, base) as officer:
         await officer.sign_in("officer.li@boc")
         await officer.take(loan_id, "accept_valuation", {})
-        await officer.take(loan_id, "propose_terms", PROPOSAL)
+        await officer.take(loan_id, "propose_terms", PROPOSAL, shot="step-form-proposal")
     async with person(browser, base) as approver:
         await approver.sign_in("approver.wang@boc")
         await approver.take(loan_id, "decide_approval", {"approve": True, "reason": "同意"})

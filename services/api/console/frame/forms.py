@@ -115,10 +115,11 @@ def inputs_of(model: type[BaseModel]) -> list[Input]:
     return found
 
 
-def values_of(model: type[BaseModel], form: dict[str, list[str]]) -> dict[str, Any]:
-    """The form's fields as the model's JSON: blanks are left out (the model says if they were needed)."""
+def values_of(fields: list[Input], form: dict[str, list[str]]) -> dict[str, Any]:
+    """The form's `fields` (as drawn) as the model's JSON: blanks are left out (the model says if they were
+    needed)."""
     values: dict[str, Any] = {}
-    for field in inputs_of(model):
+    for field in fields:
         given = form.get(field.name, [])
         raw = given[0] if given else ""
         if field.kind == "checkbox":

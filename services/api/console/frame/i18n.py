@@ -73,6 +73,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "This form has expired or did not come from this console: reload the page and try again.",
     ),
     "submit": ("提交", "Submit"),
+    "choose": ("请选择", "Choose"),
     "open_case": ("新建案件", "Open a case"),
     "reference": ("基础数据", "Reference data"),
     "enterprises": ("企业", "Enterprises"),

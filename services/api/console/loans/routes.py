@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from contracts.enums import Role, Stage
 from contracts.loan_state import LoanState
-from contracts.types import TRUSTED
+from contracts.types import STORABLE, TRUSTED
 from services.api.console.frame.render import render
 from services.api.console.frame.session import ViewerDep
 from services.api.console.loans.opening import OPENERS
@@ -39,7 +39,7 @@ async def case_list(
     viewer: ViewerDep,
     session: SessionDep,
     stage: StageParam = None,
-    q: Annotated[str | None, Query(max_length=50)] = None,
+    q: Annotated[Annotated[str, STORABLE] | None, Query(max_length=50)] = None,
     show: Annotated[Literal["open", "ended", "all"], Query()] = "open",
     sort: Annotated[Literal["opened", "activity"], Query()] = "activity",
     cursor: Annotated[str | None, Query(max_length=200)] = None,

@@ -17,11 +17,14 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import StepInput
+from contracts.loan_state import LoanState
 from contracts.loans import LoanUpdate
+from contracts.types import TRUSTED
 from services.api.console.frame import forms
 from services.api.console.frame.i18n import action_label
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep
+from services.api.console.loans.choices import with_choices
 from services.api.dependencies import RequestContext, ResourcesDep, SessionDep, actor_of
 from services.api.errors import ApiError
 from services.api.loans import service
@@ -30,6 +33,7 @@ from services.api.loans.exceptions import LoanNotFound
 from services.api.loans.schemas import ApplicationRequest, ProposalRequest
 from services.api.loans.steps import STEP_ROUTES, StepRoute
 from services.api.params import IdPath
+from services.store.tables import Loan
 
 router = APIRouter(prefix="/console/loans", include_in_schema=False)
 
@@ -70,12 +74,19 @@ async def step_form(request: Request, viewer: ViewerDep, session: SessionDep, lo
     assert viewer.principal is not None
     step = CONSOLE_STEPS.get(action)
     try:
-        await get_visible_loan_and_names(loan_id, session, viewer.principal)
+        loan, _ = await get_visible_loan_and_names(loan_id, session, viewer.principal)
     except LoanNotFound:
         return _not_found(request, viewer)
     if step is None:
         return _not_found(request, viewer)
-    return _form(request, viewer, loan_id, step, {}, {}, None, uuid.uuid4().hex)
+    fields = await _fields(session, viewer, loan, step)
+    return _form(request, viewer, loan_id, step, fields, {}, {}, None, uuid.uuid4().hex)
+
+
+async def _fields(session: AsyncSession, viewer: Viewer, loan: Loan, step: ConsoleStep) -> list[forms.Input]:
+    assert viewer.principal is not None
+    state = LoanState.model_validate(loan.state, context=TRUSTED)
+    return await with_choices(session, viewer.principal, state, forms.inputs_of(step.request))
 
 
 def _form(
@@ -83,6 +94,7 @@ def _form(
     viewer: Viewer,
     loan_id: str,
     step: ConsoleStep,
+    fields: list[forms.Input],
     values: dict[str, list[str]],
     problems: dict[str, str],
     refusal: str | None,
@@ -101,7 +113,7 @@ def _form(
         form_title=action_label(step.update.value, viewer.lang),
         form_target="step",
         cancel_href=f"/console/loans/{loan_id}",
-        fields=forms.inputs_of(step.request),
+        fields=fields,
         values={name: given[0] if given else "" for name, given in values.items()},
         chosen=values,
         problems=problems,
@@ -134,10 +146,12 @@ async def take_step(
         return _not_found(request, viewer)
     if step is None:
         return _not_found(request, viewer)
+    fields = await _fields(session, viewer, loan, step)
     try:
-        body = step.request.model_validate(forms.values_of(step.request, submitted))
+        body = step.request.model_validate(forms.values_of(fields, submitted))
     except ValidationError as error:
-        return _form(request, viewer, loan_id, step, submitted, forms.problems_of(error), None, key, status=422)
+        problems = forms.problems_of(error)
+        return _form(request, viewer, loan_id, step, fields, submitted, problems, None, key, status=422)
     state = request.scope.get("state", {})
     context = RequestContext(
         principal=principal,
@@ -150,7 +164,7 @@ async def take_step(
         data = await step.build(session, context, body)
         await service.run_step(session, resources.temporal, context, loan, step.update, data, names)
     except ApiError as refused:
-        return _form(request, viewer, loan_id, step, submitted, {}, refused.detail, key, refused.status)
+        return _form(request, viewer, loan_id, step, fields, submitted, {}, refused.detail, key, refused.status)
     location = f"/console/loans/{loan_id}"
     if request.headers.get("HX-Request"):
         return Response(status_code=204, headers={"HX-Redirect": location})

@@ -93,7 +93,7 @@ async def register(
         allowed = ", ".join(role.label for role in kind.registrars)
         return await _page(request, viewer, session, kind, refusal=f"只有{allowed}可以登记。", status=403)
     try:
-        body = kind.model.model_validate(forms.values_of(kind.model, submitted))
+        body = kind.model.model_validate(forms.values_of(forms.inputs_of(kind.model), submitted))
     except ValidationError as error:
         problems = forms.problems_of(error)
         return await _page(request, viewer, session, kind, values=submitted, problems=problems, status=422)
