@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.loans import LoanUpdate
 from services.api.console.frame.formatting import money
-from services.api.console.frame.i18n import ACTIONS, WORDS
+from services.api.console.frame.i18n import ACTIONS, FIELDS, WORDS
 from services.api.console.router import STATIC
 from services.store.tables import ConsoleSession
 
@@ -101,6 +101,12 @@ class TestFrame:
         policy = page.headers["content-security-policy"]
         assert "script-src 'self'" in policy
         assert "frame-ancestors 'none'" in policy
+
+    def test_the_consoles_words_hold_no_markup(self) -> None:
+        """They are put in pages unescaped (services/api/console/frame/render.py)."""
+        for table in (WORDS, ACTIONS, FIELDS):
+            for zh, en in table.values():
+                assert not set(zh + en) & set("<>&\"'"), (zh, en)
 
     def test_every_step_has_a_label_in_both_languages(self) -> None:
         assert set(ACTIONS) == {u.value for u in LoanUpdate if u is not LoanUpdate.OPENED}
