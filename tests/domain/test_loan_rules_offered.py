@@ -22,7 +22,7 @@ from contracts.loan_steps import (
     WriteOffLoanInput,
 )
 from contracts.servicing import Allocation
-from services.domain.loan_rules import LoanAction, StepRejected, available_actions, check_step
+from services.domain.loan_rules import LoanAction, StepRejected, actions_of_party, available_actions, check_step
 from tests.domain import loan_states as loans
 from tests.domain.loan_states import GUARANTOR_ORG, PARTY, TODAY, named
 from tests.workflows import loan_steps as steps
@@ -405,3 +405,31 @@ def test_a_withdrawal_needs_only_the_right_party_and_an_open_stage() -> None:
     check_step(
         A.WITHDRAW, steps.ENTERPRISE, loans.approved(), CloseCaseInput(actor=steps.ENTERPRISE, reason="x"), TODAY
     )
+
+
+class TestWhatTheConsoleShows:
+    """`actions_of_party`: a party's own steps, those possible now enabled and the others with the refusal the API
+    would give; another party's steps are not shown at all."""
+
+    def test_a_specialist_in_guidance(self) -> None:
+        offered = dict(actions_of_party(PARTY[Role.STATION_SPECIALIST], loans.opened()))
+        assert offered[A.LOG_VISIT] is None
+        assert offered[A.REVIEW_QUALIFICATION] is None
+        waiting = offered[A.SUBMIT_APPLICATION]
+        assert waiting is not None
+        assert waiting.message == "the qualification review must pass before the application is submitted"
+        assert A.DISBURSE not in offered  # the bank's step: not the specialist's button
+
+    def test_a_bank_officer_before_disbursement_sees_why_not_yet(self) -> None:
+        offered = dict(actions_of_party(PARTY[Role.BANK_OFFICER], loans.approved()))
+        refusal = offered[A.DISBURSE]
+        assert refusal is not None
+        assert refusal.kind == STEP_WRONG_STAGE
+        assert A.RECORD_REPAYMENT in offered
+        assert A.SIGN_OFF not in offered
+
+    def test_what_is_enabled_is_what_the_api_offers(self) -> None:
+        for role, actor in PARTY.items():
+            for state in (loans.opened(), loans.approved(), loans.disbursed()):
+                enabled = [a for a, refusal in actions_of_party(actor, state) if refusal is None]
+                assert enabled == available_actions(actor, state), role

@@ -233,10 +233,10 @@ def same_person(a: Actor, b: Actor) -> bool:
     return _identity(a.sub) == _identity(b.sub) and _identity(a.org_id) == _identity(b.org_id)
 
 
-def actions_of_party(actor: Actor, state: LoanState) -> list[tuple[LoanAction, str | None]]:
-    """Every step that is this actor's party's to take on this loan, with None if it may take it now or else the
-    reason it may not yet (the message the API would answer): what the console shows as buttons, some disabled."""
-    offered: list[tuple[LoanAction, str | None]] = []
+def actions_of_party(actor: Actor, state: LoanState) -> list[tuple[LoanAction, StepRejected | None]]:
+    """Every step that is this actor's party's to take on this loan, with None if it may take it now or else why it
+    may not yet (the refusal the API would answer): what the console shows as buttons, some disabled."""
+    offered: list[tuple[LoanAction, StepRejected | None]] = []
     for action in _STAGES:
         if _may(action, actor, state) is not None:
             continue  # another party's step: not shown
@@ -244,7 +244,7 @@ def actions_of_party(actor: Actor, state: LoanState) -> list[tuple[LoanAction, s
             check_allowed(action, actor, state)
             state_allows(action, actor, state)
         except StepRejected as rejected:
-            offered.append((action, rejected.message))
+            offered.append((action, rejected))
             continue
         offered.append((action, None))
     return offered

@@ -74,6 +74,8 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "submit": ("提交", "Submit"),
     "choose": ("请选择", "Choose"),
+    "why_stage": ("当前阶段（{stage}）不能办理", "Not in the current stage ({stage})"),
+    "why_rule": ("尚不满足办理条件", "Not possible yet"),
     "open_case": ("新建案件", "Open a case"),
     "reference": ("基础数据", "Reference data"),
     "enterprises": ("企业", "Enterprises"),

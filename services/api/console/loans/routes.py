@@ -10,20 +10,22 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from contracts.base import STEP_WRONG_STAGE
 from contracts.enums import Role, Stage
 from contracts.loan_state import LoanState
 from contracts.types import STORABLE, TRUSTED
+from services.api.console.frame.i18n import Lang, word
 from services.api.console.frame.render import render
 from services.api.console.frame.session import ViewerDep
 from services.api.console.loans.opening import OPENERS
 from services.api.console.loans.steps import CONSOLE_STEPS
 from services.api.dependencies import SessionDep, actor_of
-from services.api.loans import party_views, service, views
+from services.api.loans import party_views, service, timeline_policy, views
 from services.api.loans.dependencies import get_visible_loan_and_names
 from services.api.loans.exceptions import LoanNotFound, NotInYourView
 from services.api.loans.schemas import ScheduleLineView
 from services.api.params import IdPath
-from services.domain.loan_rules import actions_of_party
+from services.domain.loan_rules import StepRejected, actions_of_party
 from services.store import loans as repository
 
 router = APIRouter(prefix="/console/loans", include_in_schema=False)
@@ -71,6 +73,13 @@ async def case_list(
     )
 
 
+def _why(refusal: StepRejected, state: LoanState, lang: Lang) -> str:
+    """A refusal's gist in the page's language; the API's own words follow it (in English)."""
+    if refusal.kind == STEP_WRONG_STAGE:
+        return word("why_stage", lang).format(stage=state.stage.label)
+    return word("why_rule", lang)
+
+
 def _next_steps(state: dict[str, Any]) -> list[tuple[Role, str]]:
     """Who the loan waits on and the first step it waits for, as the workflow last wrote it (no rules run here)."""
     found = []
@@ -102,7 +111,10 @@ async def loan_page(
         schedule = None
     view = party_views.loan_view(principal, loan, names)
     state = LoanState.model_validate(loan.state, context=TRUSTED)
-    offered = actions_of_party(actor_of(principal), state)
+    offered = [
+        (action, None if refusal is None else (_why(refusal, state, viewer.lang), refusal.message))
+        for action, refusal in actions_of_party(actor_of(principal), state)
+    ]
     shown: dict[str, Any] = view.model_dump()
     return render(
         request,
@@ -112,6 +124,6 @@ async def loan_page(
         view=view,
         offered=offered,
         in_console=set(CONSOLE_STEPS),
-        timeline=timeline,
+        timeline=[(entry, timeline_policy.neutral(entry.kind)) for entry in timeline],
         schedule=schedule,
     )
