@@ -24,6 +24,7 @@ from services.api.console.frame.session import (
 from services.api.dependencies import ResourcesDep, SessionDep, actor_of
 from services.api.visibility import scope_of
 from services.domain.loan_rules import available_actions
+from services.domain.loan_rules.waiting import ALWAYS_OPEN
 from services.platform.auth import Principal
 from services.store import console_sessions
 from services.store import loans as repository
@@ -32,7 +33,9 @@ from services.store.seed import DEMO_USERS
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 SIGN_IN_COOKIE = "pledgeflow_sign_in"  # the sign-in form's own CSRF token (there is no session yet)
-HOME_LOANS = 200  # the newest loans of the caller's scope the home page looks through
+# The open loans of the caller's scope with the latest activity that the home page asks the rules about (each costs
+# ~0.3 ms of rules): older ones are in the case list.
+HOME_LOANS = 50
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -116,18 +119,22 @@ async def switch_language(
 
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
-    """The steps waiting for this person: each open loan of theirs on which they may act now, newest activity
-    first (the same rules as the `actions` of `GET /loans/{id}`)."""
+    """The steps waiting for this person: each open loan of theirs on which they may act now, latest activity first
+    (the `actions` of `GET /loans/{id}`, less those possible all along — a visit, a withdrawal — which nothing
+    waits for)."""
     assert viewer.principal is not None
     actor = actor_of(viewer.principal)
     rows = await repository.list_loans(
-        session, repository.LoanFilter(), scope_of(viewer.principal), after=None, limit=HOME_LOANS
+        session,
+        repository.LoanFilter(active=True, order="activity"),
+        scope_of(viewer.principal),
+        after=None,
+        limit=HOME_LOANS,
     )
     waiting = []
     for row in rows:
         state = LoanState.model_validate(row.state, context=TRUSTED)
-        actions = available_actions(actor, state)
+        actions = [a for a in available_actions(actor, state) if a not in ALWAYS_OPEN]
         if actions:
             waiting.append((row, state, actions))
-    waiting.sort(key=lambda item: item[0].updated_at, reverse=True)
     return render(request, "frame/home.html", viewer, waiting=waiting)
