@@ -33,6 +33,7 @@ class TestDevelopmentDefaults:
         assert settings.environment is Environment.DEVELOPMENT
         assert settings.effective_jwt_algorithm is JwtAlgorithm.HS256
         assert settings.effective_log_format is LogFormat.CONSOLE
+        assert (settings.dev_sign_in, settings.cookie_secure) == (True, False)
         assert settings.api_port == 8000
 
     def test_explicit_placeholder_secret_refused_even_in_development(self) -> None:
@@ -79,6 +80,18 @@ class TestProduction:
         assert settings.effective_jwt_algorithm is JwtAlgorithm.RS256
         assert settings.effective_log_format is LogFormat.JSON
         assert MigrateSettings(database_url=PROD_DB).require_database_url() == PROD_DB
+        assert (settings.dev_sign_in, settings.cookie_secure) == (False, True)  # the console: no demo users, HTTPS
+
+    def test_the_consoles_demo_sign_in_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="CONSOLE_DEV_SIGN_IN"):
+            ApiSettings(
+                database_url=PROD_DB,
+                temporal_address="temporal.internal:7233",
+                jwt_jwks_url="https://idp/jwks",
+                jwt_issuer="https://idp",
+                jwt_audience="pledgeflow",
+                console_dev_sign_in=True,
+            )
 
     @pytest.mark.parametrize(
         "command", [["worker"], ["api"], ["migrate"], ["dev"], ["token", "--role", "enterprise", "--org", "x"]]
