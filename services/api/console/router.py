@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.api.console.frame.oidc_routes import router as oidc_router
-from services.api.console.frame.render import Viewer, language, render
+from services.api.console.frame.render import form_refused
 from services.api.console.frame.routes import router as frame_router
 from services.api.console.frame.session import CsrfRefused, SignInRequired, sign_in_location
 from services.api.console.loans.opening import router as opening_router
@@ -31,8 +31,7 @@ async def _sign_in(request: Request, exc: Exception) -> Response:
 
 
 async def _csrf_refused(request: Request, exc: Exception) -> HTMLResponse:  # noqa: ARG001  the handler's signature
-    viewer = Viewer(principal=None, csrf="", lang=language(request))
-    return render(request, "frame/error.html", viewer, status=403, title_key="error", text_key="csrf_refused")
+    return form_refused(request)
 
 
 def install_console(app: FastAPI) -> None:

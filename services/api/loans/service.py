@@ -21,10 +21,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.base import Recorded, StepInput
 from contracts.enums import District, IPKind, LegalStatus, OrganisationKind, Role, Stage
-from contracts.loan_state import AssetSnapshot, LoanConfig, StepResult
+from contracts.loan_state import AssetSnapshot, LoanConfig, LoanState, StepResult
 from contracts.loan_steps import ProposeTermsInput, SubmitApplicationInput
 from contracts.loans import LOAN_WORKFLOW_NAME, LoanUpdate, OpenLoanInput
 from contracts.queues import loan_workflow_id
+from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext, actor_of
 from services.api.loans import party_views
 from services.api.loans.exceptions import (
@@ -46,6 +47,8 @@ from services.api.products.service import product_terms
 from services.api.visibility import scope_of
 from services.api.workflow_updates import StepStillRunning, WorkflowBusy, send_update
 from services.domain.calendar import shanghai_date
+from services.domain.loan_rules import LoanAction
+from services.domain.loan_rules.waiting import awaited_from
 from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
 from services.store import loans as repository
@@ -77,6 +80,10 @@ def _derived_loan_id(context: RequestContext) -> str:
     if context.idempotency_key is None:
         return uuid.uuid4().hex[:16]
     return hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()[:16]
+
+
+# Who opens cases (the console offers the form to them only; `_case_parties` refuses anybody else).
+CASE_OPENERS = (Role.STATION_SPECIALIST, Role.BANK_OFFICER)
 
 
 async def _case_parties(
@@ -309,3 +316,20 @@ async def list_loans(
 ) -> LoanPage:
     page, _ = await list_rows(session, principal, flt, cursor, limit)
     return page
+
+
+async def awaiting(
+    session: AsyncSession, principal: Principal, limit: int
+) -> list[tuple[Loan, LoanState, list[LoanAction]]]:
+    """The caller's open loans, latest activity first, among the `limit` newest, that wait for a step from the caller
+    (services/domain/loan_rules/waiting.awaited_from), with those steps."""
+    flt = repository.LoanFilter(active=True, order="activity")
+    rows = await repository.list_loans(session, flt, scope_of(principal), after=None, limit=limit)
+    actor = actor_of(principal)
+    found = []
+    for row in rows:
+        state = LoanState.model_validate(row.state, context=TRUSTED)
+        actions = awaited_from(actor, state)
+        if actions:
+            found.append((row, state, actions))
+    return found

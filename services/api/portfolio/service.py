@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,3 +39,8 @@ async def portfolio(session: AsyncSession, principal: Principal) -> Portfolio:
 
 def _fen(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"))
+
+
+async def next_due(session: AsyncSession, loan_ids: Sequence[str]) -> dict[str, date]:
+    """Each of these loans' next due date (the caller found them through the one visibility policy)."""
+    return await repository.next_due(session, loan_ids)

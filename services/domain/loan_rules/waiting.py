@@ -45,9 +45,17 @@ def waiting_on(state: LoanState) -> list[tuple[Role, list[LoanAction]]]:
         if org is None:
             continue
         actor = Actor(sub=f"{role.value}@waiting", role=role, org_id=org, district=state.district)
-        actions = [a for a in available_actions(actor, state) if a not in ALWAYS_OPEN]
-        if role is Role.GUARANTOR and state.servicing is not None and not asked:
-            actions = [a for a in actions if a is not LoanAction.RECORD_COMPENSATION]
+        actions = awaited_from(actor, state)
         if actions and (role, actions) not in found:
             found.append((role, actions))
     return found
+
+
+def awaited_from(actor: Actor, state: LoanState) -> list[LoanAction]:
+    """The steps the loan waits for from `actor`: those it may take now, less those possible all along, and a
+    guarantor's compensation only once it has been asked for."""
+    asked = state.servicing is not None and state.servicing.compensation_requested_on is not None
+    actions = [a for a in available_actions(actor, state) if a not in ALWAYS_OPEN]
+    if actor.role is Role.GUARANTOR and state.servicing is not None and not asked:
+        actions = [a for a in actions if a is not LoanAction.RECORD_COMPENSATION]
+    return actions

@@ -4,29 +4,16 @@ party whose step it is, over the real stack."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser
 
 from tests.api.bodies import PROPOSAL, QUALIFIED, application, valuation
-from tests.api.console.browser import chromium, person, served
+from tests.api.console.browser import person
 from tests.api.loan_stack import OFFICER, Stack, open_case, today
 from tests.api.step_loans import new_asset
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def base(stack: Stack) -> AsyncIterator[str]:
-    async with served(stack) as url:
-        yield url
 
 
 async def test_from_application_to_disbursement_by_clicking(stack: Stack, browser: Browser, base: str) -> None:

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.api.console.browser import chromium, person, served
+from tests.api.console.browser import person
 from tests.api.loan_stack import Stack, open_case, today
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def base(stack: Stack) -> AsyncIterator[str]:
-    async with served(stack) as url:
-        yield url
 
 
 class TestCaseToLoanPage:

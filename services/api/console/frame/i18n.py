@@ -56,6 +56,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "next_action": ("下一步", "Next step"),
     "all_stages": ("全部阶段", "All stages"),
     "next_page": ("下一页", "Next page"),
+    "pages": ("分页", "Pages"),
     "first_page": ("第一页", "First page"),
     "open": ("打开", "Open"),
     "not_found": ("未找到", "Not found"),

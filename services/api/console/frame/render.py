@@ -94,3 +94,14 @@ def render(request: Request, template: str, viewer: Viewer, status: int = 200, *
         "Referrer-Policy": "same-origin",
     }
     return HTMLResponse(page, status_code=status, headers=headers)
+
+
+def not_found(request: Request, viewer: Viewer) -> HTMLResponse:
+    """The page for a loan, step or list that is not there, or not the caller's to see (the API's 404)."""
+    return render(request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text")
+
+
+def form_refused(request: Request) -> HTMLResponse:
+    """The 403 page of a form without its CSRF token (or a sign-in form not from this console): nothing was done."""
+    viewer = Viewer(principal=None, csrf="", lang=language(request))
+    return render(request, "frame/error.html", viewer, status=403, title_key="error", text_key="csrf_refused")

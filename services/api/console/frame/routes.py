@@ -10,24 +10,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from contracts.loan_state import LoanState
-from contracts.types import TRUSTED
 from services.api.console.frame import oidc
 from services.api.console.frame.oidc_routes import safe_next
-from services.api.console.frame.render import LANG_COOKIE, Viewer, language, render
+from services.api.console.frame.render import LANG_COOKIE, Viewer, form_refused, language, render
 from services.api.console.frame.session import (
     CSRF_FIELD,
     ViewerDep,
     cookie_name,
     start_session,
 )
-from services.api.dependencies import ResourcesDep, SessionDep, actor_of
-from services.api.visibility import scope_of
-from services.domain.loan_rules import available_actions
-from services.domain.loan_rules.waiting import ALWAYS_OPEN
+from services.api.dependencies import ResourcesDep, SessionDep
+from services.api.loans import service
 from services.platform.auth import Principal
 from services.store import console_sessions
-from services.store import loans as repository
 from services.store.seed import DEMO_USERS
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -79,9 +74,9 @@ async def dev_sign_in(
     expected = request.cookies.get(SIGN_IN_COOKIE, "")
     user = next((u for u in DEMO_USERS if u.sub == sub), None)
     if not resources.settings.dev_sign_in or user is None or not expected:
-        return _refused(request, 403)
+        return form_refused(request)
     if not hmac.compare_digest(csrf_token.encode(), expected.encode()):
-        return _refused(request, 403)
+        return form_refused(request)
     principal = Principal(sub=user.sub, role=user.role, org_id=user.org_id, district=user.district)
     token, ttl = await start_session(resources, principal)
     response = RedirectResponse(safe_next(next_path), status_code=303)
@@ -91,11 +86,6 @@ async def dev_sign_in(
     )
     response.delete_cookie(SIGN_IN_COOKIE, path="/console")
     return response
-
-
-def _refused(request: Request, status: int) -> HTMLResponse:
-    viewer = Viewer(principal=None, csrf="", lang=language(request))
-    return render(request, "frame/error.html", viewer, status=status, title_key="error", text_key="csrf_refused")
 
 
 @router.post("/sign-out")
@@ -123,18 +113,5 @@ async def home(request: Request, viewer: ViewerDep, session: SessionDep) -> Resp
     (the `actions` of `GET /loans/{id}`, less those possible all along — a visit, a withdrawal — which nothing
     waits for)."""
     assert viewer.principal is not None
-    actor = actor_of(viewer.principal)
-    rows = await repository.list_loans(
-        session,
-        repository.LoanFilter(active=True, order="activity"),
-        scope_of(viewer.principal),
-        after=None,
-        limit=HOME_LOANS,
-    )
-    waiting = []
-    for row in rows:
-        state = LoanState.model_validate(row.state, context=TRUSTED)
-        actions = [a for a in available_actions(actor, state) if a not in ALWAYS_OPEN]
-        if actions:
-            waiting.append((row, state, actions))
+    waiting = await service.awaiting(session, viewer.principal, HOME_LOANS)
     return render(request, "frame/home.html", viewer, waiting=waiting)

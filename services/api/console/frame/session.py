@@ -17,7 +17,8 @@ from fastapi import Depends, Request
 
 from contracts.enums import District, Role
 from services.api.console.frame.render import Viewer, language
-from services.api.dependencies import ResourcesDep, SessionDep
+from services.api.dependencies import RequestContext, ResourcesDep, SessionDep
+from services.api.state import AppResources
 from services.platform.auth import Principal
 from services.store import console_sessions
 
@@ -93,3 +94,16 @@ async def start_session(resources: ResourcesDep, principal: Principal) -> tuple[
             ttl=ttl,
         )
     return opened.token, ttl
+
+
+def request_context(request: Request, principal: Principal, resources: AppResources, key: str | None) -> RequestContext:
+    """What the API's services need of a console request: who acts, the request and trace ids, and the form's
+    Idempotency-Key (as the API's `get_request_context` gives them for a JSON request)."""
+    state = request.scope.get("state", {})
+    return RequestContext(
+        principal=principal,
+        request_id=state.get("request_id"),
+        trace_id=state.get("trace_id"),
+        idempotency_key=key,
+        step_timeout=resources.settings.step_timeout_seconds,
+    )

@@ -12,10 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.enums import Role
 from services.api.console.frame.render import Viewer, render
-from services.api.console.frame.session import ViewerDep
-from services.api.dependencies import RequestContext, ResourcesDep, SessionDep
+from services.api.console.frame.session import ViewerDep, request_context
+from services.api.dependencies import ResourcesDep, SessionDep
 from services.api.enterprises import service as enterprises
 from services.api.errors import ApiError
 from services.api.loans import service
@@ -23,7 +22,6 @@ from services.api.loans.schemas import OpenLoanRequest
 
 router = APIRouter(prefix="/console/loans", include_in_schema=False)
 
-OPENERS = (Role.STATION_SPECIALIST, Role.BANK_OFFICER)
 CHOICES = 200
 
 
@@ -69,14 +67,7 @@ async def open_case(
         body = OpenLoanRequest(enterprise_id=enterprise_id, note=note.strip() or None)
     except ValidationError:
         return await _form(request, viewer, session, refusal="请选择企业。", status=422)
-    state = request.scope.get("state", {})
-    context = RequestContext(
-        principal=viewer.principal,
-        request_id=state.get("request_id"),
-        trace_id=state.get("trace_id"),
-        idempotency_key=f"console-open:{idempotency_key}",
-        step_timeout=resources.settings.step_timeout_seconds,
-    )
+    context = request_context(request, viewer.principal, resources, f"console-open:{idempotency_key}")
     try:
         opened = await service.open_loan(session, resources.temporal, context, body, resources.settings)
     except ApiError as refused:

@@ -15,9 +15,8 @@ from contracts.enums import Role, Stage
 from contracts.loan_state import LoanState
 from contracts.types import STORABLE, TRUSTED
 from services.api.console.frame.i18n import Lang, word
-from services.api.console.frame.render import render
+from services.api.console.frame.render import not_found, render
 from services.api.console.frame.session import ViewerDep
-from services.api.console.loans.opening import OPENERS
 from services.api.console.loans.steps import CONSOLE_STEPS
 from services.api.dependencies import SessionDep, actor_of
 from services.api.loans import party_views, service, timeline_policy, views
@@ -69,7 +68,7 @@ async def case_list(
         query=query,
         query_string=urlencode(query),
         cursor=cursor,
-        may_open=viewer.principal.role in OPENERS,
+        may_open=viewer.principal.role in service.CASE_OPENERS,
     )
 
 
@@ -102,15 +101,15 @@ async def loan_page(
     try:
         loan, names = await get_visible_loan_and_names(loan_id, session, principal)
     except LoanNotFound:
-        return render(request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text")
+        return not_found(request, viewer)
     timeline = await views.timeline(session, principal, loan)
     schedule: list[ScheduleLineView] | None
     try:
         schedule = await views.schedule(session, principal, loan)
     except NotInYourView:
         schedule = None
-    view = party_views.loan_view(principal, loan, names)
     state = LoanState.model_validate(loan.state, context=TRUSTED)
+    view = party_views.loan_view(principal, loan, names, state)
     offered = [
         (action, None if refusal is None else (_why(refusal, state, viewer.lang), refusal.message))
         for action, refusal in actions_of_party(actor_of(principal), state)

@@ -22,8 +22,8 @@ from contracts.loans import LoanUpdate
 from contracts.types import TRUSTED
 from services.api.console.frame import forms
 from services.api.console.frame.i18n import action_label
-from services.api.console.frame.render import Viewer, render
-from services.api.console.frame.session import ViewerDep
+from services.api.console.frame.render import Viewer, not_found, render
+from services.api.console.frame.session import ViewerDep, request_context
 from services.api.console.loans.choices import with_choices
 from services.api.dependencies import RequestContext, ResourcesDep, SessionDep, actor_of
 from services.api.errors import ApiError
@@ -64,10 +64,6 @@ CONSOLE_STEPS: dict[str, ConsoleStep] = {row.update.value: _from_table(row) for 
 IRREVERSIBLE = {"disburse", "withdraw", "reject", "declare_default", "write_off", "decide_approval"}
 
 
-def _not_found(request: Request, viewer: Viewer) -> HTMLResponse:
-    return render(request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text")
-
-
 @router.get("/{loan_id}/steps/{action}", response_class=HTMLResponse)
 async def step_form(request: Request, viewer: ViewerDep, session: SessionDep, loan_id: IdPath, action: str) -> Response:
     """The form of one step (loaded into the loan page by htmx, or as a page of its own without JavaScript)."""
@@ -76,9 +72,9 @@ async def step_form(request: Request, viewer: ViewerDep, session: SessionDep, lo
     try:
         loan, _ = await get_visible_loan_and_names(loan_id, session, viewer.principal)
     except LoanNotFound:
-        return _not_found(request, viewer)
+        return not_found(request, viewer)
     if step is None:
-        return _not_found(request, viewer)
+        return not_found(request, viewer)
     fields = await _fields(session, viewer, loan, step)
     return _form(request, viewer, loan_id, step, fields, {}, {}, None, uuid.uuid4().hex)
 
@@ -143,23 +139,16 @@ async def take_step(
     try:
         loan, names = await get_visible_loan_and_names(loan_id, session, principal)
     except LoanNotFound:
-        return _not_found(request, viewer)
+        return not_found(request, viewer)
     if step is None:
-        return _not_found(request, viewer)
+        return not_found(request, viewer)
     fields = await _fields(session, viewer, loan, step)
     try:
         body = step.request.model_validate(forms.values_of(fields, submitted))
     except ValidationError as error:
         problems = forms.problems_of(error)
         return _form(request, viewer, loan_id, step, fields, submitted, problems, None, key, status=422)
-    state = request.scope.get("state", {})
-    context = RequestContext(
-        principal=principal,
-        request_id=state.get("request_id"),
-        trace_id=state.get("trace_id"),
-        idempotency_key=f"console:{key}",
-        step_timeout=resources.settings.step_timeout_seconds,
-    )
+    context = request_context(request, principal, resources, f"console:{key}")
     try:
         data = await step.build(session, context, body)
         await service.run_step(session, resources.temporal, context, loan, step.update, data, names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,7 +17,6 @@ from services.api.dependencies import SessionDep
 from services.api.loans import service as loans
 from services.api.portfolio import service as portfolio
 from services.store import loans as repository
-from services.store import portfolio as book
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -40,7 +40,7 @@ async def watch_list(
         overdue=overdue,
     )
     page = await loans.list_loans(session, viewer.principal, flt, cursor, WATCH_PAGE)
-    due = await book.next_due(session, [item.id for item in page.items])
+    due = await portfolio.next_due(session, [item.id for item in page.items])
     figures = await portfolio.portfolio(session, viewer.principal)
     query = {
         "classification": classification.value if classification else "",
@@ -57,6 +57,7 @@ async def watch_list(
         stages=list(Stage),
         figures=figures,
         query=query,
+        query_string=urlencode(query),
         cursor=cursor,
     )
 

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.console.frame import forms
 from services.api.console.frame.i18n import word
-from services.api.console.frame.render import Viewer, render
-from services.api.console.frame.session import ViewerDep
+from services.api.console.frame.render import Viewer, not_found, render
+from services.api.console.frame.session import ViewerDep, request_context
 from services.api.console.reference.kinds import KINDS, ReferenceKind
-from services.api.dependencies import RequestContext, ResourcesDep, SessionDep
+from services.api.dependencies import ResourcesDep, SessionDep
 from services.api.errors import ApiError
 
 router = APIRouter(prefix="/console/reference", include_in_schema=False)
@@ -66,15 +66,11 @@ async def _page(
     )
 
 
-def _not_found(request: Request, viewer: Viewer) -> HTMLResponse:
-    return render(request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text")
-
-
 @router.get("/{slug}", response_class=HTMLResponse)
 async def reference_page(request: Request, viewer: ViewerDep, session: SessionDep, slug: str) -> Response:
     kind = KINDS.get(slug)
     if kind is None:
-        return _not_found(request, viewer)
+        return not_found(request, viewer)
     return await _page(request, viewer, session, kind)
 
 
@@ -85,7 +81,7 @@ async def register(
     """Register one entry with the reference API's own service (its checks, its audit record)."""
     kind = KINDS.get(slug)
     if kind is None:
-        return _not_found(request, viewer)
+        return not_found(request, viewer)
     assert viewer.principal is not None
     form = await request.form()
     submitted = {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
@@ -97,14 +93,7 @@ async def register(
     except ValidationError as error:
         problems = forms.problems_of(error)
         return await _page(request, viewer, session, kind, values=submitted, problems=problems, status=422)
-    state = request.scope.get("state", {})
-    context = RequestContext(
-        principal=viewer.principal,
-        request_id=state.get("request_id"),
-        trace_id=state.get("trace_id"),
-        idempotency_key=None,
-        step_timeout=resources.settings.step_timeout_seconds,
-    )
+    context = request_context(request, viewer.principal, resources, None)
     try:
         async with session.begin_nested():  # a refusal half-way leaves nothing behind
             await kind.create(session, context, body)
