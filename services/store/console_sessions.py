@@ -69,7 +69,9 @@ _FIND = select(
 async def find_session(session: AsyncSession, token: str, now: datetime) -> LiveSession | None:
     """The live session of this cookie token, or None (unknown, signed out or expired). Read on every page: the
     columns only, by a statement built once."""
-    row = (await session.execute(_FIND, {"token_hash": token_hash(token), "now": now})).first()
+    # On the session's connection, as a Core statement: the ORM's execution path adds nothing to a column select.
+    connection = await session.connection()
+    row = (await connection.execute(_FIND, {"token_hash": token_hash(token), "now": now})).first()
     return None if row is None else LiveSession(*row)
 
 

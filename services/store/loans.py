@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import TextClause, bindparam, false, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from contracts.enums import Stage
@@ -26,13 +27,14 @@ _LINE = table_of(ScheduleLine)
 
 # The columns `record_step` writes; `disposal` belongs to the DisposalWorkflow and is never overwritten here.
 READ_MODEL_COLUMNS = (
-    "id", "enterprise_id", "district", "bank_id", "station_id", "valuer_id", "guarantor_id", "insurer_id", "stage",
-    "opened_at", "updated_at", "step_count", "requested_amount", "max_loan", "approved_amount", "disbursed_amount",
-    "outstanding_principal", "classification", "overdue_since", "state",
+    "id", "enterprise_id", "enterprise_name", "district", "bank_id", "station_id", "valuer_id", "guarantor_id",
+    "insurer_id", "stage", "opened_at", "updated_at", "step_count", "requested_amount", "max_loan", "approved_amount",
+    "disbursed_amount", "outstanding_principal", "classification", "overdue_since", "waiting_on", "state",
 )  # fmt: skip
 
 
 _READ_MODEL_KEYS = frozenset(READ_MODEL_COLUMNS)
+_JSON_COLUMNS = frozenset({"waiting_on", "state"})  # passed as JSON text
 _EVENT_COLUMNS = (
     "loan_id", "event_key", "kind", "stage", "summary", "actor_sub", "actor_role", "actor_org", "occurred_at",
     "request_id", "data",
@@ -49,11 +51,11 @@ def _record_step_statement() -> TextClause:
     - One loan's steps are written one at a time (its workflow persists each step before taking the next); a
       disposal step of the same loan written at the same instant may take the same next seq, and then the later
       transaction fails on `uq_loan_event_seq` and is retried by its activity.
-    - `state` and `event_data` are JSON text (the state is serialised once, by Pydantic, not dumped to a dict and
-      then encoded again).
+    - `state`, `waiting_on` and `event_data` are JSON text (the state is serialised once, by Pydantic, not dumped to
+      a dict and then encoded again).
     """
     updated = [name for name in READ_MODEL_COLUMNS if name not in ("id", "opened_at")]
-    loan_values = [f"CAST(:{name} AS jsonb)" if name == "state" else f":{name}" for name in READ_MODEL_COLUMNS]
+    loan_values = [f"CAST(:{name} AS jsonb)" if name in _JSON_COLUMNS else f":{name}" for name in READ_MODEL_COLUMNS]
     event_values = [f"CAST(:event_{name} AS jsonb)" if name == "data" else f":event_{name}" for name in _EVENT_COLUMNS]
     return text(
         f"""
@@ -92,7 +94,8 @@ _ADD_EVENT = (
 async def record_step(
     session: AsyncSession, row: dict[str, Any], event: LoanEvent, audit_chain: str
 ) -> ChainHead | None:
-    """Write a loan step's read-model row (keys: READ_MODEL_COLUMNS, `state` as JSON text) and timeline event.
+    """Write a loan step's read-model row (keys: READ_MODEL_COLUMNS, `state` and `waiting_on` as JSON text) and
+    timeline event.
 
     Returns the head of `audit_chain`, locked for this transaction, when the event is new; None when the event
     was already recorded (a retried step): then no event is added and nothing is locked, and the row is only
@@ -277,14 +280,37 @@ def _like(text_: str) -> str:
 
 
 async def list_loans(
-    session: AsyncSession, flt: LoanFilter, scope: LoanScope, *, after: tuple[datetime, str] | None, limit: int
+    session: AsyncSession,
+    flt: LoanFilter,
+    scope: LoanScope,
+    *,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    with_state: bool = False,
 ) -> Sequence[Loan]:
     """The loans in `scope` that match `flt`, newest first by opening or by last activity, keyset-paginated on
-    (that moment, id)."""
-    query = select(Loan)
+    (that moment, id). Without `with_state` the rows' `state` and `disposal` are not loaded (a list row has what it
+    shows in columns; the state is the largest part of a row by far) and reading them raises."""
+    query = select(Loan).where(*_matching(flt, scope))
+    if not with_state:
+        query = query.options(*_WITHOUT_STATE)
+    moment = col(Loan.updated_at) if flt.order == "activity" else col(Loan.opened_at)
+    if after is not None:
+        query = query.where(tuple_(moment, col(Loan.id)) < tuple_(*after))
+    query = query.order_by(moment.desc(), col(Loan.id).desc()).limit(limit)
+    return (await session.execute(query)).scalars().all()
+
+
+# SQLModel types its columns as their Python values; `defer` wants the mapped attribute they are at run time.
+_WITHOUT_STATE = (defer(cast(Any, Loan.state), raiseload=True), defer(cast(Any, Loan.disposal), raiseload=True))
+
+
+def _matching(flt: LoanFilter, scope: LoanScope) -> list[Any]:
+    """The conditions of `scope` and `flt`, all to hold."""
+    found = []
     condition = scope.condition()
     if condition is not None:
-        query = query.where(condition)
+        found.append(condition)
     for column, value in (
         (Loan.stage, flt.stage),
         (Loan.district, flt.district),
@@ -294,25 +320,21 @@ async def list_loans(
         (Loan.classification, flt.classification),
     ):
         if value is not None:
-            query = query.where(col(column) == value)
+            found.append(col(column) == value)
     if flt.overdue is not None:
         overdue_since = col(Loan.overdue_since)
-        query = query.where(overdue_since.is_not(None) if flt.overdue else overdue_since.is_(None))
+        found.append(overdue_since.is_not(None) if flt.overdue else overdue_since.is_(None))
     if flt.active is not None:
         ended = col(Loan.stage).in_([s.value for s in Stage if s.is_terminal])
-        query = query.where(~ended if flt.active else ended)
+        found.append(~ended if flt.active else ended)
     if flt.search:
         named = select(col(Enterprise.id)).where(col(Enterprise.name).ilike(_like(flt.search), escape="\\"))
-        query = query.where(col(Loan.enterprise_id).in_(named))
+        found.append(col(Loan.enterprise_id).in_(named))
     if flt.opened_from is not None:
-        query = query.where(col(Loan.opened_at) >= flt.opened_from)
+        found.append(col(Loan.opened_at) >= flt.opened_from)
     if flt.opened_to is not None:
-        query = query.where(col(Loan.opened_at) < flt.opened_to)
-    moment = col(Loan.updated_at) if flt.order == "activity" else col(Loan.opened_at)
-    if after is not None:
-        query = query.where(tuple_(moment, col(Loan.id)) < tuple_(*after))
-    query = query.order_by(moment.desc(), col(Loan.id).desc()).limit(limit)
-    return (await session.execute(query)).scalars().all()
+        found.append(col(Loan.opened_at) < flt.opened_to)
+    return found
 
 
 async def list_events(session: AsyncSession, loan_id: str) -> Sequence[LoanEvent]:

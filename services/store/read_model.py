@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import TypeAdapter
+
 from contracts.enums import RiskTier, Stage
-from contracts.loan_state import LoanState
+from contracts.loan_state import LoanState, Waiting
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,16 @@ def summarize(state: LoanState) -> LoanSummary:
     )
 
 
+_WAITING_JSON = TypeAdapter(list[Waiting])
+
+
 def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
-    """The loan table's columns, derived from the workflow's state (`state` itself as JSON text)."""
+    """The loan table's columns, derived from the workflow's state (`state` itself and `waiting_on` as JSON text)."""
     summary = summarize(state)
     return {
         "id": state.loan_id,
         "enterprise_id": state.enterprise_id,
+        "enterprise_name": state.enterprise_name,
         "district": state.district.value,
         "bank_id": summary.bank_id,
         "station_id": state.station_id,
@@ -71,5 +77,6 @@ def read_model_row(state: LoanState, now: datetime) -> dict[str, object]:
         "outstanding_principal": summary.outstanding_principal,
         "classification": summary.classification.value if summary.classification else None,
         "overdue_since": summary.overdue_since,
+        "waiting_on": _WAITING_JSON.dump_json(state.waiting_on).decode(),
         "state": state.model_dump_json(),
     }

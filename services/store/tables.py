@@ -187,6 +187,7 @@ class Loan(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     enterprise_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    enterprise_name: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     district: str = Field(sa_column=Column(String(16), nullable=False, index=True))
     bank_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
     station_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
@@ -204,6 +205,11 @@ class Loan(SQLModel, table=True):
     outstanding_principal: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
     classification: str | None = Field(default=None, sa_column=Column(String(24), nullable=True, index=True))
     overdue_since: date | None = Field(default=None, sa_column=Column(Date, nullable=True, index=True))
+    # Who the loan waits on and for which steps ([{"role", "actions"}], as the state's `waiting_on`): list rows read
+    # it, and the enterprise's name above, without loading `state`.
+    waiting_on: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
+    )
     state: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     # Written by the DisposalWorkflow (never by the loan workflow's upsert): the disposal's progress.
     disposal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))

@@ -218,6 +218,23 @@ class TestWaitingOn:
         assert waiting["station_specialist"] == ["review_qualification"]  # the application needs it first
         assert "bank_officer" not in waiting  # no bank on the case yet
 
+    async def test_a_list_row_says_it_too_to_those_whose_loan_page_does(self, stack: Stack) -> None:
+        """`GET /loans` carries the enterprise's name and who the loan waits on, from the read model's own columns,
+        as the loan page says it; the parties whose loan page does not say it (valuer, guarantor, insurer,
+        district) get no `waiting_on` in the list either."""
+        loan_id = await open_case(stack)
+        await stack.post(f"/loans/{loan_id}/qualification-review", SPECIALIST, QUALIFIED)
+        await stack.post(f"/loans/{loan_id}/application", SPECIALIST, application("ip-gm-um-1"))
+        page = await view_of(stack, loan_id, OFFICER)
+        for who in (OFFICER, SPECIALIST, ENTERPRISE, VALUER, REVIEWER):
+            row = next(r for r in (await stack.get("/loans?sort=activity", who))["items"] if r["id"] == loan_id)
+            assert row["enterprise_name"] == page["parties"]["enterprise"]["name"] != ""
+            if who in (VALUER, REVIEWER):
+                assert row["waiting_on"] is None
+            else:
+                assert row["waiting_on"] == page["waiting_on"]
+                assert {w["role"] for w in row["waiting_on"]} >= {"valuer"}  # the report is awaited now
+
 
 class TestPartiesByName:
     async def test_a_step_that_brings_in_a_party_answers_with_its_name(self, stack: Stack) -> None:

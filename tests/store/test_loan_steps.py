@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.base import Recorded
-from contracts.enums import District, Stage
+from contracts.enums import District, Role, Stage
 from contracts.loan_activities import LoanEventRecord, RecordLoanStepInput
-from contracts.loan_state import LoanConfig, LoanState
+from contracts.loan_state import LoanConfig, LoanState, Waiting
 from services.platform.embedded import EmbeddedPostgres
 from services.store import loans as repository
 from services.store.audit import ChainHead, list_audit, verify_chains
@@ -41,6 +41,7 @@ def state(step_count: int, note: str) -> LoanState:
         config=LoanConfig(),
         last_activity_at=NOW,
         step_count=step_count,
+        waiting_on=[Waiting(role=Role.STATION_SPECIALIST, actions=["log_visit", "review_qualification"])],
     )
 
 
@@ -191,16 +192,30 @@ class TestTimelineSeq:
             async with sessions() as session, session.begin():
                 await load_demo_data(session)
             activities = LoanActivities(sessions)
+            async with sessions() as session, session.begin():  # today's writes need today's loan columns
+                await session.execute(text(_LIST_COLUMNS_ADDED))
             assert await activities.record_loan_step(step(1, "opened", "first"))
             assert await activities.record_loan_step(step(2, "update-2", "second"))
             async with sessions() as session, session.begin():  # a tie, as two racing writers could leave it
                 await session.execute(text("UPDATE loan_event SET seq = 1 WHERE event_key = 'update-2'"))
             assert await activities.record_loan_step(step(3, "update-3", "third"))
+            async with sessions() as session, session.begin():  # as the rows were before 0010_loan_list_columns
+                await session.execute(text("ALTER TABLE loan DROP COLUMN enterprise_name, DROP COLUMN waiting_on"))
             await asyncio.to_thread(upgrade, url)
             async with sessions() as session:
                 assert (await written(session))[0] == [(1, "opened"), (2, "update-2"), (3, "update-3")]
+                # 0010 filled the list columns from the state the rows hold
+                loan = (await session.execute(text("SELECT enterprise_name, waiting_on, state FROM loan"))).one()
+                assert loan.enterprise_name == loan.state["enterprise_name"] != ""
+                assert loan.waiting_on == loan.state["waiting_on"] != []
         finally:
             await engine.dispose()
+
+
+_LIST_COLUMNS_ADDED = (
+    "ALTER TABLE loan ADD COLUMN enterprise_name text NOT NULL DEFAULT '',"
+    " ADD COLUMN waiting_on jsonb NOT NULL DEFAULT '[]'::jsonb"
+)
 
 
 class TestLoanWithPartyNames:

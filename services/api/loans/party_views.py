@@ -63,9 +63,10 @@ VIEW_OF_ROLE: dict[Role, ViewName] = {
 # Summary fields of a list row (GET /loans) a view may not see: blanked.
 _HIDDEN_SUMMARY: dict[ViewName, tuple[str, ...]] = {
     "enterprise": ("max_loan", "classification"),
-    "guarantor": ("max_loan",),
-    "insurer": ("max_loan",),
+    "guarantor": ("max_loan", "waiting_on"),
+    "insurer": ("max_loan", "waiting_on"),
     "valuer": (
+        "waiting_on",
         "requested_amount",
         "max_loan",
         "approved_amount",
@@ -75,7 +76,9 @@ _HIDDEN_SUMMARY: dict[ViewName, tuple[str, ...]] = {
         "overdue_since",
     ),
     "station": ("max_loan", "classification", "outstanding_principal", "overdue_since"),
+    "supervision": ("waiting_on",),
 }
+# `waiting_on` in a list row follows the loan page: the views whose LoanView has it (bank, enterprise, station).
 
 
 def view_of(role: Role) -> ViewName:
@@ -92,16 +95,18 @@ def days_since(overdue_since: date | None) -> int:
 
 
 def summary_fields(loan: Loan) -> dict[str, object]:
-    """A list row (GET /loans) from the read model's columns."""
+    """A list row (GET /loans) from the read model's columns (never from `state`: lists do not load it)."""
     stage = Stage(loan.stage)
     return {
         "id": loan.id,
         "stage": stage,
         "stage_label": stage.label,
         "enterprise_id": loan.enterprise_id,
+        "enterprise_name": loan.enterprise_name,
         "district": District(loan.district),
         "bank_id": loan.bank_id,
         "station_id": loan.station_id,
+        "waiting_on": [_next_step(Role(w["role"]), w["actions"]) for w in loan.waiting_on],
         "opened_at": loan.opened_at,
         "updated_at": loan.updated_at,
         "requested_amount": loan.requested_amount,
@@ -113,6 +118,10 @@ def summary_fields(loan: Loan) -> dict[str, object]:
         "overdue_since": loan.overdue_since,
         "days_past_due": days_since(loan.overdue_since),
     }
+
+
+def _next_step(role: Role, actions: list[str]) -> NextStep:
+    return NextStep(role=role, role_label=role.label, actions=actions)
 
 
 def summary_for(view: ViewName, fields: dict[str, Any]) -> dict[str, Any]:
@@ -236,8 +245,7 @@ def _derived(caller: Actor, state: LoanState, wanted: set[str]) -> dict[str, Any
     }
     if "waiting_on" in wanted:
         fields["waiting_on"] = [
-            NextStep(role=role, role_label=role.label, actions=[a.value for a in actions])
-            for role, actions in rules_waiting_on(state)
+            _next_step(role, [a.value for a in actions]) for role, actions in rules_waiting_on(state)
         ]
     servicing = state.servicing
     if "position" in wanted:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.enums import CreditSupport, District, RepaymentMode, RiskTier, Stage
 from contracts.types import MAX_LIST, Id, Money, Note
+from services.api.loans.view_models import NextStep
 
 
 class _Body(BaseModel):
@@ -54,9 +55,15 @@ class LoanSummary(BaseModel):
     stage: Stage
     stage_label: str
     enterprise_id: str
+    enterprise_name: str = Field(description="as the case holds it (the enterprise's name when the case opened)")
     district: District
     bank_id: str | None
     station_id: str | None
+    waiting_on: list[NextStep] | None = Field(
+        default=None,
+        description="who the loan waits on and for which steps, as on the loan page: for the bank, the enterprise "
+        "and the station; absent for the other parties",
+    )
     opened_at: datetime
     updated_at: datetime
     requested_amount: Decimal | None

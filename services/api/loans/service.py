@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -299,23 +298,16 @@ def _parse_cursor(cursor: str | None, order: str) -> tuple[datetime, str] | None
         raise BadCursor() from error
 
 
-async def list_rows(
+async def list_loans(
     session: AsyncSession, principal: Principal, flt: repository.LoanFilter, cursor: str | None, limit: int
-) -> tuple[LoanPage, Sequence[Loan]]:
-    """A page of the caller's loans, and the rows it was made from (the console reads their state)."""
+) -> LoanPage:
+    """A page of the caller's loans, each row as the caller's party may read it (the console's lists show the same)."""
     after = _parse_cursor(cursor, flt.order)
     rows = await repository.list_loans(session, flt, scope_of(principal), after=after, limit=limit + 1)
     view = party_views.view_of(principal.role)
     items = [LoanSummary(**party_views.summary_for(view, party_views.summary_fields(row))) for row in rows[:limit]]
     next_cursor = _cursor(rows[limit - 1], flt.order) if len(rows) > limit else None
-    return LoanPage(items=items, next_cursor=next_cursor), rows[:limit]
-
-
-async def list_loans(
-    session: AsyncSession, principal: Principal, flt: repository.LoanFilter, cursor: str | None, limit: int
-) -> LoanPage:
-    page, _ = await list_rows(session, principal, flt, cursor, limit)
-    return page
+    return LoanPage(items=items, next_cursor=next_cursor)
 
 
 async def awaiting(
@@ -324,7 +316,7 @@ async def awaiting(
     """The caller's open loans, latest activity first, among the `limit` newest, that wait for a step from the caller
     (services/domain/loan_rules/waiting.awaited_from), with those steps."""
     flt = repository.LoanFilter(active=True, order="activity")
-    rows = await repository.list_loans(session, flt, scope_of(principal), after=None, limit=limit)
+    rows = await repository.list_loans(session, flt, scope_of(principal), after=None, limit=limit, with_state=True)
     actor = actor_of(principal)
     found = []
     for row in rows:

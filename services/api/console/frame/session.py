@@ -52,12 +52,11 @@ async def current_viewer(request: Request, resources: ResourcesDep, session: Ses
     """The signed-in person, read from the database on every request (a sign-out or a revoked session ends at
     once, on every replica), in the request's own transaction: the page's queries share its connection."""
     token = request.cookies.get(cookie_name(resources.settings.cookie_secure))
-    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if not token:
-        raise SignInRequired(next_path, expired=False)
+        raise SignInRequired(_here(request), expired=False)
     row = await console_sessions.find_session(session, token, datetime.now(UTC))
     if row is None:
-        raise SignInRequired(next_path, expired=True)
+        raise SignInRequired(_here(request), expired=True)
     district = District(row.district) if row.district else None
     principal = Principal(sub=row.sub, role=Role(row.role), org_id=row.org_id, district=district)
     csrf = row.csrf
@@ -65,6 +64,11 @@ async def current_viewer(request: Request, resources: ResourcesDep, session: Ses
     if request.method == "POST":
         await _check_csrf(request, viewer.csrf)
     return viewer
+
+
+def _here(request: Request) -> str:
+    """The page asked for, to come back to after signing in."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 async def _check_csrf(request: Request, expected: str) -> None:

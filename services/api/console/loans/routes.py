@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from contracts.base import STEP_WRONG_STAGE
-from contracts.enums import Role, Stage
+from contracts.enums import Stage
 from contracts.loan_state import LoanState
 from contracts.types import STORABLE, TRUSTED
 from services.api.console.frame.i18n import Lang, word
@@ -54,7 +54,7 @@ async def case_list(
         active={"open": True, "ended": False, "all": None}[show],
         order=sort,
     )
-    page, rows = await service.list_rows(session, viewer.principal, flt, cursor, PAGE_SIZE)
+    page = await service.list_loans(session, viewer.principal, flt, cursor, PAGE_SIZE)
     query = {"stage": stage.value if stage else "", "q": q or "", "show": show, "sort": sort}
     template = "loans/_rows.html" if request.headers.get("HX-Request") else "loans/list.html"
     return render(
@@ -62,8 +62,6 @@ async def case_list(
         template,
         viewer,
         page=page,
-        next_steps={row.id: _next_steps(row.state) for row in rows},
-        names={row.id: str(row.state.get("enterprise_name", row.enterprise_id)) for row in rows},
         stages=STAGE_CHOICES,
         query=query,
         query_string=urlencode(query),
@@ -77,16 +75,6 @@ def _why(refusal: StepRejected, state: LoanState, lang: Lang) -> str:
     if refusal.kind == STEP_WRONG_STAGE:
         return word("why_stage", lang).format(stage=state.stage.label)
     return word("why_rule", lang)
-
-
-def _next_steps(state: dict[str, Any]) -> list[tuple[Role, str]]:
-    """Who the loan waits on and the first step it waits for, as the workflow last wrote it (no rules run here)."""
-    found = []
-    for waiting in state.get("waiting_on") or []:
-        actions = waiting.get("actions") or []
-        if actions:
-            found.append((Role(waiting["role"]), str(actions[0])))
-    return found
 
 
 @router.get("/{loan_id}", response_class=HTMLResponse)
