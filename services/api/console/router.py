@@ -3,14 +3,19 @@ page answers instead of a problem+json body (a redirect to sign in, a page sayin
 
 from __future__ import annotations
 
+import inspect
+import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from contracts.problems import PROBLEM_MEDIA_TYPE
 from services.api.console.frame.oidc_routes import router as oidc_router
-from services.api.console.frame.render import form_refused
+from services.api.console.frame.render import form_refused, problem_page
 from services.api.console.frame.routes import router as frame_router
 from services.api.console.frame.session import CsrfRefused, SignInRequired, sign_in_location
 from services.api.console.loans.opening import router as opening_router
@@ -19,6 +24,7 @@ from services.api.console.loans.steps import router as steps_router
 from services.api.console.portfolio.routes import router as portfolio_router
 from services.api.console.reference.routes import router as reference_router
 
+ExceptionHandler = Callable[[Request, Any], Response | Awaitable[Response]]
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -34,7 +40,32 @@ async def _csrf_refused(request: Request, exc: Exception) -> HTMLResponse:  # no
     return form_refused(request)
 
 
+def _is_console_page(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/console") and not path.startswith("/console/static/")
+
+
+def _as_page(handler: ExceptionHandler) -> ExceptionHandler:
+    """`handler` (the API's, answering problem+json) for every request, its answer made a page for the console's."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        answer = handler(request, exc)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if not _is_console_page(request) or answer.media_type != PROBLEM_MEDIA_TYPE:
+            return answer
+        problem = json.loads(bytes(answer.body))
+        return problem_page(request, answer.status_code, str(problem.get("detail", "")), answer.headers)
+
+    return handle
+
+
 def install_console(app: FastAPI) -> None:
+    """The console's routes and files; and, for its pages, the API's error answers as pages: a bad filter or
+    cursor, a path that is not there, the database away — each the same status as in the API, in HTML (call after
+    `install_error_handlers`)."""
+    for error, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[error] = _as_page(handler)
     app.include_router(frame_router)
     app.include_router(oidc_router)
     app.include_router(opening_router)

@@ -118,6 +118,34 @@ class TestFrame:
         assert money(None) == "—"
 
 
+class TestProblemsAsPages:
+    """A console page that fails answers a page with the API's status and message, never problem+json."""
+
+    async def test_a_spoilt_cursor_in_the_url_is_a_page_saying_so(self, client: httpx.AsyncClient) -> None:
+        await sign_in(client)
+        page = await client.get("/console/loans?cursor=not-a-cursor")
+        assert page.status_code == 422
+        assert page.headers["content-type"].startswith("text/html")
+        assert "请求未被接受" in page.text
+        api = await client.get("/loans?cursor=not-a-cursor", headers={"Authorization": "Bearer x"})
+        assert api.headers["content-type"] == "application/problem+json"  # the API itself is unchanged
+
+    async def test_a_bad_filter_is_a_page_and_an_unknown_path_is_not_found(self, client: httpx.AsyncClient) -> None:
+        await sign_in(client)
+        bad = await client.get("/console/loans?show=everything")
+        assert (bad.status_code, bad.headers["content-type"][:9]) == (422, "text/html")
+        assert "show" in bad.text  # the API's own words name the field
+        missing = await client.get("/console/no-such-page")
+        assert (missing.status_code, missing.headers["content-type"][:9]) == (404, "text/html")
+        assert "未找到" in missing.text
+
+    async def test_a_partial_update_gets_the_message_alone(self, client: httpx.AsyncClient) -> None:
+        await sign_in(client)
+        part = await client.get("/console/loans?sort=sideways", headers={"HX-Request": "true"})
+        assert part.status_code == 422
+        assert part.text.lstrip().startswith('<div class="problem" role="alert">')
+
+
 class TestAssets:
     def test_each_vendored_file_matches_its_pinned_checksum(self) -> None:
         manifest = json.loads((STATIC / "vendor" / "vendor.json").read_text())

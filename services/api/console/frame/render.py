@@ -3,6 +3,7 @@ filters for money and time, and the context every page gets (who is signed in, t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -94,10 +95,38 @@ def render(request: Request, template: str, viewer: Viewer, status: int = 200, *
 
 def not_found(request: Request, viewer: Viewer) -> HTMLResponse:
     """The page for a loan, step or list that is not there, or not the caller's to see (the API's 404)."""
-    return render(request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text")
+    return render(
+        request, "frame/error.html", viewer, status=404, title_key="not_found", text_key="not_found_text", detail=None
+    )
+
+
+# A console page's failure, by the status the API's own error handling gave it: its title and gist.
+_PROBLEM_WORDS = {
+    400: ("request_refused", "request_refused_text"),
+    404: ("not_found", "not_found_text"),
+    409: ("cannot_now", "request_refused_text"),
+    422: ("request_refused", "request_refused_text"),
+    503: ("unavailable", "unavailable_text"),
+}
+_KEPT_HEADERS = ("retry-after", "allow")
+
+
+def problem_page(request: Request, status: int, detail: str, headers: Mapping[str, str]) -> HTMLResponse:
+    """The page (or, for an htmx request, the fragment) saying what the API would have said in problem+json: the
+    gist in the page's language, then the API's own message."""
+    viewer = Viewer(principal=None, csrf="", lang=language(request))
+    title_key, text_key = _PROBLEM_WORDS.get(status, ("error", "error_text"))
+    template = "frame/_problem.html" if request.headers.get("HX-Request") else "frame/error.html"
+    page = render(request, template, viewer, status=status, title_key=title_key, text_key=text_key, detail=detail)
+    for name in _KEPT_HEADERS:
+        if name in headers:
+            page.headers[name] = headers[name]
+    return page
 
 
 def form_refused(request: Request) -> HTMLResponse:
     """The 403 page of a form without its CSRF token (or a sign-in form not from this console): nothing was done."""
     viewer = Viewer(principal=None, csrf="", lang=language(request))
-    return render(request, "frame/error.html", viewer, status=403, title_key="error", text_key="csrf_refused")
+    return render(
+        request, "frame/error.html", viewer, status=403, title_key="error", text_key="csrf_refused", detail=None
+    )
