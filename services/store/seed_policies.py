@@ -7,7 +7,7 @@ of principal, ¥2 M per enterprise per year.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from contracts.enums import District, IPKind, SizeClass
@@ -20,6 +20,8 @@ from contracts.subsidy_policy import (
     SubsidyKind,
 )
 from services.domain.subsidy.materials import STANDARD_MATERIALS
+from services.store.subsidy_policies import row_of
+from services.store.subsidy_tables import SubsidyPolicy
 
 _COST_KINDS = (
     SubsidyKind.INTEREST,
@@ -109,6 +111,16 @@ def _guangming(micro_percent: str, effective_from: date, reason: str) -> NewPoli
             filing_closes=date(2026, 12, 31),
         ),
     )
+
+
+def demo_policy_rows(now: datetime) -> list[SubsidyPolicy]:
+    """The demo versions as rows, numbered within their district and year."""
+    rows: list[SubsidyPolicy] = []
+    numbers: dict[tuple[District, int], int] = {}
+    for new in demo_policies():
+        number = numbers[(new.district, new.year)] = numbers.get((new.district, new.year), 0) + 1
+        rows.append(row_of(new, number, "seed", now))
+    return rows
 
 
 def demo_policies() -> list[NewPolicyVersion]:

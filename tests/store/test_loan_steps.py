@@ -21,7 +21,8 @@ from services.store.db import create_engine, session_factory
 from services.store.migrate import upgrade
 from services.store.read_model import read_model_row
 from services.store.seed import load_demo_data
-from services.store.tables import LoanEvent
+from services.store.subsidy_tables import SubsidyPolicy
+from services.store.tables import LoanEvent, table_of
 from services.workflows.activities.loans import LoanActivities
 from tests.conftest import fresh_database
 from tests.workflows.loan_steps import SPECIALIST
@@ -189,11 +190,11 @@ class TestTimelineSeq:
         engine = create_engine(url)
         sessions = session_factory(engine)
         try:
-            async with sessions() as session, session.begin():
+            async with sessions() as session, session.begin():  # today's writes need today's columns and tables
+                await session.execute(text(_LIST_COLUMNS_ADDED))
+                await session.run_sync(lambda s: table_of(SubsidyPolicy).create(s.connection()))
                 await load_demo_data(session)
             activities = LoanActivities(sessions)
-            async with sessions() as session, session.begin():  # today's writes need today's loan columns
-                await session.execute(text(_LIST_COLUMNS_ADDED))
             assert await activities.record_loan_step(step(1, "opened", "first"))
             assert await activities.record_loan_step(step(2, "update-2", "second"))
             async with sessions() as session, session.begin():  # a tie, as two racing writers could leave it
@@ -201,6 +202,7 @@ class TestTimelineSeq:
             assert await activities.record_loan_step(step(3, "update-3", "third"))
             async with sessions() as session, session.begin():  # as the rows were before 0010_loan_list_columns
                 await session.execute(text("ALTER TABLE loan DROP COLUMN enterprise_name, DROP COLUMN waiting_on"))
+                await session.execute(text("DROP TABLE subsidy_policy"))
             await asyncio.to_thread(upgrade, url)
             async with sessions() as session:
                 assert (await written(session))[0] == [(1, "opened"), (2, "update-2"), (3, "update-3")]

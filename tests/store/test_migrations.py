@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from services.platform.embedded import EmbeddedPostgres
 from services.store.db import create_engine
 from services.store.migrate import alembic_config, downgrade, upgrade
-from services.store.tables import metadata
+from services.store.schema import metadata
 from tests.conftest import fresh_database
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contracts.enums import RepaymentMode
-from services.store.seed import demo_products
+from services.store.seed_products import demo_products
 
 
 def test_no_demo_product_offers_a_bullet_loan_beyond_a_year() -> None:

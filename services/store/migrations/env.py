@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.store.db import async_url
-from services.store.tables import metadata
+from services.store.schema import metadata
 
 config = context.config
 

@@ -1,0 +1,8 @@
+"""Every table of the database, for the migrations and their test: importing this registers them all."""
+
+from __future__ import annotations
+
+from services.store import subsidy_tables, tables
+
+metadata = tables.metadata
+TABLE_MODULES = (tables, subsidy_tables)
