@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from contracts.base import Model
 from contracts.enums import District, IPKind, SizeClass
@@ -94,7 +94,11 @@ class Material(Model):
         return self
 
 
-Percent = Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
+_HUNDREDTH = Decimal("0.01")
+# A share in percent, to two places ("70.00"), above 0 and at most 100.
+Percent = Annotated[
+    Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2), AfterValidator(lambda v: v.quantize(_HUNDREDTH))
+]
 
 
 class SizeTerms(Model):

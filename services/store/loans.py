@@ -179,6 +179,16 @@ async def active_holds(session: AsyncSession, asset_ids: Sequence[str]) -> dict[
     return {str(asset_id): str(loan_id) for asset_id, loan_id in rows.all()}
 
 
+async def pledged_elsewhere_before(session: AsyncSession, asset_ids: Sequence[str], loan_id: str) -> bool:
+    """Whether any of these assets was held by another loan before this one took it (a pledge that was not the
+    asset's first)."""
+    mine = select(func.min(col(PledgeHold.held_at))).where(col(PledgeHold.loan_id) == loan_id).scalar_subquery()
+    earlier = select(col(PledgeHold.id)).where(
+        col(PledgeHold.asset_id).in_(asset_ids), col(PledgeHold.loan_id) != loan_id, col(PledgeHold.held_at) < mine
+    )
+    return (await session.execute(earlier.limit(1))).first() is not None
+
+
 async def replace_schedule(session: AsyncSession, lines: Sequence[ScheduleLine]) -> None:
     """Write a loan's schedule as its ledger now stands (each line names its loan and keeps its seq; amounts and
     payments are replaced)."""

@@ -176,3 +176,23 @@ async def to_registration(stack: Stack, loan_id: str, asset: str) -> None:
     await stack.post(f"{base}/proposal", OFFICER, PROPOSAL)
     loan = await stack.post(f"{base}/approval-decision", APPROVER, {"approve": True, "reason": "同意"})
     assert loan["stage"] == "registration"
+
+
+async def disbursed(stack: Stack, asset: str) -> str:
+    loan_id = await open_case(stack)
+    await to_registration(stack, loan_id, asset)
+    base = f"/loans/{loan_id}"
+    await stack.post(f"{base}/sign-offs", GUARANTOR, {"contract_number": "深担保字0001", "fee": "30000.00"})
+    await stack.post(f"{base}/registrations", OFFICER, {"asset_id": asset, "channel": "online", "filed_on": today()})
+    await stack.post(
+        f"{base}/registration-outcomes",
+        OFFICER,
+        {"asset_id": asset, "registered": True, "registration_number": "Y1", "effective_date": today()},
+    )
+    loan = await stack.post(
+        f"{base}/disbursement",
+        OFFICER,
+        {"contract_number": "中银借字001", "amount": "3000000.00", "disbursed_on": today(), "voucher": "V001"},
+    )
+    assert loan["stage"] == "servicing"
+    return loan_id

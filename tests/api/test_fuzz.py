@@ -39,6 +39,7 @@ CALLERS = {
     "bank_officer": (Role.BANK_OFFICER, "boc-shenzhen", None),
     "platform_admin": (Role.PLATFORM_ADMIN, "pledgeflow", None),
     "station_specialist": (Role.STATION_SPECIALIST, "station-guangming", District.GUANGMING),
+    "city_admin": (Role.CITY_ADMIN, "city-office", None),  # publishes subsidy policies
 }
 
 
@@ -72,6 +73,7 @@ def fuzz_config(live_api: ChaosStack) -> Path:
         "organisation_id": "boc-shenzhen",
         "org_id": "boc-shenzhen",
         "product_id": "boc-zhihuidai",
+        "policy_id": "guangming-2026-v2",
     }
     config = live_api.root / "schemathesis.toml"
     config.write_text("[parameters]\n" + "".join(f'"path.{name}" = "{value}"\n' for name, value in values.items()))

@@ -20,7 +20,7 @@ from contracts.enums import Role
 from services.domain.calendar import shanghai_date
 from services.store.tables import AuditRecord, LoanEvent, ScheduleLine
 from services.workflows.activities.notifications import sign
-from tests.api.loan_stack import APPROVER, GUARANTOR, OFFICER, Stack, open_case, to_registration, today
+from tests.api.loan_stack import APPROVER, GUARANTOR, OFFICER, Stack, disbursed, open_case, to_registration, today
 
 pytestmark = pytest.mark.e2e
 
@@ -57,26 +57,6 @@ def receiver() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/pledgeflow"
     server.shutdown()
     server.server_close()
-
-
-async def disbursed(stack: Stack, asset: str) -> str:
-    loan_id = await open_case(stack)
-    await to_registration(stack, loan_id, asset)
-    base = f"/loans/{loan_id}"
-    await stack.post(f"{base}/sign-offs", GUARANTOR, {"contract_number": "深担保字0001", "fee": "30000.00"})
-    await stack.post(f"{base}/registrations", OFFICER, {"asset_id": asset, "channel": "online", "filed_on": today()})
-    await stack.post(
-        f"{base}/registration-outcomes",
-        OFFICER,
-        {"asset_id": asset, "registered": True, "registration_number": "Y1", "effective_date": today()},
-    )
-    loan = await stack.post(
-        f"{base}/disbursement",
-        OFFICER,
-        {"contract_number": "中银借字001", "amount": "3000000.00", "disbursed_on": today(), "voucher": "V001"},
-    )
-    assert loan["stage"] == "servicing"
-    return loan_id
 
 
 async def unchanged(stack: Stack, loan_id: str) -> tuple[Any, ...]:
