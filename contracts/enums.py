@@ -164,6 +164,10 @@ class SizeClass(StrEnum):
     SMALL = "small"
     MICRO = "micro"
 
+    @property
+    def label(self) -> str:
+        return {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}[self.value]
+
 
 class RepaymentMode(StrEnum):
     MONTHLY_INTEREST = "monthly_interest"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -33,18 +33,33 @@ def row_of(new: NewPolicyVersion, version: int, created_by: str, now: datetime) 
     )
 
 
+async def latest_version(session: AsyncSession, district: str, year: int) -> SubsidyPolicy | None:
+    query = (
+        select(SubsidyPolicy)
+        .where(col(SubsidyPolicy.district) == district, col(SubsidyPolicy.year) == year)
+        .order_by(col(SubsidyPolicy.version).desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalars().first()
+
+
 async def add_version(session: AsyncSession, new: NewPolicyVersion, created_by: str, now: datetime) -> SubsidyPolicy:
     """The next version of the district's policy for the year. Two added at once cannot take the same number: the
     later fails on `uq_subsidy_policy_version` (its transaction is rolled back; the caller may send it again)."""
-    latest = await session.scalar(
-        select(func.max(col(SubsidyPolicy.version))).where(
-            col(SubsidyPolicy.district) == new.district.value, col(SubsidyPolicy.year) == new.year
-        )
-    )
-    row = row_of(new, (latest or 0) + 1, created_by, now)
+    latest = await latest_version(session, new.district.value, new.year)
+    row = row_of(new, (latest.version if latest else 0) + 1, created_by, now)
     session.add(row)
     await session.flush()
     return row
+
+
+def same_content(row: SubsidyPolicy, new: NewPolicyVersion) -> bool:
+    """Whether `row` already says what `new` says (the same day, terms and reason)."""
+    return (row.effective_from, row.reason, row.terms) == (
+        new.effective_from,
+        new.reason,
+        new.terms.model_dump(mode="json"),
+    )
 
 
 async def seed_versions(session: AsyncSession, rows: Sequence[SubsidyPolicy]) -> None:

@@ -15,7 +15,13 @@ from services.api.errors import Forbidden, Unauthenticated, problem_responses
 from services.api.loans.dependencies import LoanDep
 from services.api.loans.exceptions import LoanNotFound, NotInYourView
 from services.api.subsidies import service
-from services.api.subsidies.exceptions import NoPolicyInForce, NothingToClaim, PolicyDateRefused, PolicyNotFound
+from services.api.subsidies.exceptions import (
+    NoPolicyInForce,
+    NothingToClaim,
+    PolicyBusy,
+    PolicyDateRefused,
+    PolicyNotFound,
+)
 from services.api.subsidies.schemas import PolicyVersionRead, PolicyVersionSummary, SubsidyEstimate
 
 router = APIRouter(tags=["subsidies"])
@@ -54,7 +60,7 @@ async def get_policy(policy_id: PolicyIdPath, session: SessionDep, _: PrincipalD
     response_model=PolicyVersionRead,
     summary="Publish a district's policy for a year, or a revision of it (the district's reviewer, a city admin)",
     dependencies=[Depends(require_roles(*service.POLICY_PUBLISHERS))],
-    responses=problem_responses(Unauthenticated, Forbidden, PolicyDateRefused),
+    responses=problem_responses(Unauthenticated, Forbidden, PolicyDateRefused, PolicyBusy),
 )
 async def publish_policy(body: NewPolicyVersion, session: SessionDep, context: RequestContextDep) -> PolicyVersionRead:
     return await service.publish_version(session, context, body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import District, Role, SizeClass
@@ -14,7 +15,13 @@ from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext
 from services.api.errors import Forbidden
 from services.api.loans.exceptions import NotInYourView
-from services.api.subsidies.exceptions import NoPolicyInForce, NothingToClaim, PolicyDateRefused, PolicyNotFound
+from services.api.subsidies.exceptions import (
+    NoPolicyInForce,
+    NothingToClaim,
+    PolicyBusy,
+    PolicyDateRefused,
+    PolicyNotFound,
+)
 from services.api.subsidies.schemas import EstimateLine, PolicyVersionRead, PolicyVersionSummary, SubsidyEstimate
 from services.domain.calendar import shanghai_date
 from services.domain.subsidy.amounts import STEPS, Granted, compute
@@ -25,6 +32,7 @@ from services.store.audit import append_audit
 from services.store.subsidy_tables import SubsidyPolicy
 from services.store.tables import Loan
 
+_RACES = 3  # versions published at the same moment, one after the other
 # Who publishes a district's policy versions: its reviewers for their district, the city's administrators for any.
 POLICY_PUBLISHERS = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN)
 
@@ -59,7 +67,8 @@ async def get_policy(session: AsyncSession, policy_id: str) -> PolicyVersionRead
 
 async def publish_version(session: AsyncSession, context: RequestContext, body: NewPolicyVersion) -> PolicyVersionRead:
     """A new version of the district's policy for the year. It takes effect today or later: a claim already filed
-    stays under the version it was evaluated by, so no version may reach into the past."""
+    stays under the version it was evaluated by, so no version may reach into the past. The same version sent again
+    (the latest one, with the same day, terms and reason) publishes nothing new and answers with it."""
     principal = context.principal
     if principal.role is Role.DISTRICT_REVIEWER and principal.district is not body.district:
         raise Forbidden(
@@ -74,7 +83,18 @@ async def publish_version(session: AsyncSession, context: RequestContext, body: 
         raise PolicyDateRefused(
             f"The {body.year} policy takes effect within {body.year}, not on {body.effective_from}."
         )
-    row = await subsidy_policies.add_version(session, body, principal.sub, datetime.now(UTC))
+    for _ in range(_RACES):
+        try:
+            async with session.begin_nested():
+                latest = await subsidy_policies.latest_version(session, body.district.value, body.year)
+                if latest is not None and subsidy_policies.same_content(latest, body):
+                    return _read(latest)  # sent again (a double click, a retry): it is published already, once
+                row = await subsidy_policies.add_version(session, body, principal.sub, datetime.now(UTC))
+            break
+        except IntegrityError:  # another version took the number at the same moment: look again
+            continue
+    else:
+        raise PolicyBusy(f"The {body.district.label} policy is being revised by others right now; send it again.")
     entry = context.audit("subsidy_policy.published", "subsidy_policy", row.id, body.model_dump(mode="json"))
     await append_audit(session, entry)
     return _read(row)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from contracts.subsidy_policy import SubsidyKind
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
@@ -88,6 +90,42 @@ WORDS: dict[str, tuple[str, str]] = {
     "why_stage": ("当前阶段（{stage}）不能办理", "Not in the current stage ({stage})"),
     "why_rule": ("尚不满足办理条件", "Not possible yet"),
     "open_case": ("新建案件", "Open a case"),
+    "subsidies": ("资助政策", "Subsidy policies"),
+    "district": ("区", "District"),
+    "all_districts": ("全部区", "All districts"),
+    "year": ("年度", "Year"),
+    "version": ("版本", "Version"),
+    "effective_from": ("生效日期", "In force from"),
+    "policy_title": ("政策名称", "Policy"),
+    "reason": ("说明", "Reason"),
+    "budget": ("年度预算", "Budget of the year"),
+    "notice_days": ("公示期（工作日）", "Public notice (working days)"),
+    "filing_window": ("申报时间", "Filing window"),
+    "enterprise_cap": ("每企业每年各类合计上限", "Cap per enterprise per year, all kinds"),
+    "size_class": ("企业规模", "Enterprise size"),
+    "ratio": ("资助比例", "Ratio"),
+    "annual_cap": ("每企业每年上限", "Cap per enterprise per year"),
+    "conditions": ("条件", "Conditions"),
+    "materials": ("申报材料", "Materials"),
+    "conditional": ("视情况提供", "When it applies"),
+    "supplied": ("平台自动提供", "Supplied by pledgeflow"),
+    "upload": ("需上传", "To upload"),
+    "revise": ("修订政策", "Revise the policy"),
+    "revise_not_yours": (
+        "只有本区审核人员或市级管理员可以修订本区政策。",
+        "Only the reviewers of the district or a city administrator revise its policy.",
+    ),
+    "estimate": ("资助测算", "Subsidy estimate"),
+    "compute": ("测算", "Compute"),
+    "policy_applied": ("适用政策", "Policy applied"),
+    "period": ("期间", "Period"),
+    "eligible": ("符合条件", "Eligible"),
+    "not_eligible": ("不符合条件", "Not eligible"),
+    "amount": ("金额", "Amount"),
+    "how": ("计算说明", "How"),
+    "step": ("步骤", "Step"),
+    "no_policies": ("暂无资助政策。", "No subsidy policy yet."),
+    "kinds": ("资助类别", "Kinds of support"),
     "reference": ("基础数据", "Reference data"),
     "enterprises": ("企业", "Enterprises"),
     "ip_assets": ("知识产权", "IP assets"),
@@ -225,6 +263,20 @@ FIELDS: dict[str, tuple[str, str]] = {
     "credit_support": ("增信方式", "Credit support"),
     "guarantor_id": ("担保公司", "Guarantor"),
     "insurer_id": ("保险公司", "Insurer"),
+    "effective_from": ("生效日期", "In force from"),
+    "budget": ("年度预算（元）", "Budget of the year (yuan)"),
+    "notice_working_days": ("公示期（工作日）", "Public notice (working days)"),
+    "filing_closes": ("申报截止日期", "Filing closes on"),
+    "claimed": ("申报金额（元，可不填）", "Amount claimed (yuan, optional)"),
+}
+# The revision form's figures per kind of support (services/api/console/subsidies/revision.py).
+FIELDS |= {
+    f"{kind.value}_{part}": (f"{kind.label}：{zh}", f"{kind.value.replace('_', ' ')}: {en}")
+    for kind in SubsidyKind
+    for part, zh, en in (
+        ("ratio_percent", "资助比例（%）", "ratio (%)"),
+        ("annual_cap", "每企业每年上限（元）", "cap (yuan)"),
+    )
 }
 
 
