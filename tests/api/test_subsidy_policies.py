@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -78,6 +79,17 @@ class TestPublishing:
         again = await stack.client.post("/subsidy-policies", json=body, headers=headers)
         assert first.status_code == again.status_code == 201
         assert first.json()["id"] == again.json()["id"]
+
+    async def test_the_same_version_sent_at_once_twice_is_published_once(self, stack: Stack) -> None:
+        body = luohu_policy(today(), "同时发送两次")
+        first, second = await asyncio.gather(
+            stack.client.post("/subsidy-policies", json=body, headers=stack.headers(CITY)),
+            stack.client.post("/subsidy-policies", json=body, headers=stack.headers(CITY)),
+        )
+        assert first.status_code == second.status_code == 201, (first.text, second.text)
+        assert first.json()["id"] == second.json()["id"]
+        listed = await stack.get("/subsidy-policies?district=luohu", OFFICER)
+        assert [p["reason"] for p in listed].count("同时发送两次") == 1
 
     @pytest.mark.parametrize(
         ("who", "change", "status", "words"),
