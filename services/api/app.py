@@ -13,6 +13,7 @@ from contracts.problems import PROBLEM_MEDIA_TYPE, Problem
 from services.api.body_guard import BodyGuardMiddleware
 from services.api.console.router import install_console
 from services.api.disposals.router import router as disposals_router
+from services.api.documents.router import router as documents_router
 from services.api.enterprises.router import router as enterprises_router
 from services.api.errors import install_error_handlers
 from services.api.health.router import router as health_router
@@ -85,7 +86,9 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
         verifier=lambda: app.state.resources.verifier,
         ledger=ledger,
     )
-    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuardMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_document_bytes
+    )
     app.add_middleware(RequestContextMiddleware, timeout=settings.request_timeout_seconds)
     app.include_router(health_router)
     app.include_router(organisations_router)
@@ -95,6 +98,7 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.include_router(disposals_router)
     app.include_router(portfolio_router)
     app.include_router(subsidies_router)
+    app.include_router(documents_router)
     app.include_router(webhooks_router)
     install_console(app)
     _document_problems(app)

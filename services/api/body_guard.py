@@ -61,21 +61,29 @@ def _is_json(content_type: str) -> bool:
 
 FORM_PATH = "/console/"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+# Uploads: a file in a multipart form, to the one path that takes them, bounded by the documents' own limit.
+UPLOAD_PATH = "/documents"
+UPLOAD_MEDIA_TYPE = "multipart/form-data"
+_MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and headers around the file
 
 
 class BodyGuardMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = (max_upload_bytes or max_bytes) + _MULTIPART_OVERHEAD
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        content_type = headers.get("content-type", "")
+        upload = scope["path"] == UPLOAD_PATH and content_type.partition(";")[0].strip() == UPLOAD_MEDIA_TYPE
+        limit = self.max_upload_bytes if upload else self.max_bytes
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await send_problem(send, scope, self._too_large())
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await send_problem(send, scope, self._too_large(limit))
             return
         chunks: list[bytes] = []
         size = 0
@@ -85,14 +93,16 @@ class BodyGuardMiddleware:
                 return  # the client left before sending its body: there is nobody to answer
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await send_problem(send, scope, self._too_large())
+            if size > limit:
+                await send_problem(send, scope, self._too_large(limit))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        content_type = headers.get("content-type", "")
+        if upload:  # the route reads the form; the file's content is checked there, from its bytes
+            await self.app(scope, replay_body(body, receive), send)
+            return
         # The console's forms post form fields (bounded in size like every body; their fields are validated by
         # the same models as the API's JSON); everything else is JSON.
         if scope["path"].startswith(FORM_PATH) and content_type.partition(";")[0].strip() == FORM_MEDIA_TYPE:
@@ -104,8 +114,9 @@ class BodyGuardMiddleware:
             return
         await self.app(scope, replay_body(body, receive), send)
 
-    def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"The body is larger than {self.max_bytes:,} bytes; no request here needs that much.")
+    @staticmethod
+    def _too_large(limit: int) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The body is larger than {limit:,} bytes; no request here needs that much.")
 
     @staticmethod
     def _check(body: bytes, content_type: str) -> BadRequest | UnsupportedMediaType | None:

@@ -166,6 +166,12 @@ class ApiSettings(CommonSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted (413 beyond); 1 MiB is ample."
     )
+    documents_dir: Path = Field(
+        default=Path(".data/documents"), description="Where uploaded documents are kept, by their SHA-256."
+    )
+    max_document_bytes: int = Field(
+        default=20 * 1_048_576, ge=1024, le=200 * 1_048_576, description="Largest document accepted (413 beyond)."
+    )
     step_timeout_seconds: float = Field(
         default=15, gt=0, description="How long a step waits for the loan's workflow before answering 503."
     )

@@ -1,4 +1,4 @@
-"""SQLModel tables of subsidy policies (and, as they come, claim rounds and claims)."""
+"""SQLModel tables of subsidy policies, the documents uploaded for claims (and, as they come, rounds and claims)."""
 
 from __future__ import annotations
 
@@ -29,4 +29,21 @@ class SubsidyPolicy(SQLModel, table=True):
     terms: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     reason: str = Field(sa_column=Column(Text, nullable=False))
     created_by: str = Field(sa_column=Column(String(200), nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Document(SQLModel, table=True):
+    """An uploaded document's metadata; its bytes are in the blob store under `sha256`."""
+
+    __tablename__ = "document"
+
+    id: str = Field(primary_key=True, max_length=64)
+    sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    size: int = Field(sa_column=Column(Integer, nullable=False))
+    media_type: str = Field(sa_column=Column(String(40), nullable=False))
+    filename: str = Field(sa_column=Column(Text, nullable=False))
+    enterprise_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    uploaded_by: str = Field(sa_column=Column(String(200), nullable=False))
+    uploader_role: str = Field(sa_column=Column(String(32), nullable=False))
+    uploader_org: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

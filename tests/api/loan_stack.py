@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -109,6 +111,7 @@ async def running_stack(
         jwt_secret=TEST_JWT_SECRET,
         webhook_allow_private_addresses=True,
         task_queue=task_queue,
+        documents_dir=Path(tempfile.mkdtemp(prefix="pledgeflow-documents-")),
     )
     resources = AppResources(
         settings=settings,

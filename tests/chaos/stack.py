@@ -96,6 +96,7 @@ class ChaosStack:
             "PLEDGEFLOW_API_PORT": str(self.api_port),
             "PLEDGEFLOW_LOG_LEVEL": "WARNING",
             "PLEDGEFLOW_LOG_FORMAT": "json",
+            "PLEDGEFLOW_DOCUMENTS_DIR": str(self.root / "documents"),
             **self.api_env,
         }
 
