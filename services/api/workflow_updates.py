@@ -17,7 +17,7 @@ import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from temporalio.client import (
@@ -97,6 +97,12 @@ SENDING_ERRORS: tuple[type[ApiError], ...] = (
     StepNotSavedYet,
     StepNotSaved,
 )
+
+
+def consume_outcome(done: asyncio.Future[Any]) -> None:
+    """Read the outcome of a call left to finish by itself, so that its error is not reported as unread."""
+    if not done.cancelled():
+        done.exception()
 
 
 def update_id(context: RequestContext, generation: int = 0) -> str:

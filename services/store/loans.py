@@ -251,20 +251,22 @@ class LoanScope:
     parties: tuple[tuple[str, str], ...] = ()  # (column of PARTY_COLUMNS, organisation id)
     district: str | None = None
 
-    def allows(self, loan: Loan) -> bool:
+    def allows(self, row: Any) -> bool:
+        """Whether the loan (or a row of a loan's, such as its subsidy claim: any row with a `district` and some of
+        the party columns) is in scope; a party column the row lacks never matches."""
         if self.everything:
             return True
-        if any(getattr(loan, column) == org for column, org in self.parties):
+        if any(getattr(row, column, None) == org for column, org in self.parties):
             return True
-        return self.district is not None and loan.district == self.district
+        return self.district is not None and row.district == self.district
 
-    def condition(self) -> Any:
-        """The SQL condition of this scope (None: no condition)."""
+    def condition(self, model: Any = Loan) -> Any:
+        """The SQL condition of this scope over `model`'s table (None: no condition)."""
         if self.everything:
             return None
-        conditions = [col(getattr(Loan, column)) == org for column, org in self.parties]
+        conditions = [col(getattr(model, column)) == org for column, org in self.parties if hasattr(model, column)]
         if self.district is not None:
-            conditions.append(col(Loan.district) == self.district)
+            conditions.append(col(model.district) == self.district)
         return or_(*conditions) if conditions else false()
 
 

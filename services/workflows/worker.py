@@ -24,14 +24,21 @@ from services.workflows.activities.authority import AuthorityActivities, ManualA
 from services.workflows.activities.calendar import look_up_working_year
 from services.workflows.activities.loans import LoanActivities
 from services.workflows.activities.notifications import NotificationActivities
+from services.workflows.activities.subsidy_claims import ClaimActivities
 from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
+from services.workflows.subsidy_claim import SubsidyClaimWorkflow
 from services.workflows.webhooks import WebhookDeliveryWorkflow
 
 log = structlog.get_logger("pledgeflow.worker")
 
 # The workflows this worker runs.
-WORKFLOWS: Sequence[type[Any]] = (LoanLifecycleWorkflow, DisposalWorkflow, WebhookDeliveryWorkflow)
+WORKFLOWS: Sequence[type[Any]] = (
+    LoanLifecycleWorkflow,
+    DisposalWorkflow,
+    WebhookDeliveryWorkflow,
+    SubsidyClaimWorkflow,
+)
 
 
 def build_activities(
@@ -41,6 +48,7 @@ def build_activities(
 ) -> list[Any]:
     audit = AuditActivities(sessions)
     loans = LoanActivities(sessions)
+    claims = ClaimActivities(sessions)
     registration = AuthorityActivities(authority or ManualAuthority())
     notifications = NotificationActivities(sessions, egress=egress)
     return [
@@ -49,6 +57,7 @@ def build_activities(
         loans.record_disposal_step,
         loans.hold_assets,
         loans.release_held_assets,
+        claims.record_claim_step,
         registration.file_with_authority,
         notifications.queue_notifications,
         notifications.deliver_webhook,

@@ -44,7 +44,7 @@ from services.api.loans.view_models import LoanView
 from services.api.params import BadCursor, make_cursor, read_cursor
 from services.api.products.service import product_terms
 from services.api.visibility import scope_of
-from services.api.workflow_updates import StepStillRunning, WorkflowBusy, send_update
+from services.api.workflow_updates import StepStillRunning, WorkflowBusy, consume_outcome, send_update
 from services.domain.calendar import shanghai_date
 from services.domain.loan_rules import LoanAction
 from services.domain.loan_rules.waiting import awaited_from
@@ -55,12 +55,6 @@ from services.store import organisations, reference
 from services.store.tables import Enterprise, Loan
 
 R = TypeVar("R")
-
-
-def _consume(done: asyncio.Future[Any]) -> None:
-    """Read the outcome of a call left to finish by itself, so that its error is not reported as unread."""
-    if not done.cancelled():
-        done.exception()
 
 
 def loan_config(settings: ApiSettings) -> LoanConfig:
@@ -154,7 +148,7 @@ async def open_loan(
             result_type=StepResult,
         )
     )
-    opening.add_done_callback(_consume)
+    opening.add_done_callback(consume_outcome)
     try:
         # Shielded: cancelling update-with-start half-way leaves the SDK's inner futures unread; past the bound
         # the opening goes on by itself (the retry with the same key finds the case open).

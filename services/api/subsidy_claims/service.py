@@ -1,0 +1,379 @@
+"""Rounds, filing and the claim as its parties see it. Filing checks everything the database knows (the round's
+window, the policy version in force, the loan, the materials, the evidence, overlapping claims) and computes the
+amount before the claim's workflow starts; the steps after it go through `steps.py`."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from contracts.base import Recorded, StepInput
+from contracts.enums import Role, SizeClass
+from contracts.loan_state import LoanState
+from contracts.subsidy_claim import (
+    SUBSIDY_CLAIM_WORKFLOW_NAME,
+    ClaimInput,
+    ClaimRevision,
+    ClaimState,
+    ClaimStatus,
+    ClaimStepResult,
+    ClaimUpdate,
+    Computation,
+    ComputedLine,
+    claim_workflow_id,
+)
+from contracts.types import TRUSTED
+from services.api.dependencies import RequestContext, actor_of
+from services.api.documents.service import DocumentNotFound, readable
+from services.api.errors import BadRequest, Forbidden
+from services.api.loans.exceptions import LoanNotFound, WorkflowUnavailable
+from services.api.subsidies.exceptions import NoPolicyInForce, NothingToClaim, PolicyDateRefused
+from services.api.subsidies.service import terms_of, today
+from services.api.subsidy_claims.exceptions import (
+    ClaimNotEligible,
+    ClaimNotFound,
+    ClaimOverlaps,
+    FilingClosed,
+    MaterialsMissing,
+    RoundNotFound,
+)
+from services.api.subsidy_claims.schemas import (
+    ClaimEventView,
+    ClaimPage,
+    ClaimSummary,
+    ClaimView,
+    FileClaimRequest,
+    Materials,
+    Turn,
+)
+from services.api.visibility import scope_of
+from services.api.workflow_updates import StepStillRunning, WorkflowBusy, consume_outcome
+from services.domain.subsidy import claim_rules
+from services.domain.subsidy.amounts import Granted, compute
+from services.domain.subsidy.checklist import check_materials
+from services.domain.subsidy.facts import NotClaimable, Period, facts_of
+from services.platform.auth import Principal
+from services.platform.settings import ApiSettings
+from services.store import loans, reference, subsidy_claims, subsidy_policies
+from services.store.subsidy_tables import SubsidyClaim, SubsidyPolicy
+from services.store.tables import Loan
+
+# --- the claim as its parties see it ---
+
+
+async def visible_claim(session: AsyncSession, principal: Principal, claim_id: str) -> SubsidyClaim:
+    """The claim, if the caller may see it: the one visibility policy (services/api/visibility), as for loans."""
+    claim = await subsidy_claims.get_claim(session, claim_id)
+    if claim is None or not scope_of(principal).allows(claim):
+        raise ClaimNotFound(claim_id)
+    return claim
+
+
+def summary_of(claim: SubsidyClaim) -> ClaimSummary:
+    state = ClaimState.model_validate(claim.state, context=TRUSTED)
+    return ClaimSummary(
+        id=claim.id,
+        round_id=claim.round_id,
+        district=state.district,
+        kind=state.kind,
+        kind_label=state.kind.label,
+        loan_id=claim.loan_id,
+        enterprise_id=claim.enterprise_id,
+        enterprise_name=claim.enterprise_name,
+        status=state.status,
+        status_label=state.status.label,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        claimed=claim.claimed,
+        computed=claim.computed,
+        approved=claim.approved,
+        filed_at=claim.filed_at,
+        updated_at=claim.updated_at,
+    )
+
+
+def actions_of(principal: Principal, state: ClaimState) -> list[str]:
+    actor = actor_of(principal)
+    found = []
+    for step in ClaimUpdate:
+        if step is ClaimUpdate.FILED:
+            continue
+        if claim_rules.not_your_step(actor, state, step) or claim_rules.wrong_status(state, step):
+            continue
+        if step is ClaimUpdate.CONFIRM_REVIEW and claim_rules.second_reviewer(actor, state):
+            continue
+        found.append(step.value)
+    return found
+
+
+async def claim_view(
+    session: AsyncSession, principal: Principal, claim: SubsidyClaim, state: ClaimState | None = None
+) -> ClaimView:
+    state = state or ClaimState.model_validate(claim.state, context=TRUSTED)
+    events = await subsidy_claims.list_events(session, claim.id)
+    return ClaimView(
+        **summary_of(claim).model_dump(),
+        policy_id=claim.policy_id,
+        revisions=state.revisions,
+        returns=state.returns,
+        proposal=state.proposal,
+        approval=state.approval,
+        rejection=state.rejection,
+        waiting_on=[role.value for role in state.waiting_on()],
+        actions=actions_of(principal, state),
+        timeline=[
+            ClaimEventView(
+                kind=e.kind, status=e.status, summary=e.summary, by=e.actor_sub, role=e.actor_role, at=e.occurred_at
+            )
+            for e in events
+        ],
+    )
+
+
+# "Whose turn" (待我处理 / 待企业补正 / 待审核): the statuses each group holds.
+_TURNS: dict[str, tuple[ClaimStatus, ...]] = {
+    "filer": (ClaimStatus.DRAFTED, ClaimStatus.RETURNED),
+    "reviewer": (ClaimStatus.FILED, ClaimStatus.ACCEPTED, ClaimStatus.PROPOSED),
+}
+
+
+def _turn(turn: Turn | None, role: Role) -> tuple[str, ...]:
+    if turn is None:
+        return ()
+    if turn == "mine":
+        turn = "reviewer" if role in claim_rules.REVIEWERS else "filer"
+    return tuple(s.value for s in _TURNS[turn])
+
+
+def _cursor(claim: Any) -> str:
+    return f"{claim.updated_at.isoformat()},{claim.id}"
+
+
+def _after(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    moment, _, claim_id = cursor.partition(",")
+    try:
+        return datetime.fromisoformat(moment), claim_id
+    except ValueError:
+        raise BadRequest("The cursor is not one this list gave; start again without it.") from None
+
+
+async def list_claims(
+    session: AsyncSession,
+    principal: Principal,
+    flt: subsidy_claims.ClaimFilter,
+    turn: Turn | None,
+    cursor: str | None,
+    limit: int,
+) -> ClaimPage:
+    """A page of the claims the caller may see (the one visibility policy), latest activity first."""
+    flt = replace(flt, statuses=_turn(turn, principal.role))
+    rows = await subsidy_claims.list_claims(session, flt, scope_of(principal), after=_after(cursor), limit=limit + 1)
+    items = [summary_of(row) for row in rows[:limit]]
+    return ClaimPage(items=items, next_cursor=_cursor(rows[limit - 1]) if len(rows) > limit else None)
+
+
+# --- filing ---
+
+
+def computation_of(policy: SubsidyPolicy, result: Any) -> Computation:
+    return Computation(
+        policy_id=policy.id,
+        lines=[ComputedLine(step=x.step, amount=x.amount, how=x.how) for x in result.lines],
+        amount=result.amount,
+        refusals=result.refusals,
+    )
+
+
+async def revision_of(
+    session: AsyncSession,
+    principal: Principal,
+    loan: Loan,
+    policy: SubsidyPolicy,
+    kind: Any,
+    body: Materials,
+    number: int,
+    recorded: Recorded,
+    *,
+    excluding: str | None = None,
+) -> ClaimRevision:
+    """The filer's statement checked against what pledgeflow holds, and its amount computed under `policy`."""
+    terms = terms_of(policy)
+    kind_terms = terms.kinds.get(kind)
+    if kind_terms is None:
+        raise ClaimNotEligible(f"The policy {policy.id} does not support {kind.label} ({kind.value}).")
+    state = LoanState.model_validate(loan.state, context=TRUSTED)
+    if state.disbursement is None:
+        raise NothingToClaim(f"Loan {loan.id} is not disbursed yet: there is no interest or fee to claim on.")
+    day = today()
+    period = Period(body.period_start or state.disbursement.disbursed_on, body.period_end or day)
+    if period.start < state.disbursement.disbursed_on or period.end > day or period.start > period.end:
+        raise PolicyDateRefused(
+            f"The period is to lie between the disbursement ({state.disbursement.disbursed_on}) and today ({day}), "
+            "its start not after its end."
+        )
+    checked = check_materials(kind_terms.materials, body.documents, state)
+    if checked.unknown:
+        raise MaterialsMissing(f"The checklist of {kind.label} has no material {', '.join(checked.unknown)}.")
+    for code, document_id in body.documents.items():
+        try:
+            document = await readable(session, principal, document_id)
+        except DocumentNotFound:
+            raise MaterialsMissing(f"{code}: there is no document {document_id} that you can use.") from None
+        if document.enterprise_id not in (None, loan.enterprise_id):
+            raise MaterialsMissing(f"{code}: the document {document_id} belongs to another enterprise.")
+    if checked.missing:
+        raise MaterialsMissing(f"Materials are missing: {'; '.join(checked.missing)}.")
+    computation = await computed(
+        session, loan, policy, kind, period, body.claimed, body.other_subsidy, excluding=excluding
+    )
+    if computation.refusals:
+        raise ClaimNotEligible(f"The claim does not meet the policy {policy.id}: {'; '.join(computation.refusals)}.")
+    return ClaimRevision(
+        revision=number,
+        period_start=period.start,
+        period_end=period.end,
+        claimed=body.claimed if body.claimed is not None else computation.lines[0].amount,
+        other_subsidy=body.other_subsidy,
+        materials=checked.links,
+        computation=computation,
+        filed=recorded,
+    )
+
+
+async def computed(
+    session: AsyncSession,
+    loan: Loan,
+    policy: SubsidyPolicy,
+    kind: Any,
+    period: Period,
+    claimed: Decimal | None,
+    other_subsidy: bool,
+    *,
+    excluding: str | None,
+) -> Computation:
+    """The claim's amount under `policy` from the loan's facts as they stand, the enterprise's other approved claims
+    of the year counted against the caps (`excluding` the claim itself)."""
+    state = LoanState.model_validate(loan.state, context=TRUSTED)
+    enterprise = await reference.get_enterprise(session, state.enterprise_id)
+    if enterprise is None:  # a loan is opened for a registered enterprise, and enterprises are never deleted
+        raise NothingToClaim(f"The enterprise {state.enterprise_id!r} of loan {loan.id} is not registered.")
+    first = not await loans.pledged_elsewhere_before(session, state.asset_ids, loan.id)
+    try:
+        facts = facts_of(state, SizeClass(enterprise.size_class), period, first_pledge=first)
+    except NotClaimable as error:
+        raise NothingToClaim(str(error)) from error
+    this_kind, all_kinds = await subsidy_claims.granted_in_year(
+        session, state.enterprise_id, state.district.value, period.end.year, kind.value, excluding=excluding
+    )
+    result = compute(
+        terms_of(policy), kind, replace(facts, other_subsidy=other_subsidy), Granted(this_kind, all_kinds), claimed
+    )
+    return computation_of(policy, result)
+
+
+def _claim_id(context: RequestContext) -> str:
+    if context.idempotency_key is None:
+        return uuid.uuid4().hex[:24]
+    digest = hashlib.sha256(f"{context.principal.caller_key}\nclaim\n{context.idempotency_key}".encode())
+    return digest.hexdigest()[:24]
+
+
+async def file_claim(
+    session: AsyncSession, temporal: Client, context: RequestContext, settings: ApiSettings, body: FileClaimRequest
+) -> ClaimView:
+    principal = context.principal
+    if principal.role not in claim_rules.FILERS:
+        raise Forbidden(
+            f"Claims are filed by the enterprise or its station specialist, not by a {principal.role.label}."
+        )
+    loan = await loans.get_loan(session, body.loan_id)
+    if (
+        loan is None
+        or not scope_of(principal).allows(loan)
+        or (principal.role is Role.ENTERPRISE and loan.enterprise_id != principal.org_id)
+    ):
+        raise LoanNotFound(body.loan_id)
+    found = await subsidy_claims.get_round(session, body.round_id)
+    if found is None:
+        raise RoundNotFound(f"There is no claim round {body.round_id!r}.")
+    if found.district != loan.district:
+        raise RoundNotFound(f"The round {found.id} is {found.district}'s; the loan is filed in {loan.district}.")
+    day = today()
+    if not found.filing_opens <= day <= found.filing_closes:
+        raise FilingClosed(
+            f"The round takes claims from {found.filing_opens} to {found.filing_closes}; today is {day}."
+        )
+    policy = await subsidy_policies.in_force(session, loan.district, day)
+    if policy is None:
+        raise NoPolicyInForce(f"No subsidy policy is in force today ({day}).")
+    claim_id = _claim_id(context)
+    recorded = Recorded(by=actor_of(principal), at=datetime.now(UTC), request_id=context.request_id)
+    first = await revision_of(session, principal, loan, policy, body.kind, body, 1, recorded)
+    overlap = await subsidy_claims.overlapping(session, loan.id, body.kind.value, first.period_start, first.period_end)
+    if overlap is not None and overlap.id != claim_id:
+        raise ClaimOverlaps(
+            f"Claim {overlap.id} already covers {overlap.period_start} – {overlap.period_end} for this loan's "
+            f"{body.kind.label}: a period is claimed once."
+        )
+    state = LoanState.model_validate(loan.state, context=TRUSTED)
+    data = ClaimInput(
+        claim_id=claim_id,
+        round_id=found.id,
+        district=state.district,
+        kind=body.kind,
+        loan_id=loan.id,
+        enterprise_id=state.enterprise_id,
+        enterprise_name=state.enterprise_name,
+        station_id=state.station_id,
+        bank_id=state.bank_id,
+        first=first,
+    )
+    await session.commit()  # release the connection while the workflow starts
+    await _start(temporal, context, settings, data)
+    claim = await subsidy_claims.get_claim(session, claim_id)
+    if claim is None:
+        raise ClaimNotFound(claim_id)
+    return await claim_view(session, principal, claim)
+
+
+async def _start(temporal: Client, context: RequestContext, settings: ApiSettings, data: ClaimInput) -> ClaimStepResult:
+    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+        SUBSIDY_CLAIM_WORKFLOW_NAME,
+        data,
+        id=claim_workflow_id(data.claim_id),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,  # a retry with the same key joins its claim
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+    filing = asyncio.ensure_future(
+        temporal.execute_update_with_start_workflow(
+            ClaimUpdate.FILED.value,
+            StepInput(actor=actor_of(context.principal), request_id=context.request_id),
+            start_workflow_operation=start,
+            result_type=ClaimStepResult,
+        )
+    )
+    filing.add_done_callback(consume_outcome)
+    try:
+        # Shielded, as a loan's opening (services/api/loans/service.open_loan): past the bound the filing goes on.
+        return await asyncio.wait_for(asyncio.shield(filing), context.step_timeout)
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise StepStillRunning(
+            "The claim is still being filed; send the same request again with the same Idempotency-Key."
+        ) from None
+    except RPCError as error:
+        if error.status is RPCStatusCode.FAILED_PRECONDITION:
+            raise WorkflowBusy("The claim is catching up after a restart; send the same request again.") from None
+        raise WorkflowUnavailable("The claim could not be filed right now; nothing was created. Try again.") from error

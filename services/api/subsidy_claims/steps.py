@@ -1,0 +1,175 @@
+"""The steps of a claim after its filing, each sent to the claim's workflow as an Update (the shared sender:
+services/api/workflow_updates). The correction and the review proposal are computed here first, from what the
+database holds (the loan's facts, the enterprise's other approved claims of the year), under the policy version the
+claim was filed under; the other steps carry only what the caller says."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from contracts.base import Recorded, StepInput
+from contracts.subsidy_claim import (
+    AcceptClaimInput,
+    ClaimState,
+    ClaimStepResult,
+    ClaimUpdate,
+    ConfirmClaimInput,
+    ConfirmReviewInput,
+    CorrectClaimInput,
+    ProposeAmountInput,
+    RejectClaimInput,
+    ReturnClaimInput,
+    claim_workflow_id,
+)
+from contracts.types import TRUSTED
+from services.api.dependencies import RequestContext, actor_of
+from services.api.loans.exceptions import LoanNotFound, NotYourStep
+from services.api.subsidies.exceptions import PolicyNotFound
+from services.api.subsidy_claims import service
+from services.api.subsidy_claims.exceptions import ClaimOverlaps
+from services.api.subsidy_claims.schemas import (
+    AcceptRequest,
+    ClaimView,
+    ConfirmRequest,
+    ConfirmReviewRequest,
+    Materials,
+    ProposeRequest,
+    RejectRequest,
+    ReturnRequest,
+)
+from services.api.workflow_updates import send_update
+from services.domain.subsidy import claim_rules
+from services.domain.subsidy.facts import Period
+from services.store import loans, subsidy_claims, subsidy_policies
+from services.store.subsidy_tables import SubsidyClaim, SubsidyPolicy
+from services.store.tables import Loan
+
+
+async def _send(
+    session: AsyncSession,
+    temporal: Client,
+    context: RequestContext,
+    claim: SubsidyClaim,
+    update: ClaimUpdate,
+    data: StepInput,
+) -> ClaimView:
+    await session.commit()  # release the connection while the workflow works
+    result = await send_update(
+        temporal,
+        context,
+        claim_workflow_id(claim.id),
+        update.value,
+        data,
+        ClaimStepResult,
+        closed=lambda: _closed(claim),
+        what="claim",
+    )
+    fresh = await subsidy_claims.get_claim(session, claim.id)
+    assert fresh is not None  # written by the step before it answered
+    return await service.claim_view(session, context.principal, fresh, result.state)
+
+
+async def _closed(claim: SubsidyClaim) -> str:
+    return f"The claim {claim.id} is {claim.status}: it takes no more steps."
+
+
+def _base(context: RequestContext) -> StepInput:
+    return StepInput(actor=actor_of(context.principal), request_id=context.request_id)
+
+
+async def confirm(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, _: ConfirmRequest) -> ClaimView:
+    return await _send(s, t, c, claim, ClaimUpdate.CONFIRM, ConfirmClaimInput(**_base(c).model_dump()))
+
+
+async def accept(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: AcceptRequest) -> ClaimView:
+    return await _send(s, t, c, claim, ClaimUpdate.ACCEPT, AcceptClaimInput(**_base(c).model_dump(), note=body.note))
+
+
+async def send_back(
+    s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: ReturnRequest
+) -> ClaimView:
+    data = ReturnClaimInput(**_base(c).model_dump(), reason=body.reason, items=body.items)
+    return await _send(s, t, c, claim, ClaimUpdate.RETURN, data)
+
+
+async def confirm_review(
+    s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: ConfirmReviewRequest
+) -> ClaimView:
+    data = ConfirmReviewInput(**_base(c).model_dump(), agree=body.agree, reason=body.reason)
+    return await _send(s, t, c, claim, ClaimUpdate.CONFIRM_REVIEW, data)
+
+
+async def reject(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: RejectRequest) -> ClaimView:
+    return await _send(
+        s, t, c, claim, ClaimUpdate.REJECT, RejectClaimInput(**_base(c).model_dump(), reason=body.reason)
+    )
+
+
+async def _loan_and_policy(session: AsyncSession, claim: SubsidyClaim) -> tuple[Loan, SubsidyPolicy]:
+    loan = await loans.get_loan(session, claim.loan_id)
+    if loan is None:
+        raise LoanNotFound(claim.loan_id)
+    policy = await subsidy_policies.get_version(session, claim.policy_id)
+    if policy is None:
+        raise PolicyNotFound(f"There is no subsidy policy version {claim.policy_id!r}.")
+    return loan, policy
+
+
+def _said_first(c: RequestContext, state: ClaimState, step: ClaimUpdate) -> None:
+    """Who may take the step, said before anything is looked up or computed (the workflow says it again)."""
+    who = claim_rules.not_your_step(actor_of(c.principal), state, step)
+    if who is not None:
+        raise NotYourStep(who)
+
+
+async def correct(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: Materials) -> ClaimView:
+    """A new revision of the claim (补正), checked and computed as the filing was, under the same policy version."""
+    state = ClaimState.model_validate(claim.state, context=TRUSTED)
+    _said_first(c, state, ClaimUpdate.CORRECT)
+    loan, policy = await _loan_and_policy(s, claim)
+    recorded = Recorded(by=actor_of(c.principal), at=datetime.now(UTC), request_id=c.request_id)
+    revision = await service.revision_of(
+        s,
+        c.principal,
+        loan,
+        policy,
+        state.kind,
+        body,
+        len(state.revisions) + 1,
+        recorded,
+        excluding=claim.id,
+    )
+    overlap = await subsidy_claims.overlapping(s, claim.loan_id, claim.kind, revision.period_start, revision.period_end)
+    if overlap is not None and overlap.id != claim.id:
+        raise ClaimOverlaps(
+            f"Claim {overlap.id} already covers part of {revision.period_start} – {revision.period_end}."
+        )
+    return await _send(
+        s, t, c, claim, ClaimUpdate.CORRECT, CorrectClaimInput(**_base(c).model_dump(), revision=revision)
+    )
+
+
+async def propose(
+    s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: ProposeRequest
+) -> ClaimView:
+    """The reviewer's amount, with the claim computed again now: the loan's facts as they stand and the
+    enterprise's other claims approved since counted against the caps."""
+    state = ClaimState.model_validate(claim.state, context=TRUSTED)
+    _said_first(c, state, ClaimUpdate.PROPOSE)
+    loan, policy = await _loan_and_policy(s, claim)
+    current = state.current
+    computation = await service.computed(
+        s,
+        loan,
+        policy,
+        state.kind,
+        Period(current.period_start, current.period_end),
+        current.claimed,
+        current.other_subsidy,
+        excluding=claim.id,
+    )
+    data = ProposeAmountInput(**_base(c).model_dump(), amount=body.amount, reason=body.reason, computation=computation)
+    return await _send(s, t, c, claim, ClaimUpdate.PROPOSE, data)
