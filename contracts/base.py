@@ -37,6 +37,10 @@ class Actor(Model):
     district: District | None = None
 
 
+# pledgeflow itself, as the actor of what a workflow's timers do (a reminder, the end of a public notice).
+SYSTEM_ACTOR = Actor(sub="pledgeflow", role=Role.PLATFORM_ADMIN, org_id="pledgeflow")
+
+
 class Recorded(Model):
     """Who did something and when (Shanghai time is derived for display; stored in UTC)."""
 

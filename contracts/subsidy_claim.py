@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -16,7 +16,7 @@ from contracts.base import Model, Recorded, StepInput
 from contracts.enums import District, Role
 from contracts.loan_activities import LoanEventRecord
 from contracts.subsidy_policy import SubsidyKind, Supplied
-from contracts.types import MAX_LIST, Note, Text
+from contracts.types import MAX_LIST, Note, ShortText, Text
 
 SUBSIDY_CLAIM_WORKFLOW_NAME = "SubsidyClaimWorkflow"
 
@@ -32,6 +32,13 @@ class ClaimStatus(StrEnum):
     ACCEPTED = "accepted"  # 受理: waiting for review
     PROPOSED = "proposed"  # an amount proposed, waiting for a second reviewer
     APPROVED = "approved"  # waiting for the round's public notice
+    IN_NOTICE = "in_notice"  # 公示: on the round's public notice until its last working day
+    NOTICED = "noticed"  # the notice ended without a valid objection: waiting for the funding plan
+    FUNDED = "funded"  # in the round's funding plan (after any pro-rata cut): waiting for payment
+    PAID = "paid"  # 拨付: under supervision until its checks close it
+    CHECK_DUE = "check_due"  # 跟踪监管: a follow-up check is due
+    CLAWBACK = "clawback"  # a finding ordered the subsidy repaid
+    CLOSED = "closed"  # supervision over (or the clawback repaid)
     REJECTED = "rejected"
 
     @property
@@ -40,7 +47,7 @@ class ClaimStatus(StrEnum):
 
     @property
     def is_final(self) -> bool:
-        return self is ClaimStatus.REJECTED
+        return self in (ClaimStatus.REJECTED, ClaimStatus.CLOSED)
 
 
 _STATUS_LABELS = {
@@ -50,6 +57,13 @@ _STATUS_LABELS = {
     ClaimStatus.ACCEPTED: "已受理待审核",
     ClaimStatus.PROPOSED: "待复核",
     ClaimStatus.APPROVED: "审核通过待公示",
+    ClaimStatus.IN_NOTICE: "公示中",
+    ClaimStatus.NOTICED: "公示期满待下达计划",
+    ClaimStatus.FUNDED: "已下达资助计划待拨付",
+    ClaimStatus.PAID: "已拨付（跟踪监管中）",
+    ClaimStatus.CHECK_DUE: "待跟踪检查",
+    ClaimStatus.CLAWBACK: "责令退回资助",
+    ClaimStatus.CLOSED: "已办结",
     ClaimStatus.REJECTED: "不予资助",
 }
 
@@ -65,6 +79,12 @@ class ClaimUpdate(StrEnum):
     PROPOSE = "propose_amount"
     CONFIRM_REVIEW = "confirm_review"
     REJECT = "reject_claim"
+    START_NOTICE = "start_notice"
+    RECORD_OBJECTION = "record_objection"
+    SET_FUNDING = "set_funding"
+    RECORD_PAYMENT = "record_payment"
+    RECORD_CHECK = "record_check"
+    RECORD_CLAWBACK_REPAID = "record_clawback_repaid"
 
 
 class ComputedLine(Model):
@@ -120,6 +140,39 @@ class ClaimDecision(Recorded):
     reason: str | None = None
 
 
+class Notice(Recorded):
+    published_on: date
+    ends_on: date = Field(description="the notice's last working day")
+    provisional: bool = Field(default=False, description="counted through a year the official calendar lacks")
+
+
+class Objection(Recorded):
+    objector: str
+    contact: str
+    statement: str
+    received_on: date
+
+
+class Funding(Recorded):
+    plan_id: str
+    amount: Decimal
+
+
+class SubsidyPayment(Recorded):
+    amount: Decimal
+    paid_on: date
+    voucher: str
+
+
+class SupervisionCheck(Recorded):
+    checked_on: date
+    finding: Literal["ok", "clawback"]
+    note: str
+    closes: bool
+    amount: Decimal | None = None
+    deadline: date | None = None
+
+
 class ClaimInput(Model):
     """The start of a claim's workflow: everything the API checked at filing."""
 
@@ -155,6 +208,14 @@ class ClaimState(Model):
     disagreements: list[ClaimDecision] = Field(default_factory=list)
     approval: ClaimDecision | None = None
     rejection: ClaimDecision | None = None
+    notice: Notice | None = None
+    notices: list[Notice] = Field(default_factory=list, description="earlier notices, cut short by an objection")
+    objections: list[Objection] = Field(default_factory=list)
+    funding: Funding | None = None
+    payment: SubsidyPayment | None = None
+    next_check_on: date | None = Field(default=None, description="when the next follow-up check falls due")
+    checks: list[SupervisionCheck] = Field(default_factory=list)
+    clawback_repaid: SubsidyPayment | None = None
     step_count: int = 0
 
     @property
@@ -167,9 +228,16 @@ class ClaimState(Model):
 
     def waiting_on(self) -> list[Role]:
         """Who the claim waits on now."""
-        if self.status in (ClaimStatus.DRAFTED, ClaimStatus.RETURNED):
+        if self.status in (ClaimStatus.DRAFTED, ClaimStatus.RETURNED, ClaimStatus.CLAWBACK):
             return [Role.ENTERPRISE, Role.STATION_SPECIALIST]
-        if self.status in (ClaimStatus.FILED, ClaimStatus.ACCEPTED, ClaimStatus.PROPOSED):
+        if self.status in (
+            ClaimStatus.FILED,
+            ClaimStatus.ACCEPTED,
+            ClaimStatus.PROPOSED,
+            ClaimStatus.NOTICED,
+            ClaimStatus.FUNDED,
+            ClaimStatus.CHECK_DUE,
+        ):
             return [Role.DISTRICT_REVIEWER]
         return []
 
@@ -211,6 +279,55 @@ class ConfirmReviewInput(StepInput):
 
 class RejectClaimInput(StepInput):
     reason: Text
+
+
+class StartNoticeInput(StepInput):
+    """Sent by the API for each approved claim when the round's notice is published (the end computed there, by
+    the official calendar, so that the workflow holds a date, not a calendar)."""
+
+    published_on: date
+    ends_on: date
+    provisional: bool = False
+
+
+class RecordObjectionInput(StepInput):
+    """A written, named objection received during the notice: the claim goes back to review."""
+
+    objector: ShortText
+    contact: ShortText
+    statement: Text
+    received_on: date
+
+
+class SetFundingInput(StepInput):
+    plan_id: str
+    amount: Decimal = Field(ge=0, max_digits=15, decimal_places=2)
+
+
+class RecordPaymentInput(StepInput):
+    amount: Decimal = Field(gt=0, max_digits=15, decimal_places=2)
+    paid_on: date
+    voucher: ShortText
+
+
+class RecordCheckInput(StepInput):
+    """跟踪监管: a follow-up check's finding; `closes` ends supervision (else the next check falls due at the next
+    quarter end); a clawback orders the subsidy (or part of it) repaid by a deadline."""
+
+    checked_on: date
+    finding: Literal["ok", "clawback"]
+    note: Text
+    closes: bool = False
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=15, decimal_places=2)
+    deadline: date | None = None
+
+
+class RecordClawbackRepaidInput(StepInput):
+    """The reviewer records that the ordered amount came back (recorded by the district, which receives it)."""
+
+    amount: Decimal = Field(gt=0, max_digits=15, decimal_places=2)
+    repaid_on: date
+    voucher: ShortText
 
 
 # --- persistence ---

@@ -43,6 +43,8 @@ def claim_row(state: ClaimState, now: datetime) -> dict[str, object]:
         "claimed": current.claimed,
         "computed": current.computation.amount,
         "approved": state.approved_amount,
+        "funded": state.funding.amount if state.funding else None,
+        "paid": state.payment.amount if state.payment else None,
         "filed_at": state.revisions[0].filed.at,
         "updated_at": now,
         "step_count": state.step_count,
@@ -190,3 +192,23 @@ async def list_rounds(session: AsyncSession, district: str | None) -> Sequence[S
     if district is not None:
         query = query.where(col(SubsidyRound.district) == district)
     return (await session.execute(query.order_by(col(SubsidyRound.filing_opens).desc()).limit(200))).scalars().all()
+
+
+async def claims_of_round(session: AsyncSession, round_id: str, statuses: Sequence[str]) -> Sequence[SubsidyClaim]:
+    """The round's claims in `statuses`, by enterprise name (the order of a notice list)."""
+    query = select(SubsidyClaim).where(
+        col(SubsidyClaim.round_id) == round_id, col(SubsidyClaim.status).in_(list(statuses))
+    )
+    query = query.order_by(col(SubsidyClaim.enterprise_name), col(SubsidyClaim.id))
+    # Read afresh: a round's request reads its claims again after their workflows wrote them.
+    return (await session.execute(query.execution_options(populate_existing=True))).scalars().all()
+
+
+async def funded_under(session: AsyncSession, policy_ids: Sequence[str], *, excluding_round: str) -> Decimal:
+    """What the funding plans of other rounds under these policy versions (one district's year) hold."""
+    query = (
+        select(func.coalesce(func.sum(col(SubsidyClaim.funded)), 0))
+        .join(SubsidyRound, col(SubsidyRound.id) == col(SubsidyClaim.round_id))
+        .where(col(SubsidyRound.policy_id).in_(list(policy_ids)), col(SubsidyClaim.round_id) != excluding_round)
+    )
+    return Decimal((await session.execute(query)).scalar_one() or 0)

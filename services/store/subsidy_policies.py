@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -33,6 +33,14 @@ def row_of(new: NewPolicyVersion, version: int, created_by: str, now: datetime) 
     )
 
 
+async def lock_policy_year(session: AsyncSession, district: str, year: int) -> None:
+    """Take the district's policy year for this transaction (a transaction-scoped advisory lock): versions of one
+    district and year are published one after the other, each seeing the one before it."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"subsidy_policy:{district}:{year}"}
+    )
+
+
 async def latest_version(session: AsyncSession, district: str, year: int) -> SubsidyPolicy | None:
     query = (
         select(SubsidyPolicy)
@@ -44,8 +52,8 @@ async def latest_version(session: AsyncSession, district: str, year: int) -> Sub
 
 
 async def add_version(session: AsyncSession, new: NewPolicyVersion, created_by: str, now: datetime) -> SubsidyPolicy:
-    """The next version of the district's policy for the year. Two added at once cannot take the same number: the
-    later fails on `uq_subsidy_policy_version` (its transaction is rolled back; the caller may send it again)."""
+    """The next version of the district's policy for the year (call under `lock_policy_year`; the unique constraint
+    `uq_subsidy_policy_version` stands behind it)."""
     latest = await latest_version(session, new.district.value, new.year)
     row = row_of(new, (latest.version if latest else 0) + 1, created_by, now)
     session.add(row)

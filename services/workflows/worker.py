@@ -27,7 +27,7 @@ from services.workflows.activities.notifications import NotificationActivities
 from services.workflows.activities.subsidy_claims import ClaimActivities
 from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
-from services.workflows.subsidy_claim import SubsidyClaimWorkflow
+from services.workflows.subsidy_claim.workflow import SubsidyClaimWorkflow
 from services.workflows.webhooks import WebhookDeliveryWorkflow
 
 log = structlog.get_logger("pledgeflow.worker")

@@ -48,12 +48,20 @@ async def upload(stack: Stack, name: str) -> str:
 
 @pytest.fixture(scope="module")
 async def setting(stack: Stack) -> dict[str, Any]:
-    """光明's policy revised today with a filing window open now, a round in it, a disbursed loan with its first
-    instalment paid, and the uploaded materials."""
+    return await prepare(stack)
+
+
+async def prepare(stack: Stack, budget: str = "8000000.00") -> dict[str, Any]:
+    """光明's policy revised today with a filing window open now (and `budget`), a round in it, a disbursed loan
+    with its first instalment paid, and the uploaded materials."""
     day = date.fromisoformat(today())
     policy = demo_policies()[3].model_dump(mode="json")
     policy |= {"year": day.year, "effective_from": today(), "reason": "测试：申报期"}
-    policy["terms"] |= {"filing_opens": today(), "filing_closes": (day + timedelta(days=60)).isoformat()}
+    policy["terms"] |= {
+        "filing_opens": today(),
+        "filing_closes": (day + timedelta(days=60)).isoformat(),
+        "budget": budget,
+    }
     await stack.post("/subsidy-policies", CITY, policy, expect=201)
     window = {"filing_opens": today(), "filing_closes": (day + timedelta(days=30)).isoformat()}
     opened = await stack.post(

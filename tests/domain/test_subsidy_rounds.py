@@ -54,3 +54,11 @@ class TestNotice:
 
     def test_published_on_a_holiday_the_count_starts_after_it(self) -> None:
         assert notice_ends(date(2026, 10, 3), 7).day == date(2026, 10, 15)
+
+
+def test_the_next_quarter_end() -> None:
+    from services.domain.subsidy.claim_rules import next_quarter_end
+
+    assert next_quarter_end(date(2026, 11, 30)) == date(2027, 3, 31)
+    assert next_quarter_end(date(2026, 1, 1)) == date(2026, 6, 30)
+    assert next_quarter_end(date(2026, 9, 30)) == date(2026, 12, 31)

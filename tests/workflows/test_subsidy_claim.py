@@ -3,6 +3,7 @@ eyes), refused steps changing nothing, and every accepted step written once with
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,13 +23,22 @@ from contracts.subsidy_claim import (
     ConfirmReviewInput,
     CorrectClaimInput,
     ProposeAmountInput,
+    RecordCheckInput,
+    RecordClawbackRepaidInput,
+    RecordObjectionInput,
+    RecordPaymentInput,
     RejectClaimInput,
     ReturnClaimInput,
+    SetFundingInput,
+    StartNoticeInput,
     claim_workflow_id,
 )
+from services.domain.calendar import end_of_day
+from services.domain.subsidy.claim_rules import next_quarter_end
+from services.domain.subsidy.rounds import notice_ends
 from services.store.subsidy_tables import SubsidyClaim, SubsidyClaimEvent
 from services.store.tables import AuditRecord
-from services.workflows.subsidy_claim import SubsidyClaimWorkflow
+from services.workflows.subsidy_claim.workflow import SubsidyClaimWorkflow
 from tests.workflows import claim_steps as c
 from tests.workflows.conftest import Loans
 
@@ -147,3 +157,113 @@ def test_the_handlers_are_named_as_the_api_sends_them() -> None:
     definition = workflow._Definition.from_class(SubsidyClaimWorkflow)  # the SDK's own reading of the class
     assert definition is not None
     assert set(definition.updates) == {u.value for u in ClaimUpdate}
+
+
+async def on_notice(loans: Loans) -> tuple[Handle, date]:
+    """An approved claim put on a 7-working-day notice today; the notice's last day."""
+    handle = await returned_then_approved(loans)
+    today = await loans.today()
+    ends = notice_ends(today, 7).day
+    notice = StartNoticeInput(actor=c.REVIEWER, published_on=today, ends_on=ends)
+    await handle.execute_update(SubsidyClaimWorkflow.start_notice, notice)
+    return handle, ends
+
+
+async def paid(loans: Loans) -> tuple[Handle, Decimal]:
+    """A claim through its notice, in the funding plan cut by ¥83.33, and paid today; the amount paid."""
+    handle, ends = await on_notice(loans)
+    await loans.env.sleep(end_of_day(ends) - await loans.env.get_current_time() + timedelta(hours=1))
+    cut = c.COMPUTED - Decimal("83.33")
+    await handle.execute_update(
+        SubsidyClaimWorkflow.set_funding, SetFundingInput(actor=c.REVIEWER, plan_id="r1", amount=cut)
+    )
+    payment = RecordPaymentInput(actor=c.REVIEWER, amount=cut, paid_on=await loans.today(), voucher="国库支付001")
+    await handle.execute_update(SubsidyClaimWorkflow.record_payment, payment)
+    return handle, cut
+
+
+async def test_supervision_a_check_falls_due_at_the_next_quarter_end_and_a_clawback_closes_when_repaid(
+    loans: Loans,
+) -> None:
+    handle = await clawed_back(loans)
+    result = await handle.result()
+    assert result.status is ClaimStatus.CLOSED
+    kinds = (await written(loans, handle.id.removeprefix("subsidy-claim-")))[1]
+    assert kinds[-4:] == ["paid", "check_due", "clawback_ordered", "clawback_repaid"]
+
+
+async def clawed_back(loans: Loans) -> Handle:
+    """Through its notice (by the timer) to payment, a check due at the next quarter end, a clawback ordered and
+    repaid (also recorded for the replay tests)."""
+    handle, amount = await paid(loans)
+    state = await handle.query(SubsidyClaimWorkflow.get_state)
+    assert state.next_check_on is not None
+    await loans.env.sleep(end_of_day(state.next_check_on) - await loans.env.get_current_time() + timedelta(hours=1))
+    assert (await handle.query(SubsidyClaimWorkflow.get_state)).status is ClaimStatus.CHECK_DUE
+    today = await loans.today()
+    greedy = RecordCheckInput(actor=c.REVIEWER, checked_on=today, finding="clawback", note="贷款已逾期，不再符合条件",
+                              amount=amount + Decimal("0.01"), deadline=today + timedelta(days=30))  # fmt: skip
+    await refused(handle, SubsidyClaimWorkflow.record_check, greedy, "StepRuleViolation", "above what was paid")
+    order = greedy.model_copy(update={"amount": amount})
+    await handle.execute_update(SubsidyClaimWorkflow.record_check, order)
+    short = RecordClawbackRepaidInput(actor=c.REVIEWER, amount=amount - 1, repaid_on=today, voucher="退款001")
+    await refused(handle, SubsidyClaimWorkflow.record_clawback_repaid, short, "StepRuleViolation", "does not settle")
+    repaid = short.model_copy(update={"amount": amount})
+    await handle.execute_update(SubsidyClaimWorkflow.record_clawback_repaid, repaid)
+    return handle
+
+
+async def test_a_check_without_fault_schedules_the_next_or_closes_supervision(loans: Loans) -> None:
+    handle, _ = await paid(loans)
+    today = await loans.today()
+    fine = RecordCheckInput(actor=c.REVIEWER, checked_on=today, finding="ok", note="贷款正常还款")
+    checked = await handle.execute_update(SubsidyClaimWorkflow.record_check, fine)
+    assert (checked.state.status, checked.state.next_check_on) == (ClaimStatus.PAID, next_quarter_end(today))
+    closing = fine.model_copy(update={"closes": True, "note": "贷款已结清，监管结束"})
+    await handle.execute_update(SubsidyClaimWorkflow.record_check, closing)
+    assert (await handle.result()).status is ClaimStatus.CLOSED
+
+
+async def test_the_notice_ends_by_its_timer_then_the_plan_and_the_payment(loans: Loans) -> None:
+    handle, ends = await on_notice(loans)
+    anonymous = RecordObjectionInput(
+        actor=c.REVIEWER, objector="匿名群众", contact="无", statement="有问题", received_on=await loans.today()
+    )
+    await refused(handle, SubsidyClaimWorkflow.record_objection, anonymous, "StepRuleViolation", "anonymous")
+    await loans.env.sleep(end_of_day(ends) - await loans.env.get_current_time() - timedelta(hours=1))
+    assert (await handle.query(SubsidyClaimWorkflow.get_state)).status is ClaimStatus.IN_NOTICE  # the last day
+    await loans.env.sleep(timedelta(hours=2))
+    assert (await handle.query(SubsidyClaimWorkflow.get_state)).status is ClaimStatus.NOTICED
+
+    over = SetFundingInput(actor=c.REVIEWER, plan_id="r1", amount=c.COMPUTED + Decimal("0.01"))
+    await refused(handle, SubsidyClaimWorkflow.set_funding, over, "StepRuleViolation", "above the approved")
+    cut = c.COMPUTED - Decimal("83.33")
+    await handle.execute_update(
+        SubsidyClaimWorkflow.set_funding, SetFundingInput(actor=c.REVIEWER, plan_id="r1", amount=cut)
+    )
+    today = await loans.today()
+    too_much = RecordPaymentInput(actor=c.REVIEWER, amount=c.COMPUTED, paid_on=today, voucher="国库支付001")
+    await refused(handle, SubsidyClaimWorkflow.record_payment, too_much, "StepRuleViolation", "funding plan")
+    paid = RecordPaymentInput(actor=c.REVIEWER, amount=cut, paid_on=today, voucher="国库支付001")
+    await handle.execute_update(SubsidyClaimWorkflow.record_payment, paid)
+    status, kinds, _ = await written(loans, handle.id.removeprefix("subsidy-claim-"))
+    assert status == "paid"
+    assert kinds[-4:] == ["notice_started", "notice_ended", "funded", "paid"]
+
+
+async def test_a_named_objection_sends_the_claim_back_to_review_and_stops_the_notice(loans: Loans) -> None:
+    handle, ends = await on_notice(loans)
+    objection = RecordObjectionInput(
+        actor=c.REVIEWER,
+        objector="张三",
+        contact="13800000000",
+        statement="该企业已获同一费用的其他资助",
+        received_on=await loans.today(),
+    )
+    back = await handle.execute_update(SubsidyClaimWorkflow.record_objection, objection)
+    assert (back.state.status, back.state.notice, len(back.state.notices)) == (ClaimStatus.ACCEPTED, None, 1)
+    assert back.state.approval is None
+    await loans.env.sleep(end_of_day(ends) - await loans.env.get_current_time() + timedelta(hours=1))
+    state = await handle.query(SubsidyClaimWorkflow.get_state)
+    assert state.status is ClaimStatus.ACCEPTED  # the old notice's timer did nothing
+    assert (await written(loans, handle.id.removeprefix("subsidy-claim-")))[1][-1] == "objection_received"

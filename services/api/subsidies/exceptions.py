@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.api.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from services.api.errors import Conflict, NotFound, Unprocessable
 
 
 class PolicyNotFound(NotFound):
@@ -23,8 +23,3 @@ class PolicyDateRefused(Unprocessable):
 class NothingToClaim(Conflict):
     type_slug = "nothing-to-claim"
     title = "The loan has nothing to claim yet"
-
-
-class PolicyBusy(ServiceUnavailable):
-    type_slug = "subsidy-policy-busy"
-    title = "The policy is being revised by others right now"

@@ -18,7 +18,6 @@ from services.api.subsidies import service
 from services.api.subsidies.exceptions import (
     NoPolicyInForce,
     NothingToClaim,
-    PolicyBusy,
     PolicyDateRefused,
     PolicyNotFound,
 )
@@ -60,7 +59,7 @@ async def get_policy(policy_id: PolicyIdPath, session: SessionDep, _: PrincipalD
     response_model=PolicyVersionRead,
     summary="Publish a district's policy for a year, or a revision of it (the district's reviewer, a city admin)",
     dependencies=[Depends(require_roles(*service.POLICY_PUBLISHERS))],
-    responses=problem_responses(Unauthenticated, Forbidden, PolicyDateRefused, PolicyBusy),
+    responses=problem_responses(Unauthenticated, Forbidden, PolicyDateRefused),
 )
 async def publish_policy(body: NewPolicyVersion, session: SessionDep, context: RequestContextDep) -> PolicyVersionRead:
     return await service.publish_version(session, context, body)

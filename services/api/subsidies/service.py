@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import District, Role, SizeClass
@@ -18,7 +17,6 @@ from services.api.loans.exceptions import NotInYourView
 from services.api.subsidies.exceptions import (
     NoPolicyInForce,
     NothingToClaim,
-    PolicyBusy,
     PolicyDateRefused,
     PolicyNotFound,
 )
@@ -32,7 +30,6 @@ from services.store.audit import append_audit
 from services.store.subsidy_tables import SubsidyPolicy
 from services.store.tables import Loan
 
-_RACES = 3  # versions published at the same moment, one after the other
 # Who publishes a district's policy versions: its reviewers for their district, the city's administrators for any.
 POLICY_PUBLISHERS = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN)
 
@@ -83,18 +80,13 @@ async def publish_version(session: AsyncSession, context: RequestContext, body: 
         raise PolicyDateRefused(
             f"The {body.year} policy takes effect within {body.year}, not on {body.effective_from}."
         )
-    for _ in range(_RACES):
-        try:
-            async with session.begin_nested():
-                latest = await subsidy_policies.latest_version(session, body.district.value, body.year)
-                if latest is not None and subsidy_policies.same_content(latest, body):
-                    return _read(latest)  # sent again (a double click, a retry): it is published already, once
-                row = await subsidy_policies.add_version(session, body, principal.sub, datetime.now(UTC))
-            break
-        except IntegrityError:  # another version took the number at the same moment: look again
-            continue
-    else:
-        raise PolicyBusy(f"The {body.district.label} policy is being revised by others right now; send it again.")
+    # Publishers of one district's year take turns (until this request's transaction ends), so a version sent twice
+    # at the same moment finds the first one published when its turn comes.
+    await subsidy_policies.lock_policy_year(session, body.district.value, body.year)
+    latest = await subsidy_policies.latest_version(session, body.district.value, body.year)
+    if latest is not None and subsidy_policies.same_content(latest, body):
+        return _read(latest)  # sent again (a double click, a retry): it is published already, once
+    row = await subsidy_policies.add_version(session, body, principal.sub, datetime.now(UTC))
     entry = context.audit("subsidy_policy.published", "subsidy_policy", row.id, body.model_dump(mode="json"))
     await append_audit(session, entry)
     return _read(row)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from contracts.enums import District
@@ -19,10 +20,18 @@ from services.api.dependencies import (
     TemporalDep,
     require_roles,
 )
-from services.api.errors import ApiError, BadRequest, Forbidden, Unauthenticated, Unprocessable, problem_responses
+from services.api.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Unauthenticated,
+    Unprocessable,
+    problem_responses,
+)
 from services.api.loans.exceptions import STEP_ERRORS, LoanNotFound
 from services.api.subsidies.exceptions import NoPolicyInForce, NothingToClaim, PolicyDateRefused
-from services.api.subsidy_claims import rounds, service, steps
+from services.api.subsidy_claims import round_steps, rounds, service, steps
 from services.api.subsidy_claims.exceptions import (
     ClaimNotEligible,
     ClaimNotFound,
@@ -34,12 +43,19 @@ from services.api.subsidy_claims.exceptions import (
 )
 from services.api.subsidy_claims.schemas import (
     AcceptRequest,
+    CheckRequest,
     ClaimPage,
     ClaimView,
+    ClawbackRepaidRequest,
     ConfirmRequest,
     ConfirmReviewRequest,
     FileClaimRequest,
+    FundingPlan,
     Materials,
+    NoticeList,
+    NoticeRequest,
+    ObjectionRequest,
+    PaymentRequest,
     ProposeRequest,
     RejectRequest,
     ReturnRequest,
@@ -78,6 +94,66 @@ async def list_rounds(
     session: SessionDep, _: PrincipalDep, district: Annotated[District | None, Query()] = None
 ) -> list[RoundRead]:
     return await rounds.list_rounds(session, district)
+
+
+RoundIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$", max_length=64, description="a round's id")]
+
+
+@router.post(
+    "/subsidy-rounds/{round_id}/notice",
+    response_model=NoticeList,
+    summary="公示: put the round's approved claims on public notice for the policy's working days (its reviewer)",
+    responses=problem_responses(
+        Unauthenticated, Forbidden, RoundNotFound, PolicyDateRefused, Conflict, *SENDING_ERRORS
+    ),
+)
+async def publish_notice(
+    round_id: RoundIdPath, body: NoticeRequest, session: SessionDep, temporal: TemporalDep, context: RequestContextDep
+) -> NoticeList:
+    return await round_steps.publish_notice(session, temporal, context, round_id, body)
+
+
+@router.get(
+    "/subsidy-rounds/{round_id}/notice",
+    response_model=NoticeList,
+    summary="A round's public notice list (public: any signed-in caller)",
+    responses=problem_responses(Unauthenticated, RoundNotFound),
+)
+async def notice_list(round_id: RoundIdPath, session: SessionDep, _: PrincipalDep) -> NoticeList:
+    return await round_steps.notice_list(session, round_id)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/subsidy-rounds/{round_id}/notice.xlsx",
+    response_class=Response,
+    summary="A round's public notice list as a workbook",
+    responses={
+        200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+        **problem_responses(Unauthenticated, RoundNotFound),
+    },
+)
+async def notice_workbook(round_id: RoundIdPath, session: SessionDep, _: PrincipalDep) -> Response:
+    notice = await round_steps.notice_list(session, round_id)
+    return Response(
+        round_steps.notice_workbook(notice),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="notice-{round_id}.xlsx"'},
+    )
+
+
+@router.post(
+    "/subsidy-rounds/{round_id}/funding-plan",
+    response_model=FundingPlan,
+    summary="拨付计划: the noticed claims' amounts, cut pro rata when the year's budget is short (its reviewer)",
+    responses=problem_responses(Unauthenticated, Forbidden, RoundNotFound, Conflict, *SENDING_ERRORS),
+)
+async def funding_plan(
+    round_id: RoundIdPath, session: SessionDep, temporal: TemporalDep, context: RequestContextDep
+) -> FundingPlan:
+    return await round_steps.issue_funding_plan(session, temporal, context, round_id)
 
 
 @router.post(
@@ -182,6 +258,15 @@ CLAIM_ROUTES: tuple[ClaimRoute, ...] = (
                "Four eyes: a second reviewer confirms the proposed amount, or sends it back with a reason"),
     ClaimRoute("rejection", RejectRequest, steps.reject, "a reviewer of the district",
                "Reject the claim, with the reason"),
+    ClaimRoute("objection", ObjectionRequest, steps.record_objection, "a reviewer of the district",
+               "Record a written, named objection received during the notice: the claim goes back to review"),
+    ClaimRoute("payment", PaymentRequest, steps.record_payment, "a reviewer of the district",
+               "拨付: record the payment (at most the amount in the funding plan), its date and voucher"),
+    ClaimRoute("supervision-check", CheckRequest, steps.record_check, "a reviewer of the district",
+               "跟踪监管: record a follow-up check's finding — fine (next check next quarter end, or closed) or a "
+               "clawback with amount and deadline"),
+    ClaimRoute("clawback-repayment", ClawbackRepaidRequest, steps.record_clawback_repaid, "a reviewer of the district",
+               "Record that the ordered clawback was repaid: the claim is closed"),
 )  # fmt: skip
 
 

@@ -136,3 +136,74 @@ class ClaimView(ClaimSummary):
 
 
 Turn = Literal["mine", "filer", "reviewer"]
+
+
+class NoticeRequest(_Body):
+    published_on: date | None = Field(default=None, description="today by default; not in the future")
+
+
+class NoticeEntry(BaseModel):
+    claim_id: str
+    enterprise_name: str
+    kind: SubsidyKind
+    kind_label: str
+    amount: Decimal = Field(description="the approved amount")
+    status: ClaimStatus
+    ends_on: date | None
+
+
+class NoticeList(BaseModel):
+    """A round's public notice (公示): the approved claims, their enterprises, kinds and amounts."""
+
+    round_id: str
+    title: str
+    entries: list[NoticeEntry]
+    total: Decimal
+
+
+class FundingLine(BaseModel):
+    claim_id: str
+    enterprise_name: str
+    approved: Decimal
+    funded: Decimal
+
+
+class FundingPlan(BaseModel):
+    """The round's funding plan: each noticed claim's approved amount and, when the year's budget is short, its
+    pro-rata share (the shares sum to what is left of the budget, to the fen)."""
+
+    round_id: str
+    budget: Decimal = Field(description="the policy's budget for the year")
+    used_before: Decimal = Field(description="held by the funding plans of the year's earlier rounds")
+    requested: Decimal = Field(description="the approved amounts of this plan's claims")
+    funded: Decimal
+    cut: bool
+    lines: list[FundingLine]
+
+
+class ObjectionRequest(_Body):
+    objector: ShortText = Field(description="the objector's name: anonymous objections are not accepted")
+    contact: ShortText = Field(description="how to reach the objector (phone, address or ID number)")
+    statement: Text = Field(description="the written objection")
+    received_on: date
+
+
+class PaymentRequest(_Body):
+    amount: Money
+    paid_on: date
+    voucher: ShortText
+
+
+class CheckRequest(_Body):
+    checked_on: date
+    finding: Literal["ok", "clawback"]
+    note: Text
+    closes: Flag = Field(default=False, description="ends supervision (else the next check is due next quarter end)")
+    amount: Money | None = Field(default=None, description="clawback: the amount to repay")
+    deadline: date | None = Field(default=None, description="clawback: by when")
+
+
+class ClawbackRepaidRequest(_Body):
+    amount: Money
+    repaid_on: date
+    voucher: ShortText

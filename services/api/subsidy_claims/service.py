@@ -106,7 +106,7 @@ def actions_of(principal: Principal, state: ClaimState) -> list[str]:
     actor = actor_of(principal)
     found = []
     for step in ClaimUpdate:
-        if step is ClaimUpdate.FILED:
+        if step is ClaimUpdate.FILED or step in claim_rules.ROUND_STEPS:
             continue
         if claim_rules.not_your_step(actor, state, step) or claim_rules.wrong_status(state, step):
             continue

@@ -20,6 +20,10 @@ from contracts.subsidy_claim import (
     ConfirmReviewInput,
     CorrectClaimInput,
     ProposeAmountInput,
+    RecordCheckInput,
+    RecordClawbackRepaidInput,
+    RecordObjectionInput,
+    RecordPaymentInput,
     RejectClaimInput,
     ReturnClaimInput,
     claim_workflow_id,
@@ -32,10 +36,14 @@ from services.api.subsidy_claims import service
 from services.api.subsidy_claims.exceptions import ClaimOverlaps
 from services.api.subsidy_claims.schemas import (
     AcceptRequest,
+    CheckRequest,
     ClaimView,
+    ClawbackRepaidRequest,
     ConfirmRequest,
     ConfirmReviewRequest,
     Materials,
+    ObjectionRequest,
+    PaymentRequest,
     ProposeRequest,
     RejectRequest,
     ReturnRequest,
@@ -173,3 +181,32 @@ async def propose(
     )
     data = ProposeAmountInput(**_base(c).model_dump(), amount=body.amount, reason=body.reason, computation=computation)
     return await _send(s, t, c, claim, ClaimUpdate.PROPOSE, data)
+
+
+async def record_objection(
+    s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: ObjectionRequest
+) -> ClaimView:
+    """A written, named objection received during the notice: the claim goes back to review."""
+    data = RecordObjectionInput(**_base(c).model_dump(), **body.model_dump())
+    return await _send(s, t, c, claim, ClaimUpdate.RECORD_OBJECTION, data)
+
+
+async def record_payment(
+    s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: PaymentRequest
+) -> ClaimView:
+    data = RecordPaymentInput(**_base(c).model_dump(), **body.model_dump())
+    return await _send(s, t, c, claim, ClaimUpdate.RECORD_PAYMENT, data)
+
+
+async def record_check(
+    s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: CheckRequest
+) -> ClaimView:
+    data = RecordCheckInput(**_base(c).model_dump(), **body.model_dump())
+    return await _send(s, t, c, claim, ClaimUpdate.RECORD_CHECK, data)
+
+
+async def record_clawback_repaid(
+    s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: ClawbackRepaidRequest
+) -> ClaimView:
+    data = RecordClawbackRepaidInput(**_base(c).model_dump(), **body.model_dump())
+    return await _send(s, t, c, claim, ClaimUpdate.RECORD_CLAWBACK_REPAID, data)

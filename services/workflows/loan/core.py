@@ -15,8 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.base import Actor, StepInput
-    from contracts.enums import Role
+    from contracts.base import SYSTEM_ACTOR, StepInput
     from contracts.loan_activities import HoldAssetsInput, LoanEventRecord, RecordLoanStepInput, ScheduleLineModel
     from contracts.loan_state import LoanState, StepResult, Waiting
     from contracts.loans import OpenLoanInput
@@ -42,7 +41,7 @@ OPEN_STAGES_CONTINUE_AS_NEW = "open-stages-continue-as-new"
 OPENING_WRITTEN_FIRST = "opening-written-first"
 STRICTER_STEP_RULES = "stricter-step-rules"
 TERM_RULES = "term-rules"
-SYSTEM = Actor(sub="pledgeflow", role=Role.PLATFORM_ADMIN, org_id="pledgeflow")
+SYSTEM = SYSTEM_ACTOR
 
 
 def _rejected(error: StepRejected) -> ApplicationError:

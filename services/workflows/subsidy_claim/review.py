@@ -1,33 +1,18 @@
-"""`SubsidyClaimWorkflow` (id `subsidy-claim-<claim id>`): one subsidy claim, from filing to the reviewers' decision.
-
-Started by the API at filing (or drafted by pledgeflow for 免申即享, then confirmed by the enterprise or its
-specialist). Each step is an Update with a validator, persisted after acceptance by an idempotent activity
-(services/workflows/persistence.py): the claim's row, its timeline event and its audit record, written once. The
-rules are in services/domain/subsidy/claim_rules.py; both the validator and the handler check them (see there).
-"""
+"""The claim's steps from filing to the reviewers' decision: 意愿确认 of a drafted claim, 受理 or 补正 and the
+correction, the amount proposed and confirmed by a second reviewer (four eyes), rejection."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import timedelta
-from typing import Any
-
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.base import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_STAGE, Recorded, StepInput
-    from contracts.names import Activity
+    from contracts.base import (
+        StepInput,
+    )
     from contracts.subsidy_claim import (
-        SUBSIDY_CLAIM_WORKFLOW_NAME,
         AcceptClaimInput,
         ClaimDecision,
-        ClaimEventRecord,
-        ClaimInput,
         ClaimReturn,
-        ClaimState,
         ClaimStatus,
         ClaimStepResult,
         ClaimUpdate,
@@ -35,117 +20,15 @@ with workflow.unsafe.imports_passed_through():
         ConfirmReviewInput,
         CorrectClaimInput,
         ProposeAmountInput,
-        RecordClaimStepInput,
         RejectClaimInput,
         ReturnClaimInput,
         ReviewProposal,
     )
-    from contracts.types import TRUSTED
-    from services.domain.digest import payload_digest
     from services.domain.subsidy import claim_rules
-    from services.workflows.persistence import NotSaved, persist
-
-STEP_GIVE_UP = timedelta(minutes=10)
-# The update handlers are named as contracts.subsidy_claim.ClaimUpdate says (a test checks they agree).
+from services.workflows.subsidy_claim.core import ClaimCore
 
 
-@workflow.defn(name=SUBSIDY_CLAIM_WORKFLOW_NAME)
-class SubsidyClaimWorkflow:
-    @workflow.init
-    def __init__(self, data: ClaimInput) -> None:
-        self.state = ClaimState(
-            **data.model_dump(exclude={"drafted", "first"}),
-            status=ClaimStatus.DRAFTED if data.drafted else ClaimStatus.FILED,
-            revisions=[data.first],
-        )
-        self._lock = asyncio.Lock()
-        self._opened_written = False
-
-    @workflow.run
-    async def run(self, data: ClaimInput) -> ClaimState:
-        first = data.first
-        kind, words = ("drafted", "drafted by pledgeflow (免申即享)") if data.drafted else ("filed", "filed")
-        summary = f"{data.kind.value} claim {words}: ¥{first.claimed:,.2f} for {first.period_start}–{first.period_end}"
-        async with self._lock:  # a step sent before the filing is written waits for it
-            await self._persist(f"{kind}-{data.claim_id}", kind, summary, first.filed, None, give_up=None)
-        self._opened_written = True
-        await workflow.wait_condition(lambda: self.state.status.is_final)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.state
-
-    @workflow.query
-    def get_state(self) -> ClaimState:
-        return self.state
-
-    # --- the rules, checked by validator and handler alike ---
-
-    def _check(self, step: ClaimUpdate, data: StepInput) -> None:
-        who = claim_rules.not_your_step(data.actor, self.state, step)
-        if who is not None:
-            raise ApplicationError(who, type=STEP_NOT_YOUR_STEP, non_retryable=True)
-        wrong = claim_rules.wrong_status(self.state, step)
-        if wrong is not None:
-            raise ApplicationError(wrong, type=STEP_WRONG_STAGE, non_retryable=True)
-
-    @staticmethod
-    def _rule(problem: str | None) -> None:
-        if problem is not None:
-            raise ApplicationError(problem, type=STEP_RULE_VIOLATION, non_retryable=True)
-
-    # --- persistence ---
-
-    async def _persist(
-        self,
-        key: str,
-        kind: str,
-        summary: str,
-        recorded: Recorded,
-        data: dict[str, Any] | None,
-        *,
-        give_up: timedelta | None = STEP_GIVE_UP,
-    ) -> None:
-        self.state.step_count += 1
-        event = ClaimEventRecord(
-            key=key,
-            kind=kind,
-            summary=summary,
-            actor=recorded.by,
-            at=recorded.at,
-            request_id=recorded.request_id,
-            payload_digest=payload_digest(data or {}),
-            data=data,
-        )
-        await persist(
-            Activity.RECORD_CLAIM_STEP, RecordClaimStepInput(state=self.state, event=event), bool, give_up=give_up
-        )
-
-    @asynccontextmanager
-    async def _taking(self) -> AsyncIterator[None]:
-        """A step under the claim's lock, after the filing is written; if its write fails for good, the claim is put
-        back as it was and the step fails with a clear error (nothing of it was written)."""
-        await workflow.wait_condition(lambda: self._opened_written)
-        async with self._lock:
-            before = self.state.model_dump_json()
-            try:
-                yield
-            except NotSaved as error:
-                self.state = ClaimState.model_validate_json(before, context=TRUSTED)
-                raise ApplicationError(error.message, type=error.kind, non_retryable=True) from None
-
-    async def _step(self, data: StepInput, kind: str, summary: str, status: ClaimStatus) -> ClaimStepResult:
-        self.state.status = status
-        info = workflow.current_update_info()
-        key = info.id if info is not None else f"{kind}-{self.state.step_count + 1}"
-        body = data.model_dump(mode="json", exclude={"actor", "request_id"})
-        await self._persist(key, kind, summary, self._recorded(data), body)
-        return ClaimStepResult(event=kind, state=self.state)
-
-    @staticmethod
-    def _recorded(data: StepInput) -> Recorded:
-        return Recorded(by=data.actor, at=workflow.now(), request_id=data.request_id)
-
-    # --- steps ---
-
+class ReviewSteps(ClaimCore):
     @workflow.update
     async def claim_filed(self, data: StepInput) -> ClaimStepResult:  # noqa: ARG002  the update's wire payload
         """Sent with the start (update-with-start): answers once the filing is written, with the claim."""

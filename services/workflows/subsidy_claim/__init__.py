@@ -1,0 +1,1 @@
+"""The subsidy claim workflow, one file a part (see workflow.py)."""
