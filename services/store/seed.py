@@ -89,6 +89,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("valuer.sun@demo", Role.VALUER, "demo-appraisal"),
     DemoUser("specialist.zhou@gxz", Role.STATION_SPECIALIST, "station-guangming", District.GUANGMING),
     DemoUser("reviewer.wu@guangming", Role.DISTRICT_REVIEWER, "office-guangming", District.GUANGMING),
+    # A second reviewer of the district: an amount is confirmed by another reviewer than its proposer.
+    DemoUser("reviewer.he@guangming", Role.DISTRICT_REVIEWER, "office-guangming", District.GUANGMING),
     DemoUser("admin.zheng@city", Role.CITY_ADMIN, "city-amr"),
     DemoUser("cfo@guangming-demo", Role.ENTERPRISE, "ent-guangming-demo", District.GUANGMING),
     DemoUser("ops@pledgeflow", Role.PLATFORM_ADMIN, "pledgeflow"),

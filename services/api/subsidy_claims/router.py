@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from contracts.enums import District
-from contracts.subsidy_claim import ClaimStatus
+from contracts.subsidy_claim import ClaimStatus, ClaimUpdate
 from contracts.subsidy_policy import SubsidyKind
 from services.api.dependencies import (
     PrincipalDep,
@@ -237,6 +237,7 @@ async def get_claim(claim: ClaimDep, session: SessionDep, principal: PrincipalDe
 @dataclass(frozen=True)
 class ClaimRoute:
     path: str
+    update: ClaimUpdate
     request: type[BaseModel]
     run: Callable[..., Awaitable[ClaimView]]
     who: str
@@ -244,30 +245,96 @@ class ClaimRoute:
 
 
 CLAIM_ROUTES: tuple[ClaimRoute, ...] = (
-    ClaimRoute("confirmation", ConfirmRequest, steps.confirm, "the enterprise or its specialist",
-               "意愿确认: confirm a claim pledgeflow drafted (免申即享)"),
-    ClaimRoute("acceptance", AcceptRequest, steps.accept, "a reviewer of the district",
-               "受理: accept the claim for review"),
-    ClaimRoute("return", ReturnRequest, steps.send_back, "a reviewer of the district",
-               "补正: return the claim for correction, with the reason and the materials to fix"),
-    ClaimRoute("correction", Materials, steps.correct, "the enterprise or its specialist",
-               "Correct a returned claim: a new revision, checked and computed again (earlier ones are kept)"),
-    ClaimRoute("review", ProposeRequest, steps.propose, "a reviewer of the district",
-               "审核: propose the amount (at most what the policy yields; below it with a reason)"),
-    ClaimRoute("review-confirmation", ConfirmReviewRequest, steps.confirm_review, "another reviewer of the district",
-               "Four eyes: a second reviewer confirms the proposed amount, or sends it back with a reason"),
-    ClaimRoute("rejection", RejectRequest, steps.reject, "a reviewer of the district",
-               "Reject the claim, with the reason"),
-    ClaimRoute("objection", ObjectionRequest, steps.record_objection, "a reviewer of the district",
-               "Record a written, named objection received during the notice: the claim goes back to review"),
-    ClaimRoute("payment", PaymentRequest, steps.record_payment, "a reviewer of the district",
-               "拨付: record the payment (at most the amount in the funding plan), its date and voucher"),
-    ClaimRoute("supervision-check", CheckRequest, steps.record_check, "a reviewer of the district",
-               "跟踪监管: record a follow-up check's finding — fine (next check next quarter end, or closed) or a "
-               "clawback with amount and deadline"),
-    ClaimRoute("clawback-repayment", ClawbackRepaidRequest, steps.record_clawback_repaid, "a reviewer of the district",
-               "Record that the ordered clawback was repaid: the claim is closed"),
-)  # fmt: skip
+    ClaimRoute(
+        "confirmation",
+        ClaimUpdate.CONFIRM,
+        ConfirmRequest,
+        steps.confirm,
+        "the enterprise or its specialist",
+        "意愿确认: confirm a claim pledgeflow drafted (免申即享)",
+    ),
+    ClaimRoute(
+        "acceptance",
+        ClaimUpdate.ACCEPT,
+        AcceptRequest,
+        steps.accept,
+        "a reviewer of the district",
+        "受理: accept the claim for review",
+    ),
+    ClaimRoute(
+        "return",
+        ClaimUpdate.RETURN,
+        ReturnRequest,
+        steps.send_back,
+        "a reviewer of the district",
+        "补正: return the claim for correction, with the reason and the materials to fix",
+    ),
+    ClaimRoute(
+        "correction",
+        ClaimUpdate.CORRECT,
+        Materials,
+        steps.correct,
+        "the enterprise or its specialist",
+        "Correct a returned claim: a new revision, checked and computed again (earlier ones are kept)",
+    ),
+    ClaimRoute(
+        "review",
+        ClaimUpdate.PROPOSE,
+        ProposeRequest,
+        steps.propose,
+        "a reviewer of the district",
+        "审核: propose the amount (at most what the policy yields; below it with a reason)",
+    ),
+    ClaimRoute(
+        "review-confirmation",
+        ClaimUpdate.CONFIRM_REVIEW,
+        ConfirmReviewRequest,
+        steps.confirm_review,
+        "another reviewer of the district",
+        "Four eyes: a second reviewer confirms the proposed amount, or sends it back with a reason",
+    ),
+    ClaimRoute(
+        "rejection",
+        ClaimUpdate.REJECT,
+        RejectRequest,
+        steps.reject,
+        "a reviewer of the district",
+        "Reject the claim, with the reason",
+    ),
+    ClaimRoute(
+        "objection",
+        ClaimUpdate.RECORD_OBJECTION,
+        ObjectionRequest,
+        steps.record_objection,
+        "a reviewer of the district",
+        "Record a written, named objection received during the notice: the claim goes back to review",
+    ),
+    ClaimRoute(
+        "payment",
+        ClaimUpdate.RECORD_PAYMENT,
+        PaymentRequest,
+        steps.record_payment,
+        "a reviewer of the district",
+        "拨付: record the payment (at most the amount in the funding plan), its date and voucher",
+    ),
+    ClaimRoute(
+        "supervision-check",
+        ClaimUpdate.RECORD_CHECK,
+        CheckRequest,
+        steps.record_check,
+        "a reviewer of the district",
+        "跟踪监管: record a follow-up check's finding: fine (the next check next quarter end, or closed) or a "
+        "clawback with amount and deadline",
+    ),
+    ClaimRoute(
+        "clawback-repayment",
+        ClaimUpdate.RECORD_CLAWBACK_REPAID,
+        ClawbackRepaidRequest,
+        steps.record_clawback_repaid,
+        "a reviewer of the district",
+        "Record that the ordered clawback was repaid: the claim is closed",
+    ),
+)
 
 
 def _endpoint(step: ClaimRoute) -> Callable[..., Awaitable[ClaimView]]:

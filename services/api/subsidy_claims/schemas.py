@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -194,9 +195,18 @@ class PaymentRequest(_Body):
     voucher: ShortText
 
 
+class Finding(StrEnum):
+    OK = "ok"
+    CLAWBACK = "clawback"
+
+    @property
+    def label(self) -> str:
+        return {"ok": "正常，无问题", "clawback": "责令退回资助"}[self.value]
+
+
 class CheckRequest(_Body):
     checked_on: date
-    finding: Literal["ok", "clawback"]
+    finding: Finding
     note: Text
     closes: Flag = Field(default=False, description="ends supervision (else the next check is due next quarter end)")
     amount: Money | None = Field(default=None, description="clawback: the amount to repay")

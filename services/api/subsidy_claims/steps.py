@@ -201,7 +201,7 @@ async def record_payment(
 async def record_check(
     s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: CheckRequest
 ) -> ClaimView:
-    data = RecordCheckInput(**_base(c).model_dump(), **body.model_dump())
+    data = RecordCheckInput(**_base(c).model_dump(), **(body.model_dump() | {"finding": body.finding.value}))
     return await _send(s, t, c, claim, ClaimUpdate.RECORD_CHECK, data)
 
 

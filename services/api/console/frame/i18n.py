@@ -126,6 +126,28 @@ WORDS: dict[str, tuple[str, str]] = {
     "step": ("步骤", "Step"),
     "no_policies": ("暂无资助政策。", "No subsidy policy yet."),
     "kinds": ("资助类别", "Kinds of support"),
+    "claims": ("资助申报", "Subsidy claims"),
+    "waiting_for_you": ("待我处理", "Waiting for you"),
+    "waiting_for_filer": ("待企业补正或确认", "Waiting for the enterprise"),
+    "all_claims": ("全部申报", "All claims"),
+    "age": ("已等待（工作日）", "Waiting (working days)"),
+    "review_overdue": ("已超期", "Overdue"),
+    "claim": ("申报", "Claim"),
+    "computation": ("测算明细", "Computation"),
+    "revision": ("版本", "Revision"),
+    "returns": ("补正要求", "Returned for correction"),
+    "notice": ("公示", "Public notice"),
+    "notice_list": ("公示名单", "Notice list"),
+    "publish_notice": ("发布公示", "Publish the notice"),
+    "funding_plan": ("下达资助计划", "Issue the funding plan"),
+    "workbook": ("下载名单（Excel）", "Download the list (Excel)"),
+    "funded": ("计划金额", "In the plan"),
+    "cut_applied": ("预算不足，已按比例核减", "Budget short: cut pro rata"),
+    "total": ("合计", "Total"),
+    "ends_on": ("公示截止", "Notice ends"),
+    "round": ("申报批次", "Round"),
+    "approved_waiting": ("待公示的审核通过申报", "Approved claims waiting for the notice"),
+    "noticed_waiting": ("公示期满待下达计划的申报", "Claims through their notice waiting for the plan"),
     "reference": ("基础数据", "Reference data"),
     "enterprises": ("企业", "Enterprises"),
     "ip_assets": ("知识产权", "IP assets"),
@@ -192,6 +214,22 @@ ACTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+# A subsidy claim's steps (the API's update names are the keys).
+CLAIM_ACTIONS: dict[str, tuple[str, str]] = {
+    "confirm_claim": ("确认申报（意愿确认）", "Confirm the claim"),
+    "accept_claim": ("受理", "Accept"),
+    "return_claim": ("退回补正", "Return for correction"),
+    "correct_claim": ("补正", "Correct"),
+    "propose_amount": ("审核：拟定资助金额", "Propose the amount"),
+    "confirm_review": ("复核", "Confirm the review"),
+    "reject_claim": ("不予资助", "Reject"),
+    "record_objection": ("登记异议", "Record an objection"),
+    "record_payment": ("登记拨付", "Record the payment"),
+    "record_check": ("登记跟踪检查", "Record a follow-up check"),
+    "record_clawback_repaid": ("登记退回资助", "Record the clawback repaid"),
+}
+
+
 def action_label(action: str, lang: Lang) -> str:
     zh, en = ACTIONS[action]
     return en if lang == "en" else zh
@@ -210,10 +248,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "reason": ("理由", "Reason"),
     "approve": ("同意", "Approve"),
     "amount": ("金额", "Amount"),
-    "paid_on": ("还款日期", "Paid on"),
+    "paid_on": ("支付日期", "Paid on"),
     "value_date": ("起息日", "Value date"),
     "disbursed_on": ("放款日期", "Disbursed on"),
-    "voucher": ("放款凭证号", "Voucher"),
+    "voucher": ("凭证号", "Voucher"),
     "asset_id": ("知识产权", "IP asset"),
     "channel": ("办理渠道", "Channel"),
     "filed_on": ("提交日期", "Filed on"),
@@ -268,6 +306,17 @@ FIELDS: dict[str, tuple[str, str]] = {
     "notice_working_days": ("公示期（工作日）", "Public notice (working days)"),
     "filing_closes": ("申报截止日期", "Filing closes on"),
     "claimed": ("申报金额（元，可不填）", "Amount claimed (yuan, optional)"),
+    "items": ("需补正的材料（代码，每行一个）", "Materials to fix (codes, one per line)"),
+    "agree": ("同意拟定金额", "Agree with the proposed amount"),
+    "objector": ("异议人姓名", "Objector"),
+    "contact": ("联系方式", "Contact"),
+    "statement": ("异议内容", "Statement"),
+    "received_on": ("收到日期", "Received on"),
+    "checked_on": ("检查日期", "Checked on"),
+    "finding": ("检查结论", "Finding"),
+    "closes": ("监管结束", "Supervision ends"),
+    "deadline": ("退回期限", "Deadline"),
+    "repaid_on": ("退回日期", "Repaid on"),
 }
 # The revision form's figures per kind of support (services/api/console/subsidies/revision.py).
 FIELDS |= {

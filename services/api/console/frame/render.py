@@ -15,7 +15,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from services.api.console.frame import formatting
-from services.api.console.frame.i18n import ACTIONS, LANGS, WORDS, Lang, action_label, field_label, word
+from services.api.console.frame.i18n import (
+    ACTIONS,
+    CLAIM_ACTIONS,
+    LANGS,
+    WORDS,
+    Lang,
+    action_label,
+    field_label,
+    word,
+)
 from services.platform.auth import Principal
 
 CONSOLE = Path(__file__).resolve().parents[1]
@@ -47,6 +56,8 @@ def environment(lang: Lang) -> Environment:
     actions = {key: Markup(action_label(key, lang)) for key in ACTIONS}  # noqa: S704  our own words, checked
     env.filters["t"] = words.__getitem__
     env.filters["act"] = lambda action: actions[str(action)]
+    claim_actions = {key: Markup(zh if lang == "zh" else en) for key, (zh, en) in CLAIM_ACTIONS.items()}  # noqa: S704
+    env.filters["claim_act"] = lambda action: claim_actions[str(action)]
     # Our words, or the name of a field of our models where it has no label.
     env.filters["field_label"] = lambda name: Markup(field_label(name, lang))  # noqa: S704
     return env

@@ -1,0 +1,79 @@
+"""A subsidy claim through the console in Chromium, over the real stack: a reviewer finds it in the queue and returns
+it for correction; after the specialist's correction, the reviewer accepts it and proposes the amount, a second
+reviewer confirms it, and the round goes on public notice — with axe on every page and screenshots."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser
+
+from tests.api.console.browser import Console, fill, person
+from tests.api.loan_stack import SPECIALIST, Stack
+from tests.api.test_subsidy_claims import filing, prepare, upload
+
+pytestmark = pytest.mark.browser
+
+
+async def take(reviewer: Console, claim_id: str, action: str, body: dict[str, Any], shot: str | None = None) -> None:
+    await reviewer.open(f"/console/subsidies/claims/{claim_id}")
+    await reviewer.page.click(f"[data-action='{action}']")
+    await reviewer.page.wait_for_selector("#step-form")
+    await fill(reviewer.page, body)
+    if shot is not None:
+        await reviewer.accessible()
+        await reviewer.screenshot(shot)
+    async with reviewer.page.expect_navigation():
+        await reviewer.page.click("#step-submit")
+    refusal = reviewer.page.locator("#step-form .refusal, #step-form .problem")
+    if await refusal.count():
+        raise AssertionError(await refusal.first.inner_text())
+
+
+async def test_a_claim_returned_corrected_reviewed_by_two_and_noticed(
+    stack: Stack, browser: Browser, base: str
+) -> None:
+    setting = await prepare(stack)
+    claim = await stack.post("/subsidy-claims", SPECIALIST, filing(setting), expect=201)
+    claim_id = claim["id"]
+    async with person(browser, base) as reviewer:
+        await reviewer.sign_in("reviewer.wu@guangming")
+        page = reviewer.page
+        await page.click("nav >> text=资助申报")
+        await page.wait_for_url(f"{base}/console/subsidies/claims")
+        assert await page.locator(f"[data-group=waiting_for_you] tr[data-claim='{claim_id}']").count() == 1
+        await reviewer.accessible()
+        await reviewer.screenshot("claims-queue")
+
+        await page.click(f"[data-group=waiting_for_you] a[href='/console/subsidies/claims/{claim_id}']")
+        assert "贷款付息凭证" in await page.locator("#materials").inner_text()
+        await reviewer.accessible()
+        await reviewer.screenshot("claim-filed")
+        await take(reviewer, claim_id, "return_claim", {"reason": "纳税证明不清晰", "items": ["tax_certificate"]},
+                   shot="claim-return-form")  # fmt: skip
+        assert await page.locator("[data-status]").inner_text() == "待补正"
+
+    documents = setting["documents"] | {"tax_certificate": await upload(stack, "tax_certificate_2")}
+    await stack.post(f"/subsidy-claims/{claim_id}/correction", SPECIALIST, {"documents": documents})
+
+    async with person(browser, base) as reviewer:
+        await reviewer.sign_in("reviewer.wu@guangming")
+        await take(reviewer, claim_id, "accept_claim", {})
+        await take(reviewer, claim_id, "propose_amount", {"amount": claim["computed"]})
+        assert await reviewer.page.locator("[data-status]").inner_text() == "待复核"
+        own = reviewer.page.locator("[data-action='confirm_review']")
+        assert await own.count() == 0  # the proposer is not offered the confirmation
+    async with person(browser, base) as second:
+        await second.sign_in("reviewer.he@guangming")
+        await take(second, claim_id, "confirm_review", {"agree": True}, shot="claim-confirm-form")
+        assert await second.page.locator("#approved").inner_text() == f"¥{Decimal(claim['computed']):,.2f}"
+
+        await second.open(f"/console/subsidies/rounds/{setting['round']}")
+        async with second.page.expect_navigation():
+            await second.page.click("#publish-notice")
+        row = second.page.locator(f"#notice tr[data-claim='{claim_id}']")
+        assert "公示中" in await row.inner_text()
+        await second.accessible()
+        await second.screenshot("round-notice")
