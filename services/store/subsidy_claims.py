@@ -212,3 +212,40 @@ async def funded_under(session: AsyncSession, policy_ids: Sequence[str], *, excl
         .where(col(SubsidyRound.policy_id).in_(list(policy_ids)), col(SubsidyClaim.round_id) != excluding_round)
     )
     return Decimal((await session.execute(query)).scalar_one() or 0)
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    id: str
+    enterprise_name: str
+    kind: str
+    approved: Decimal | None
+    status: str
+    ends_on: str | None
+
+
+async def notice_rows(session: AsyncSession, round_id: str, statuses: Sequence[str]) -> list[NoticeRow]:
+    """What a notice list shows of the round's claims in `statuses` — the columns it needs and the notice's end from
+    the state, not the whole rows — by enterprise name."""
+    ends_on = col(SubsidyClaim.state)["notice"]["ends_on"].astext
+    query = (
+        select(
+            col(SubsidyClaim.id),
+            col(SubsidyClaim.enterprise_name),
+            col(SubsidyClaim.kind),
+            col(SubsidyClaim.approved),
+            col(SubsidyClaim.status),
+            ends_on,
+        )
+        .where(col(SubsidyClaim.round_id) == round_id, col(SubsidyClaim.status).in_(list(statuses)))
+        .order_by(col(SubsidyClaim.enterprise_name), col(SubsidyClaim.id))
+    )
+    return [NoticeRow(*row) for row in (await session.execute(query)).all()]
+
+
+async def approved_of_round(session: AsyncSession, round_id: str, status: str) -> dict[str, Decimal]:
+    """claim id → approved amount, of the round's claims in `status` (what a funding plan is cut from)."""
+    query = select(col(SubsidyClaim.id), col(SubsidyClaim.approved)).where(
+        col(SubsidyClaim.round_id) == round_id, col(SubsidyClaim.status) == status
+    )
+    return {str(i): Decimal(a or 0) for i, a in (await session.execute(query)).all()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import xlsxwriter
@@ -14,7 +15,6 @@ from temporalio.client import Client
 
 from contracts.enums import Role
 from contracts.subsidy_claim import (
-    ClaimState,
     ClaimStatus,
     ClaimStepResult,
     ClaimUpdate,
@@ -22,7 +22,7 @@ from contracts.subsidy_claim import (
     StartNoticeInput,
     claim_workflow_id,
 )
-from contracts.types import TRUSTED
+from contracts.subsidy_policy import SubsidyKind
 from services.api.dependencies import RequestContext, actor_of
 from services.api.errors import Conflict, Forbidden
 from services.api.subsidies.exceptions import PolicyDateRefused
@@ -119,20 +119,19 @@ async def publish_notice(
 async def notice_list(session: AsyncSession, round_id: str) -> NoticeList:
     """The round's notice: public, as the guideline asks (any signed-in caller may read it)."""
     found = await _round(session, round_id)
-    claims = await subsidy_claims.claims_of_round(session, round_id, [s.value for s in ON_NOTICE])
+    rows = await subsidy_claims.notice_rows(session, round_id, [s.value for s in ON_NOTICE])
     entries = []
-    for claim in claims:
-        state = ClaimState.model_validate(claim.state, context=TRUSTED)
-        notice = state.notice
+    for row in rows:
+        kind = SubsidyKind(row.kind)
         entries.append(
             NoticeEntry(
-                claim_id=claim.id,
-                enterprise_name=claim.enterprise_name,
-                kind=state.kind,
-                kind_label=state.kind.label,
-                amount=claim.approved or Decimal("0.00"),
-                status=state.status,
-                ends_on=notice.ends_on if notice else None,
+                claim_id=row.id,
+                enterprise_name=row.enterprise_name,
+                kind=kind,
+                kind_label=kind.label,
+                amount=row.approved or Decimal("0.00"),
+                status=ClaimStatus(row.status),
+                ends_on=date.fromisoformat(row.ends_on) if row.ends_on else None,
             )
         )
     total = sum((e.amount for e in entries), Decimal("0.00"))
@@ -169,14 +168,14 @@ async def issue_funding_plan(
     _the_districts_reviewer(context.principal, found)
     policy = await subsidy_policies.get_version(session, found.policy_id)
     assert policy is not None
-    noticed = list(await subsidy_claims.claims_of_round(session, round_id, [ClaimStatus.NOTICED.value]))
-    if not noticed:
+    approved = await subsidy_claims.approved_of_round(session, round_id, ClaimStatus.NOTICED.value)
+    if not approved:
         raise Conflict("The round has no claim whose notice has ended waiting for a funding plan.")
     versions = await subsidy_policies.list_versions(session, district=found.district, year=policy.year)
     used = await subsidy_claims.funded_under(session, [v.id for v in versions], excluding_round=round_id)
     budget = terms_of(policy).budget
-    approved = {claim.id: claim.approved or Decimal("0.00") for claim in noticed}
     shares = cut_pro_rata(approved, max(budget - used, Decimal("0.00")))
+    noticed = list(await subsidy_claims.claims_of_round(session, round_id, [ClaimStatus.NOTICED.value]))
     actor = actor_of(context.principal)
     await session.commit()
     await _each(
