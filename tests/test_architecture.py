@@ -38,6 +38,8 @@ WORKFLOW_CODE = (
     "services.workflows.disposal",
     "services.workflows.webhooks",
     "services.workflows.persistence",
+    "services.workflows.subsidy_claim",
+    "services.workflows.subsidy_drafting",
 )
 
 

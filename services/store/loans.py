@@ -379,3 +379,10 @@ def schedule_line(
         paid_principal=paid_principal,
         paid_interest=paid_interest,
     )
+
+
+async def paying_interest(session: AsyncSession, district: str) -> Sequence[Loan]:
+    """The district's disbursed loans (being repaid, released or closed): those whose interest may be claimed."""
+    stages = [Stage.SERVICING.value, Stage.RELEASE.value, Stage.CLOSED.value]
+    query = select(Loan).where(col(Loan.district) == district, col(Loan.stage).in_(stages))
+    return (await session.execute(query.order_by(col(Loan.id)).limit(5000))).scalars().all()

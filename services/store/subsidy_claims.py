@@ -249,3 +249,20 @@ async def approved_of_round(session: AsyncSession, round_id: str, status: str) -
         col(SubsidyClaim.round_id) == round_id, col(SubsidyClaim.status) == status
     )
     return {str(i): Decimal(a or 0) for i, a in (await session.execute(query)).all()}
+
+
+async def open_rounds(session: AsyncSession, day: date) -> Sequence[SubsidyRound]:
+    """The rounds taking claims on `day`."""
+    query = select(SubsidyRound).where(col(SubsidyRound.filing_opens) <= day, col(SubsidyRound.filing_closes) >= day)
+    return (await session.execute(query.order_by(col(SubsidyRound.id)))).scalars().all()
+
+
+async def last_claimed_day(session: AsyncSession, loan_id: str, kind: str) -> date | None:
+    """The last day a live claim (not rejected) of this loan and kind covers."""
+    query = select(func.max(col(SubsidyClaim.period_end))).where(
+        col(SubsidyClaim.loan_id) == loan_id,
+        col(SubsidyClaim.kind) == kind,
+        col(SubsidyClaim.status) != ClaimStatus.REJECTED.value,
+    )
+    found: date | None = (await session.execute(query)).scalar_one()
+    return found

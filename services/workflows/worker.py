@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
@@ -22,12 +23,18 @@ from services.store.db import create_engine, session_factory
 from services.workflows.activities.audit import AuditActivities
 from services.workflows.activities.authority import AuthorityActivities, ManualAuthority, RegistrationAuthority
 from services.workflows.activities.calendar import look_up_working_year
+from services.workflows.activities.drafting import DraftingActivities
 from services.workflows.activities.loans import LoanActivities
 from services.workflows.activities.notifications import NotificationActivities
 from services.workflows.activities.subsidy_claims import ClaimActivities
 from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.subsidy_claim.workflow import SubsidyClaimWorkflow
+from services.workflows.subsidy_drafting import (
+    SUBSIDY_DRAFTING_WORKFLOW_ID,
+    SUBSIDY_DRAFTING_WORKFLOW_NAME,
+    SubsidyDraftingWorkflow,
+)
 from services.workflows.webhooks import WebhookDeliveryWorkflow
 
 log = structlog.get_logger("pledgeflow.worker")
@@ -38,6 +45,7 @@ WORKFLOWS: Sequence[type[Any]] = (
     DisposalWorkflow,
     WebhookDeliveryWorkflow,
     SubsidyClaimWorkflow,
+    SubsidyDraftingWorkflow,
 )
 
 
@@ -45,10 +53,14 @@ def build_activities(
     sessions: async_sessionmaker[AsyncSession],
     authority: RegistrationAuthority | None = None,
     egress: EgressPolicy | None = None,
+    *,
+    client: Client | None = None,
+    task_queue: str = "",
 ) -> list[Any]:
     audit = AuditActivities(sessions)
     loans = LoanActivities(sessions)
     claims = ClaimActivities(sessions)
+    drafting = [DraftingActivities(sessions, client, task_queue).draft_interest_claims] if client is not None else []
     registration = AuthorityActivities(authority or ManualAuthority())
     notifications = NotificationActivities(sessions, egress=egress)
     return [
@@ -63,6 +75,7 @@ def build_activities(
         notifications.deliver_webhook,
         notifications.give_up_webhook,
         look_up_working_year,
+        *drafting,
     ]
 
 
@@ -82,11 +95,26 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[*WORKFLOWS, *extra_workflows],
-        activities=[*build_activities(sessions, authority, settings.egress), *extra_activities],
+        activities=[
+            *build_activities(
+                sessions, authority, settings.egress, client=client, task_queue=task_queue or settings.task_queue
+            ),
+            *extra_activities,
+        ],
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_cached_workflows=settings.max_cached_workflows,
         workflow_runner=SandboxedWorkflowRunner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner(),
+    )
+
+
+async def start_drafting(client: Client, task_queue: str) -> None:
+    """Make sure the daily drafting of 免申即享 claims runs (one per namespace: a second worker joins it)."""
+    await client.start_workflow(
+        SUBSIDY_DRAFTING_WORKFLOW_NAME,
+        id=SUBSIDY_DRAFTING_WORKFLOW_ID,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
 
 
@@ -103,6 +131,7 @@ async def run_worker(settings: WorkerSettings) -> None:
     log.info("worker started", task_queue=settings.task_queue, namespace=settings.temporal_namespace)
     try:
         async with worker:
+            await start_drafting(client, settings.task_queue)
             await stop.wait()
             log.info("worker stopping")
     finally:

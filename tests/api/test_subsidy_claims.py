@@ -3,6 +3,8 @@ amount checked, 补正 and its correction, acceptance, the review with four eyes
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -10,11 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlmodel import col
+from temporalio.client import Client
 
 from contracts.enums import District, Role
+from contracts.queues import LOANS_TASK_QUEUE
 from services.store.audit import verify_chains
 from services.store.seed_policies import demo_policies
 from services.store.tables import AuditRecord
+from services.workflows.subsidy_drafting import SUBSIDY_DRAFTING_WORKFLOW_NAME
 from tests.api.loan_stack import (
     ENTERPRISE,
     GUARANTOR,
@@ -218,3 +223,52 @@ class TestTheClaimsWay:
         assert (rejected["status"], rejected["actions"]) == ("rejected", [])
         late = await stack.client.post(f"{base}/acceptance", json={}, headers=stack.headers(REVIEWER))
         assert late.status_code == 409
+
+
+class TestDraftedByPledgeflow:
+    async def test_a_claim_drafted_with_what_pledgeflow_holds_and_confirmed_by_the_enterprise(
+        self, stack: Stack, setting: dict[str, Any], temporal_client: Client
+    ) -> None:
+        """免申即享: a loan whose interest is paid and unclaimed (its one claim was rejected), an enterprise whose
+        documents pledgeflow holds from that claim: the daily drafting drafts the claim, the enterprise confirms."""
+        loan_id = await disbursed(stack, "ip-gm-um-1")
+        first = (await stack.get(f"/loans/{loan_id}/schedule", OFFICER))[0]
+        await stack.post(
+            f"/loans/{loan_id}/repayments",
+            OFFICER,
+            {"amount": first["total"], "value_date": today(), "reference": "回单3"},
+        )
+        rejected = await stack.post("/subsidy-claims", SPECIALIST, filing(setting, loan_id=loan_id), expect=201)
+        await stack.post(f"/subsidy-claims/{rejected['id']}/rejection", REVIEWER, {"reason": "申请书未盖章"})
+
+        drafting = await temporal_client.start_workflow(
+            SUBSIDY_DRAFTING_WORKFLOW_NAME, id=f"drafting-{uuid.uuid4().hex}", task_queue=LOANS_TASK_QUEUE
+        )
+        try:
+            drafted = await self.drafted_for(stack, loan_id)
+        finally:
+            await drafting.terminate("test finished")
+        assert drafted["status"] == "drafted"
+        claim = await stack.get(f"/subsidy-claims/{drafted['id']}", ENTERPRISE)
+        assert claim["waiting_on"] == ["enterprise", "station_specialist"]
+        materials = {m["code"]: m for m in claim["revisions"][0]["materials"]}
+        assert materials["business_licence"]["document_id"] == setting["documents"]["business_licence"]
+        assert materials["interest_payment_proof"]["supplied"] == "interest_payments"
+        assert claim["actions"] == ["confirm_claim"]
+        confirmed = await stack.post(f"/subsidy-claims/{drafted['id']}/confirmation", ENTERPRISE, {})
+        assert confirmed["status"] == "filed"
+        assert [e["kind"] for e in confirmed["timeline"]] == ["drafted", "confirmed"]
+
+    @staticmethod
+    async def drafted_for(stack: Stack, loan_id: str) -> dict[str, Any]:
+        for _ in range(100):
+            found = [
+                c
+                for c in (await stack.get("/subsidy-claims?turn=filer", ENTERPRISE))["items"]
+                if c["loan_id"] == loan_id
+            ]
+            if found:
+                claim: dict[str, Any] = found[0]
+                return claim
+            await asyncio.sleep(0.2)
+        raise AssertionError("no claim was drafted")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import District, Role, SizeClass
 from contracts.loan_state import LoanState
-from contracts.subsidy_policy import NewPolicyVersion, PolicyTerms, SubsidyKind
+from contracts.subsidy_policy import NewPolicyVersion, SubsidyKind
 from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext
 from services.api.errors import Forbidden
@@ -27,6 +27,7 @@ from services.domain.subsidy.facts import NotClaimable, Period, facts_of
 from services.platform.auth import Principal
 from services.store import loans, reference, subsidy_policies
 from services.store.audit import append_audit
+from services.store.subsidy_facts import terms_of
 from services.store.subsidy_tables import SubsidyPolicy
 from services.store.tables import Loan
 
@@ -42,10 +43,6 @@ def _read(row: SubsidyPolicy) -> PolicyVersionRead:
     return PolicyVersionRead.model_validate(
         {**PolicyVersionSummary.model_validate(row).model_dump(), "terms": terms_of(row)}
     )
-
-
-def terms_of(row: SubsidyPolicy) -> PolicyTerms:
-    return PolicyTerms.model_validate(row.terms, context=TRUSTED)
 
 
 async def list_policies(

@@ -26,7 +26,7 @@ from contracts.subsidy_policy import SubsidyKind
 from services.api.dependencies import RequestContext, actor_of
 from services.api.errors import Conflict, Forbidden
 from services.api.subsidies.exceptions import PolicyDateRefused
-from services.api.subsidies.service import terms_of, today
+from services.api.subsidies.service import today
 from services.api.subsidy_claims.exceptions import RoundNotFound
 from services.api.subsidy_claims.schemas import (
     FundingLine,
@@ -39,6 +39,7 @@ from services.api.workflow_updates import send_update
 from services.domain.subsidy.rounds import cut_pro_rata, notice_ends
 from services.platform.auth import Principal
 from services.store import subsidy_claims, subsidy_policies
+from services.store.subsidy_facts import terms_of
 from services.store.subsidy_tables import SubsidyClaim, SubsidyRound
 
 ON_NOTICE = (ClaimStatus.IN_NOTICE, ClaimStatus.NOTICED, ClaimStatus.FUNDED, ClaimStatus.PAID)

@@ -12,11 +12,12 @@ from contracts.enums import District, Role
 from services.api.dependencies import RequestContext
 from services.api.errors import Forbidden
 from services.api.subsidies.exceptions import NoPolicyInForce
-from services.api.subsidies.service import terms_of, today
+from services.api.subsidies.service import today
 from services.api.subsidy_claims.exceptions import RoundRefused
 from services.api.subsidy_claims.schemas import RoundCreate, RoundRead
 from services.store import subsidy_claims, subsidy_policies
 from services.store.audit import append_audit
+from services.store.subsidy_facts import terms_of
 from services.store.subsidy_tables import SubsidyRound
 
 ROUND_OPENERS = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN)

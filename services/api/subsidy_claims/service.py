@@ -18,7 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.base import Recorded, StepInput
-from contracts.enums import Role, SizeClass
+from contracts.enums import Role
 from contracts.loan_state import LoanState
 from contracts.subsidy_claim import (
     SUBSIDY_CLAIM_WORKFLOW_NAME,
@@ -29,7 +29,6 @@ from contracts.subsidy_claim import (
     ClaimStepResult,
     ClaimUpdate,
     Computation,
-    ComputedLine,
     claim_workflow_id,
 )
 from contracts.types import TRUSTED
@@ -38,7 +37,7 @@ from services.api.documents.service import DocumentNotFound, readable
 from services.api.errors import BadRequest, Forbidden
 from services.api.loans.exceptions import LoanNotFound, WorkflowUnavailable
 from services.api.subsidies.exceptions import NoPolicyInForce, NothingToClaim, PolicyDateRefused
-from services.api.subsidies.service import terms_of, today
+from services.api.subsidies.service import today
 from services.api.subsidy_claims.exceptions import (
     ClaimNotEligible,
     ClaimNotFound,
@@ -59,12 +58,12 @@ from services.api.subsidy_claims.schemas import (
 from services.api.visibility import scope_of
 from services.api.workflow_updates import StepStillRunning, WorkflowBusy, consume_outcome
 from services.domain.subsidy import claim_rules
-from services.domain.subsidy.amounts import Granted, compute
 from services.domain.subsidy.checklist import check_materials
-from services.domain.subsidy.facts import NotClaimable, Period, facts_of
+from services.domain.subsidy.facts import NotClaimable, Period
 from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
-from services.store import loans, reference, subsidy_claims, subsidy_policies
+from services.store import loans, subsidy_claims, subsidy_policies
+from services.store.subsidy_facts import EnterpriseMissing, compute_claim, terms_of
 from services.store.subsidy_tables import SubsidyClaim, SubsidyPolicy
 from services.store.tables import Loan
 
@@ -187,15 +186,6 @@ async def list_claims(
 # --- filing ---
 
 
-def computation_of(policy: SubsidyPolicy, result: Any) -> Computation:
-    return Computation(
-        policy_id=policy.id,
-        lines=[ComputedLine(step=x.step, amount=x.amount, how=x.how) for x in result.lines],
-        amount=result.amount,
-        refusals=result.refusals,
-    )
-
-
 async def revision_of(
     session: AsyncSession,
     principal: Principal,
@@ -263,24 +253,11 @@ async def computed(
     *,
     excluding: str | None,
 ) -> Computation:
-    """The claim's amount under `policy` from the loan's facts as they stand, the enterprise's other approved claims
-    of the year counted against the caps (`excluding` the claim itself)."""
-    state = LoanState.model_validate(loan.state, context=TRUSTED)
-    enterprise = await reference.get_enterprise(session, state.enterprise_id)
-    if enterprise is None:  # a loan is opened for a registered enterprise, and enterprises are never deleted
-        raise NothingToClaim(f"The enterprise {state.enterprise_id!r} of loan {loan.id} is not registered.")
-    first = not await loans.pledged_elsewhere_before(session, state.asset_ids, loan.id)
+    """The claim's amount under `policy` (services/store/subsidy_facts.compute_claim), its failures as answers."""
     try:
-        facts = facts_of(state, SizeClass(enterprise.size_class), period, first_pledge=first)
-    except NotClaimable as error:
+        return await compute_claim(session, loan, policy, kind, period, claimed, other_subsidy, excluding=excluding)
+    except (NotClaimable, EnterpriseMissing) as error:
         raise NothingToClaim(str(error)) from error
-    this_kind, all_kinds = await subsidy_claims.granted_in_year(
-        session, state.enterprise_id, state.district.value, period.end.year, kind.value, excluding=excluding
-    )
-    result = compute(
-        terms_of(policy), kind, replace(facts, other_subsidy=other_subsidy), Granted(this_kind, all_kinds), claimed
-    )
-    return computation_of(policy, result)
 
 
 def _claim_id(context: RequestContext) -> str:
