@@ -187,6 +187,7 @@ class ClaimInput(Model):
     bank_id: str | None
     drafted: bool = Field(default=False, description="drafted by pledgeflow (免申即享): waits for confirmation")
     first: ClaimRevision
+    review_deadline: date | None = Field(default=None, description="the district's review is due by this day")
 
 
 class ClaimState(Model):
@@ -216,6 +217,12 @@ class ClaimState(Model):
     next_check_on: date | None = Field(default=None, description="when the next follow-up check falls due")
     checks: list[SupervisionCheck] = Field(default_factory=list)
     clawback_repaid: SubsidyPayment | None = None
+    # The reviewer's working-day limit (the policy's review_working_days): due by `review_deadline`; the clock stops
+    # while the claim waits for the filer (`review_days_used` carried over), and a reminder is raised once per day.
+    review_deadline: date | None = None
+    review_clock_from: date | None = None
+    review_days_used: int = 0
+    review_reminded: list[date] = Field(default_factory=list)
     step_count: int = 0
 
     @property
@@ -248,6 +255,8 @@ class ClaimState(Model):
 class ConfirmClaimInput(StepInput):
     """意愿确认: the enterprise (or its specialist) confirms a claim pledgeflow drafted."""
 
+    review_deadline: date | None = Field(default=None, description="the district's review is due by this day")
+
 
 class AcceptClaimInput(StepInput):
     note: Note | None = None
@@ -264,6 +273,8 @@ class CorrectClaimInput(StepInput):
     """A new revision (the API completed and computed it); earlier revisions are kept."""
 
     revision: ClaimRevision
+    review_deadline: date | None = Field(default=None, description="the review's new due day, the clock resumed")
+    review_days_used: int = Field(default=0, ge=0, description="working days the review had used before the return")
 
 
 class ProposeAmountInput(StepInput):

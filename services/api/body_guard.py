@@ -61,7 +61,7 @@ def _is_json(content_type: str) -> bool:
 
 FORM_PATH = "/console/"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-# Uploads: a file in a multipart form, to the one path that takes them, bounded by the documents' own limit.
+# Uploads: files in a multipart form, to the documents endpoint or a console form, bounded by the documents' limit.
 UPLOAD_PATH = "/documents"
 UPLOAD_MEDIA_TYPE = "multipart/form-data"
 _MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and headers around the file
@@ -79,7 +79,10 @@ class BodyGuardMiddleware:
             return
         headers = Headers(scope=scope)
         content_type = headers.get("content-type", "")
-        upload = scope["path"] == UPLOAD_PATH and content_type.partition(";")[0].strip() == UPLOAD_MEDIA_TYPE
+        # An upload: the documents endpoint, or a console form with files (a claim's correction).
+        upload = (scope["path"] == UPLOAD_PATH or scope["path"].startswith(FORM_PATH)) and (
+            content_type.partition(";")[0].strip() == UPLOAD_MEDIA_TYPE
+        )
         limit = self.max_upload_bytes if upload else self.max_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

@@ -1,4 +1,5 @@
-"""`pledgeflow demo`: drive one loan from a new case through disbursement and its first repayments over HTTP.
+"""`pledgeflow demo`: drive one loan from a new case through disbursement and its first repayments over HTTP, then
+its interest subsidy claim through the review to the public notice (services/cli/demo_subsidy.py).
 
 Runs against a running `make run` (or any API whose development tokens it can mint). Each party acts with its
 own demo token, as in real life: the 光明 station opens and guides the case, the appraisal agency values, the
@@ -21,6 +22,7 @@ import httpx
 
 from contracts.enums import Role
 from services.cli.client import CarefulClient, GaveUp
+from services.cli.demo_subsidy import claim_interest
 from services.domain.calendar import shanghai_date
 from services.platform.auth import mint_token
 from services.store.seed import DEMO_USERS
@@ -41,6 +43,7 @@ def default_api() -> str:
 class Demo:
     def __init__(self, http: httpx.AsyncClient, secret: str) -> None:
         self.http = http
+        self.secret = secret
         self.careful = CarefulClient(http, deadline=120)
         self.tokens = {
             user.role: mint_token(secret, sub=user.sub, role=user.role, org_id=user.org_id, district=user.district)
@@ -225,6 +228,7 @@ class Demo:
         )
         await self.servicing(base, schedule)
         print(f"    timeline: {self.http.base_url}{base}/timeline")
+        await claim_interest(self, str(loan["id"]), self.secret)
         return str(loan["id"])
 
     async def servicing(self, base: str, schedule: list[dict[str, Any]]) -> None:
@@ -272,5 +276,5 @@ def run_demo(api: str, secret: str) -> int:
     except StepFailed as error:
         print(f"demo failed at {error}", file=sys.stderr)
         return 1
-    print("demo complete: one loan from case to disbursement and its first repayments")
+    print("demo complete: one loan from case to disbursement, its first repayments and its interest subsidy claim")
     return 0

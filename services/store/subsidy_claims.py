@@ -45,6 +45,7 @@ def claim_row(state: ClaimState, now: datetime) -> dict[str, object]:
         "approved": state.approved_amount,
         "funded": state.funding.amount if state.funding else None,
         "paid": state.payment.amount if state.payment else None,
+        "review_deadline": state.review_deadline,
         "filed_at": state.revisions[0].filed.at,
         "updated_at": now,
         "step_count": state.step_count,
@@ -119,6 +120,7 @@ class ClaimFilter:
     round_id: str | None = None
     year: int | None = None
     statuses: tuple[str, ...] = ()  # any of these (a "whose turn" group)
+    due_before: date | None = None  # the review due before this day (an "overdue" group)
 
 
 async def list_claims(
@@ -140,6 +142,8 @@ async def list_claims(
             query = query.where(col(column) == value)
     if flt.statuses:
         query = query.where(col(SubsidyClaim.status).in_(flt.statuses))
+    if flt.due_before is not None:
+        query = query.where(col(SubsidyClaim.review_deadline) < flt.due_before)
     if flt.year is not None:
         query = query.where(func.extract("year", col(SubsidyClaim.period_end)) == flt.year)
     moment = col(SubsidyClaim.updated_at)

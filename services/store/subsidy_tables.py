@@ -101,6 +101,7 @@ class SubsidyClaim(SQLModel, table=True):
     approved: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
     funded: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
     paid: Decimal | None = Field(default=None, sa_column=Column(Numeric(15, 2), nullable=True))
+    review_deadline: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     filed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
     step_count: int = Field(sa_column=Column(Integer, nullable=False))

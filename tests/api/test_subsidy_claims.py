@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from contracts.enums import District, Role
 from contracts.queues import LOANS_TASK_QUEUE
+from services.domain.calendar import working_deadline
 from services.store.audit import verify_chains
 from services.store.seed_policies import demo_policies
 from services.store.tables import AuditRecord
@@ -56,7 +57,7 @@ async def setting(stack: Stack) -> dict[str, Any]:
     return await prepare(stack)
 
 
-async def prepare(stack: Stack, budget: str = "8000000.00") -> dict[str, Any]:
+async def prepare(stack: Stack, budget: str = "8000000.00", asset: str = "ip-gm-inv-1") -> dict[str, Any]:
     """光明's policy revised today with a filing window open now (and `budget`), a round in it, a disbursed loan
     with its first instalment paid, and the uploaded materials."""
     day = date.fromisoformat(today())
@@ -72,7 +73,7 @@ async def prepare(stack: Stack, budget: str = "8000000.00") -> dict[str, Any]:
     opened = await stack.post(
         "/subsidy-rounds", REVIEWER, {"district": "guangming", "title": "第一批", **window}, expect=201
     )
-    loan_id = await disbursed(stack, "ip-gm-inv-1")
+    loan_id = await disbursed(stack, asset)
     first = (await stack.get(f"/loans/{loan_id}/schedule", OFFICER))[0]
     await stack.post(
         f"/loans/{loan_id}/repayments", OFFICER, {"amount": first["total"], "value_date": today(), "reference": "回单1"}
@@ -90,6 +91,10 @@ def filing(setting: dict[str, Any], **change: Any) -> dict[str, Any]:
         "documents": setting["documents"],
     }
     return body | change
+
+
+def claim_id_in(page: dict[str, Any], claim_id: str) -> bool:
+    return any(item["id"] == claim_id for item in page["items"])
 
 
 async def claims(stack: Stack) -> int:
@@ -141,6 +146,9 @@ class TestTheClaimsWay:
         assert again["id"] == filed["id"]  # the retry is the same claim
         claim_id = filed["id"]
         assert (filed["status"], filed["policy_id"]) == ("filed", f"guangming-{today()[:4]}-v3")
+        due = working_deadline(date.fromisoformat(today()), 10).day  # the policy's review_working_days
+        assert (filed["review_deadline"], filed["overdue"]) == (due.isoformat(), False)
+        assert claim_id_in(await stack.get("/subsidy-claims?turn=overdue", REVIEWER), filed["id"]) is False
         expected = (setting["interest"] * Decimal("0.70")).quantize(Decimal("0.01"), ROUND_DOWN)
         assert Decimal(filed["computed"]) == expected
         supplied = {m["code"]: m for m in filed["revisions"][0]["materials"] if m["supplied"]}
@@ -245,7 +253,7 @@ class TestDraftedByPledgeflow:
             SUBSIDY_DRAFTING_WORKFLOW_NAME, id=f"drafting-{uuid.uuid4().hex}", task_queue=LOANS_TASK_QUEUE
         )
         try:
-            drafted = await self.drafted_for(stack, loan_id)
+            drafted = await drafted_for(stack, loan_id)
         finally:
             await drafting.terminate("test finished")
         assert drafted["status"] == "drafted"
@@ -259,16 +267,14 @@ class TestDraftedByPledgeflow:
         assert confirmed["status"] == "filed"
         assert [e["kind"] for e in confirmed["timeline"]] == ["drafted", "confirmed"]
 
-    @staticmethod
-    async def drafted_for(stack: Stack, loan_id: str) -> dict[str, Any]:
-        for _ in range(100):
-            found = [
-                c
-                for c in (await stack.get("/subsidy-claims?turn=filer", ENTERPRISE))["items"]
-                if c["loan_id"] == loan_id
-            ]
-            if found:
-                claim: dict[str, Any] = found[0]
-                return claim
-            await asyncio.sleep(0.2)
-        raise AssertionError("no claim was drafted")
+
+async def drafted_for(stack: Stack, loan_id: str) -> dict[str, Any]:
+    for _ in range(100):
+        found = [
+            c for c in (await stack.get("/subsidy-claims?turn=filer", ENTERPRISE))["items"] if c["loan_id"] == loan_id
+        ]
+        if found:
+            claim: dict[str, Any] = found[0]
+            return claim
+        await asyncio.sleep(0.2)
+    raise AssertionError("no claim was drafted")

@@ -106,7 +106,7 @@ def test_dev_stack_lifecycle(dev_dirs: tuple[Path, int], tmp_path: Path) -> None
         )
         assert created.status_code == 201, created.text
         ports = json.loads((data_dir / "ports.json").read_text())
-        # `pledgeflow demo` drives a loan from case to disbursement and first repayments against this running stack.
+        # `pledgeflow demo` drives a loan from case to disbursement and first repayments against this running stack...
         demo = subprocess.run(
             [sys.executable, "-m", "services.cli.main", "demo", "--api", first.api],
             capture_output=True,
@@ -119,6 +119,12 @@ def test_dev_stack_lifecycle(dev_dirs: tuple[Path, int], tmp_path: Path) -> None
         assert "stage servicing" in demo.stdout
         assert "repay ¥500,000 early (提前还款)" in demo.stdout
         assert "1 line(s) paid" in demo.stdout
+        # ... and its interest subsidy claim, from a round through two reviewers to the public notice (while a 光明
+        # policy of the demo data takes claims: its filing window closes at the end of 2026).
+        if "the subsidy part of the demo is skipped" not in demo.stdout:
+            assert "confirm the amount (复核)" in demo.stdout, demo.stdout
+            assert "→ approved (审核通过待公示)" in demo.stdout
+            assert "on notice until" in demo.stdout
     finally:
         first.ctrl_c()
     assert first.process.returncode == 0

@@ -267,3 +267,34 @@ async def test_a_named_objection_sends_the_claim_back_to_review_and_stops_the_no
     state = await handle.query(SubsidyClaimWorkflow.get_state)
     assert state.status is ClaimStatus.ACCEPTED  # the old notice's timer did nothing
     assert (await written(loans, handle.id.removeprefix("subsidy-claim-")))[1][-1] == "objection_received"
+
+
+async def test_the_reviewers_limit_raises_a_reminder_and_the_clock_stops_for_the_filer(loans: Loans) -> None:
+    today = await loans.today()
+    data = c.claim_input(await c.a_round(loans.sessions), await loans.env.get_current_time())
+    data.review_deadline = today + timedelta(days=14)
+    handle = await loans.env.client.start_workflow(
+        SubsidyClaimWorkflow.run, data, id=claim_workflow_id(data.claim_id), task_queue=loans.queue
+    )
+    loans.handles.append(handle)  # type: ignore[arg-type]
+    await loans.env.sleep(
+        end_of_day(today + timedelta(days=14)) - await loans.env.get_current_time() - timedelta(hours=1)
+    )
+    assert (await handle.query(SubsidyClaimWorkflow.get_state)).review_reminded == []
+    await loans.env.sleep(timedelta(hours=2))
+    state = await handle.query(SubsidyClaimWorkflow.get_state)
+    assert state.review_reminded == [today + timedelta(days=14)]
+    assert (await written(loans, data.claim_id))[1] == ["filed", "review_overdue"]
+
+    # Returned, then corrected with a new due day: the reminder waits for that day, not before.
+    returned = ReturnClaimInput(actor=c.REVIEWER, reason="不清晰", items=["tax_certificate"])
+    await handle.execute_update(SubsidyClaimWorkflow.return_claim, returned)
+    now = await loans.env.get_current_time()
+    later = await loans.today() + timedelta(days=10)
+    correction = CorrectClaimInput(
+        actor=c.SPECIALIST, revision=c.revision(2, now), review_deadline=later, review_days_used=8
+    )
+    corrected = await handle.execute_update(SubsidyClaimWorkflow.correct_claim, correction)
+    assert (corrected.state.review_deadline, corrected.state.review_days_used) == (later, 8)
+    await loans.env.sleep(end_of_day(later) - await loans.env.get_current_time() + timedelta(hours=1))
+    assert (await handle.query(SubsidyClaimWorkflow.get_state)).review_reminded[-1] == later

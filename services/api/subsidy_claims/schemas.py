@@ -117,6 +117,8 @@ class ClaimSummary(BaseModel):
     approved: Decimal | None
     filed_at: datetime
     updated_at: datetime
+    review_deadline: date | None = Field(description="the district's review is due by this day (working days)")
+    overdue: bool = Field(description="waiting for the district past its due day")
 
 
 class ClaimPage(BaseModel):
@@ -136,7 +138,7 @@ class ClaimView(ClaimSummary):
     timeline: list[ClaimEventView]
 
 
-Turn = Literal["mine", "filer", "reviewer"]
+Turn = Literal["mine", "filer", "reviewer", "overdue"]
 
 
 class NoticeRequest(_Body):

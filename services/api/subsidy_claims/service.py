@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,7 @@ from services.api.subsidy_claims.schemas import (
 )
 from services.api.visibility import scope_of
 from services.api.workflow_updates import StepStillRunning, WorkflowBusy, consume_outcome
+from services.domain.calendar import working_deadline
 from services.domain.subsidy import claim_rules
 from services.domain.subsidy.checklist import check_materials
 from services.domain.subsidy.facts import NotClaimable, Period
@@ -98,6 +99,8 @@ def summary_of(claim: SubsidyClaim) -> ClaimSummary:
         approved=claim.approved,
         filed_at=claim.filed_at,
         updated_at=claim.updated_at,
+        review_deadline=claim.review_deadline,
+        overdue=state.status in REVIEWER_TURN and claim.review_deadline is not None and claim.review_deadline < today(),
     )
 
 
@@ -149,6 +152,8 @@ _TURNS: dict[str, tuple[ClaimStatus, ...]] = {
 def _turn(turn: Turn | None, role: Role) -> tuple[str, ...]:
     if turn is None:
         return ()
+    if turn == "overdue":
+        return tuple(s.value for s in REVIEWER_TURN)
     if turn == "mine":
         turn = "reviewer" if role in claim_rules.REVIEWERS else "filer"
     return tuple(s.value for s in _TURNS[turn])
@@ -177,7 +182,7 @@ async def list_claims(
     limit: int,
 ) -> ClaimPage:
     """A page of the claims the caller may see (the one visibility policy), latest activity first."""
-    flt = replace(flt, statuses=_turn(turn, principal.role))
+    flt = replace(flt, statuses=_turn(turn, principal.role), due_before=today() if turn == "overdue" else None)
     rows = await subsidy_claims.list_claims(session, flt, scope_of(principal), after=_after(cursor), limit=limit + 1)
     items = [summary_of(row) for row in rows[:limit]]
     return ClaimPage(items=items, next_cursor=_cursor(rows[limit - 1]) if len(rows) > limit else None)
@@ -260,6 +265,15 @@ async def computed(
         raise NothingToClaim(str(error)) from error
 
 
+# The statuses in which a claim waits for the district's review.
+REVIEWER_TURN = (ClaimStatus.FILED, ClaimStatus.ACCEPTED, ClaimStatus.PROPOSED)
+
+
+def review_due(policy: SubsidyPolicy, start: date, used: int = 0) -> date:
+    """The day the district's review is due: the policy's working days from `start`, less those already used."""
+    return working_deadline(start, max(terms_of(policy).review_working_days - used, 0)).day
+
+
 def _claim_id(context: RequestContext) -> str:
     if context.idempotency_key is None:
         return uuid.uuid4().hex[:24]
@@ -316,6 +330,7 @@ async def file_claim(
         station_id=state.station_id,
         bank_id=state.bank_id,
         first=first,
+        review_deadline=review_due(policy, day),
     )
     await session.commit()  # release the connection while the workflow starts
     await _start(temporal, context, settings, data)

@@ -32,6 +32,7 @@ from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext, actor_of
 from services.api.loans.exceptions import LoanNotFound, NotYourStep
 from services.api.subsidies.exceptions import PolicyNotFound
+from services.api.subsidies.service import today
 from services.api.subsidy_claims import service
 from services.api.subsidy_claims.exceptions import ClaimOverlaps
 from services.api.subsidy_claims.schemas import (
@@ -49,6 +50,7 @@ from services.api.subsidy_claims.schemas import (
     ReturnRequest,
 )
 from services.api.workflow_updates import send_update
+from services.domain.calendar import shanghai_date, working_days_between
 from services.domain.subsidy import claim_rules
 from services.domain.subsidy.facts import Period
 from services.store import loans, subsidy_claims, subsidy_policies
@@ -88,8 +90,17 @@ def _base(context: RequestContext) -> StepInput:
     return StepInput(actor=actor_of(context.principal), request_id=context.request_id)
 
 
-async def confirm(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, _: ConfirmRequest) -> ClaimView:
-    return await _send(s, t, c, claim, ClaimUpdate.CONFIRM, ConfirmClaimInput(**_base(c).model_dump()))
+async def confirm(
+    s: AsyncSession,
+    t: Client,
+    c: RequestContext,
+    claim: SubsidyClaim,
+    body: ConfirmRequest,  # noqa: ARG001
+) -> ClaimView:
+    """意愿确认: the district's review clock starts now."""
+    _loan, policy = await _loan_and_policy(s, claim)
+    data = ConfirmClaimInput(**_base(c).model_dump(), review_deadline=service.review_due(policy, today()))
+    return await _send(s, t, c, claim, ClaimUpdate.CONFIRM, data)
 
 
 async def accept(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: AcceptRequest) -> ClaimView:
@@ -155,9 +166,17 @@ async def correct(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyC
         raise ClaimOverlaps(
             f"Claim {overlap.id} already covers part of {revision.period_start} – {revision.period_end}."
         )
-    return await _send(
-        s, t, c, claim, ClaimUpdate.CORRECT, CorrectClaimInput(**_base(c).model_dump(), revision=revision)
+    # The review's clock resumes with what it had left when the claim was returned.
+    used = state.review_days_used
+    if state.review_clock_from is not None and state.returns:
+        used += working_days_between(state.review_clock_from, shanghai_date(state.returns[-1].at))
+    data = CorrectClaimInput(
+        **_base(c).model_dump(),
+        revision=revision,
+        review_deadline=service.review_due(policy, today(), used),
+        review_days_used=used,
     )
+    return await _send(s, t, c, claim, ClaimUpdate.CORRECT, data)
 
 
 async def propose(

@@ -51,6 +51,8 @@ class DraftingActivities:
                 if policy is None or terms is None:
                     continue
                 for loan in await loans.paying_interest(session, found.district):
+                    if any(d.loan_id == loan.id for d in drafts):
+                        continue  # drafted into an earlier round of this run: a period is claimed once
                     draft = await self._draft(session, found, policy, terms, loan, day)
                     if draft is not None:
                         drafts.append(draft)

@@ -33,8 +33,35 @@ with workflow.unsafe.imports_passed_through():
     from services.domain.subsidy import claim_rules
 from services.workflows.subsidy_claim.core import INSTANT, ClaimCore
 
+# The statuses in which the claim waits for the district's review (its working-day clock runs).
+REVIEWER_TURN = (ClaimStatus.FILED, ClaimStatus.ACCEPTED, ClaimStatus.PROPOSED)
+
 
 class AfterApproval(ClaimCore):
+    def _review_due_ahead(self) -> bool:
+        """The claim waits for the district, with a due day not yet reminded."""
+        due = self.state.review_deadline
+        return self.state.status in REVIEWER_TURN and due is not None and due not in self.state.review_reminded
+
+    async def _until_review_due(self) -> None:
+        """The reviewer's working-day limit: at the end of the due day, if the claim still waits for the district,
+        a reminder (`review_overdue` on its timeline; the list's `turn=overdue`)."""
+        due = self.state.review_deadline
+        assert due is not None
+        remaining = end_of_day(due) - workflow.now()
+        try:
+            await workflow.wait_condition(
+                lambda: self.state.review_deadline != due or self.state.status not in REVIEWER_TURN,
+                timeout=max(remaining, INSTANT),
+            )
+        except TimeoutError:
+            async with self._lock:
+                if self.state.review_deadline == due and self.state.status in REVIEWER_TURN:
+                    self.state.review_reminded.append(due)
+                    system = Recorded(by=SYSTEM_ACTOR, at=workflow.now())
+                    summary = f"the district's review was due by {due}: overdue"
+                    await self._persist(f"review-overdue-{due}", "review_overdue", summary, system, None, give_up=None)
+
     def _check_ahead(self) -> bool:
         return self.state.status is ClaimStatus.PAID and self.state.next_check_on is not None
 

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         RecordClaimStepInput,
     )
     from contracts.types import TRUSTED
+    from services.domain.calendar import shanghai_date
     from services.domain.digest import payload_digest
     from services.domain.subsidy import claim_rules
     from services.workflows.persistence import NotSaved, persist
@@ -48,6 +49,8 @@ class ClaimCore:
             status=ClaimStatus.DRAFTED if data.drafted else ClaimStatus.FILED,
             revisions=[data.first],
         )
+        if not data.drafted:  # a drafted claim's review clock starts at its confirmation
+            self.state.review_clock_from = shanghai_date(data.first.filed.at)
         self._lock = asyncio.Lock()
         self._opened_written = False
 

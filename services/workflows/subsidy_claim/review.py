@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ReturnClaimInput,
         ReviewProposal,
     )
+    from services.domain.calendar import shanghai_date
     from services.domain.subsidy import claim_rules
 from services.workflows.subsidy_claim.core import ClaimCore
 
@@ -40,6 +41,8 @@ class ReviewSteps(ClaimCore):
         async with self._taking():
             self._check(ClaimUpdate.CONFIRM, data)
             self.state.confirmed = self._recorded(data)
+            self.state.review_deadline = data.review_deadline
+            self.state.review_clock_from = shanghai_date(workflow.now())
             return await self._step(
                 data, "confirmed", "the enterprise confirmed the claim (意愿确认)", ClaimStatus.FILED
             )
@@ -81,6 +84,9 @@ class ReviewSteps(ClaimCore):
         async with self._taking():
             self._validate_correct(data)
             self.state.revisions.append(data.revision)
+            self.state.review_deadline = data.review_deadline
+            self.state.review_days_used = data.review_days_used
+            self.state.review_clock_from = shanghai_date(workflow.now())
             summary = f"corrected (revision {data.revision.revision}): ¥{data.revision.claimed:,.2f}"
             return await self._step(data, "corrected", summary, ClaimStatus.FILED)
 

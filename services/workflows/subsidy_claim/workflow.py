@@ -40,12 +40,19 @@ class SubsidyClaimWorkflow(ReviewSteps, AfterApproval):
         self._opened_written = True
         while not self.state.status.is_final:
             await workflow.wait_condition(
-                lambda: self.state.status.is_final or self.state.status is ClaimStatus.IN_NOTICE or self._check_ahead()
+                lambda: (
+                    self.state.status.is_final
+                    or self.state.status is ClaimStatus.IN_NOTICE
+                    or self._check_ahead()
+                    or self._review_due_ahead()
+                )
             )
             if self.state.status is ClaimStatus.IN_NOTICE:
                 await self._through_notice()
             elif self._check_ahead():
                 await self._until_check()
+            elif self._review_due_ahead():
+                await self._until_review_due()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 

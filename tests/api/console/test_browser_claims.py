@@ -4,15 +4,20 @@ reviewer confirms it, and the round goes on public notice — with axe on every 
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, FilePayload
+from temporalio.client import Client
 
+from contracts.queues import LOANS_TASK_QUEUE
+from services.workflows.subsidy_drafting import SUBSIDY_DRAFTING_WORKFLOW_NAME
 from tests.api.console.browser import Console, fill, person
-from tests.api.loan_stack import SPECIALIST, Stack
-from tests.api.test_subsidy_claims import filing, prepare, upload
+from tests.api.loan_stack import ENTERPRISE, REVIEWER, SPECIALIST, Stack, today
+from tests.api.test_subsidy_claims import drafted_for, filing, prepare
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +60,19 @@ async def test_a_claim_returned_corrected_reviewed_by_two_and_noticed(
                    shot="claim-return-form")  # fmt: skip
         assert await page.locator("[data-status]").inner_text() == "待补正"
 
-    documents = setting["documents"] | {"tax_certificate": await upload(stack, "tax_certificate_2")}
-    await stack.post(f"/subsidy-claims/{claim_id}/correction", SPECIALIST, {"documents": documents})
+    async with person(browser, base) as specialist:  # the correction: a new scan of the item to fix, uploaded
+        await specialist.sign_in("specialist.zhou@gxz")
+        await specialist.open(f"/console/subsidies/claims/{claim_id}")
+        await specialist.page.click("[data-action='correct_claim']")
+        await specialist.page.wait_for_selector("#step-form")
+        assert "需补正" in await specialist.page.locator("[data-material=tax_certificate]").inner_text()
+        scan = FilePayload(name="纳税证明.pdf", mimeType="application/pdf", buffer=b"%PDF-1.7\n%tax 2\n%%EOF\n")
+        await specialist.page.set_input_files("#file-tax_certificate", files=[scan])
+        await specialist.accessible()
+        await specialist.screenshot("claim-correction")
+        async with specialist.page.expect_navigation():
+            await specialist.page.click("#step-submit")
+        assert await specialist.page.locator("[data-status]").inner_text() == "已申报待受理"
 
     async with person(browser, base) as reviewer:
         await reviewer.sign_in("reviewer.wu@guangming")
@@ -77,3 +93,33 @@ async def test_a_claim_returned_corrected_reviewed_by_two_and_noticed(
         assert "公示中" in await row.inner_text()
         await second.accessible()
         await second.screenshot("round-notice")
+
+
+async def test_the_enterprise_confirms_a_claim_pledgeflow_drafted(
+    stack: Stack, browser: Browser, base: str, temporal_client: Client
+) -> None:
+    """免申即享: the one action left to the enterprise is the confirmation, in the console."""
+    setting = await prepare(stack, asset="ip-gm-inv-2")
+    loan_id = setting["loan"]
+    rejected = await stack.post("/subsidy-claims", SPECIALIST, filing(setting, loan_id=loan_id), expect=201)
+    await stack.post(f"/subsidy-claims/{rejected['id']}/rejection", REVIEWER, {"reason": "申请书未盖章"})
+    window = {"filing_opens": today(), "filing_closes": today()}
+    await stack.post("/subsidy-rounds", REVIEWER, {"district": "guangming", "title": "第二批", **window}, expect=201)
+    drafting = await temporal_client.start_workflow(
+        SUBSIDY_DRAFTING_WORKFLOW_NAME, id=f"drafting-{uuid.uuid4().hex}", task_queue=LOANS_TASK_QUEUE
+    )
+    try:
+        drafted = await drafted_for(stack, loan_id)
+        await asyncio.sleep(1)  # the day's run has ended: two rounds take claims today, the loan is drafted into one
+        waiting = (await stack.get("/subsidy-claims?turn=filer", ENTERPRISE))["items"]
+        assert [c["id"] for c in waiting if c["loan_id"] == loan_id] == [drafted["id"]]
+    finally:
+        await drafting.terminate("test finished")
+    async with person(browser, base) as enterprise:
+        await enterprise.sign_in("cfo@guangming-demo")
+        await enterprise.open("/console/subsidies/claims")
+        assert (
+            await enterprise.page.locator(f"[data-group=waiting_for_you] tr[data-claim='{drafted['id']}']").count() == 1
+        )
+        await take(enterprise, drafted["id"], "confirm_claim", {}, shot="claim-drafted-confirm")
+        assert await enterprise.page.locator("[data-status]").inner_text() == "已申报待受理"

@@ -132,6 +132,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "all_claims": ("全部申报", "All claims"),
     "age": ("已等待（工作日）", "Waiting (working days)"),
     "review_overdue": ("已超期", "Overdue"),
+    "to_fix": ("需补正", "To fix"),
+    "given": ("已提供", "Given"),
     "claim": ("申报", "Claim"),
     "computation": ("测算明细", "Computation"),
     "revision": ("版本", "Revision"),

@@ -35,8 +35,12 @@ from services.store import subsidy_claims
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 BY_UPDATE: dict[str, ClaimRoute] = {row.update.value: row for row in CLAIM_ROUTES}
-REVIEW_LIMIT = 10  # working days a reviewer has for a step before the claim shows as overdue (the policy's default)
-GROUPS = (("mine", "waiting_for_you"), ("filer", "waiting_for_filer"), (None, "all_claims"))
+GROUPS = (
+    ("overdue", "review_overdue"),
+    ("mine", "waiting_for_you"),
+    ("filer", "waiting_for_filer"),
+    (None, "all_claims"),
+)
 
 
 @dataclass(frozen=True)
@@ -57,18 +61,15 @@ def _age(updated_at: datetime) -> int:
 
 @router.get("/subsidies/claims", response_class=HTMLResponse)
 async def queue(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
-    """The claims the caller may see, by whose turn it is, each with its age in working days since its last step;
-    a claim waiting for the district longer than the review limit is flagged overdue."""
+    """The claims the caller may see, by whose turn it is (overdue first), each with its age in working days since
+    its last step and, when it waits for the district past its due day, an overdue flag."""
     assert viewer.principal is not None
     groups = []
     for turn, title in GROUPS:
         page = await service.list_claims(session, viewer.principal, subsidy_claims.ClaimFilter(), turn, None, 50)  # type: ignore[arg-type]
         rows = [(item, _age(item.updated_at)) for item in page.items]
         groups.append((title, rows))
-    reviewer_turn = {ClaimStatus.FILED, ClaimStatus.ACCEPTED, ClaimStatus.PROPOSED}
-    return render(
-        request, "subsidies/claims.html", viewer, groups=groups, limit=REVIEW_LIMIT, reviewer_turn=reviewer_turn
-    )
+    return render(request, "subsidies/claims.html", viewer, groups=groups)
 
 
 async def _claim_page(
