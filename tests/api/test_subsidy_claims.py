@@ -135,6 +135,22 @@ class TestFiling:
         assert await claims(stack) == before
 
 
+class TestOutsideTheWindow:
+    async def test_a_round_not_yet_open_takes_no_claim(self, stack: Stack, setting: dict[str, Any]) -> None:
+        tomorrow = date.fromisoformat(today()) + timedelta(days=1)
+        window = {"filing_opens": tomorrow.isoformat(), "filing_closes": (tomorrow + timedelta(days=5)).isoformat()}
+        later = await stack.post(
+            "/subsidy-rounds", REVIEWER, {"district": "guangming", "title": "下一批", **window}, expect=201
+        )
+        before = await claims(stack)
+        response = await stack.client.post(
+            "/subsidy-claims", json=filing(setting, round_id=later["id"]), headers=stack.headers(SPECIALIST)
+        )
+        assert response.status_code == 409
+        assert f"takes claims from {tomorrow}" in response.json()["detail"]
+        assert await claims(stack) == before
+
+
 class TestTheClaimsWay:
     async def test_filed_returned_corrected_accepted_and_approved_by_two_reviewers(
         self, stack: Stack, setting: dict[str, Any]
