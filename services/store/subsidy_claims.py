@@ -208,12 +208,12 @@ async def claims_of_round(session: AsyncSession, round_id: str, statuses: Sequen
     return (await session.execute(query.execution_options(populate_existing=True))).scalars().all()
 
 
-async def funded_under(session: AsyncSession, policy_ids: Sequence[str], *, excluding_round: str) -> Decimal:
-    """What the funding plans of other rounds under these policy versions (one district's year) hold."""
+async def funded_under(session: AsyncSession, policy_ids: Sequence[str]) -> Decimal:
+    """What the funding plans of the rounds under these policy versions (one district's year) hold already."""
     query = (
         select(func.coalesce(func.sum(col(SubsidyClaim.funded)), 0))
         .join(SubsidyRound, col(SubsidyRound.id) == col(SubsidyClaim.round_id))
-        .where(col(SubsidyRound.policy_id).in_(list(policy_ids)), col(SubsidyClaim.round_id) != excluding_round)
+        .where(col(SubsidyRound.policy_id).in_(list(policy_ids)))
     )
     return Decimal((await session.execute(query)).scalar_one() or 0)
 

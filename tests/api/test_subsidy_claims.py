@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from contracts.enums import District, Role
 from contracts.queues import LOANS_TASK_QUEUE
+from services.api.params import make_cursor
 from services.domain.calendar import working_deadline
 from services.store.audit import verify_chains
 from services.store.seed_policies import demo_policies
@@ -294,3 +295,24 @@ async def drafted_for(stack: Stack, loan_id: str) -> dict[str, Any]:
             return claim
         await asyncio.sleep(0.2)
     raise AssertionError("no claim was drafted")
+
+
+class TestPages:
+    async def test_pages_follow_the_cursor_and_a_forged_one_is_refused(
+        self, stack: Stack, setting: dict[str, Any]
+    ) -> None:
+        extra = {
+            "guarantee_fee": ("guarantee_invoice", "bank_transfer_voucher"),
+            "valuation_fee": ("valuation_contract", "valuation_invoice", "bank_transfer_voucher"),
+        }
+        for kind, codes in extra.items():  # two claims at least, whatever ran before
+            documents = setting["documents"] | {code: await upload(stack, code) for code in codes}
+            await stack.post("/subsidy-claims", SPECIALIST, filing(setting, kind=kind, documents=documents), expect=201)
+        everything = [c["id"] for c in (await stack.get("/subsidy-claims?limit=100", REVIEWER))["items"]]
+        first = await stack.get("/subsidy-claims?limit=1", REVIEWER)
+        rest = await stack.get(f"/subsidy-claims?limit=100&cursor={first['next_cursor']}", REVIEWER)
+        assert [c["id"] for c in first["items"] + rest["items"]] == everything
+        naive = make_cursor("2026-11-30T12:00:00", "x")  # a moment without its zone: never given out
+        for cursor in (naive, "not-a-cursor"):
+            refused = await stack.client.get(f"/subsidy-claims?cursor={cursor}", headers=stack.headers(REVIEWER))
+            assert (refused.status_code, refused.headers["content-type"]) == (422, "application/problem+json")

@@ -173,7 +173,10 @@ async def issue_funding_plan(
     if not approved:
         raise Conflict("The round has no claim whose notice has ended waiting for a funding plan.")
     versions = await subsidy_policies.list_versions(session, district=found.district, year=policy.year)
-    used = await subsidy_claims.funded_under(session, [v.id for v in versions], excluding_round=round_id)
+    # Everything already in a plan of the year counts, this round's own claims too: a plan sent again after some of
+    # its claims went through cuts the rest from what is left, so the year's plans never exceed the budget (and the
+    # rest get the shares the first attempt gave them, to the fen's rounding).
+    used = await subsidy_claims.funded_under(session, [v.id for v in versions])
     budget = terms_of(policy).budget
     shares = cut_pro_rata(approved, max(budget - used, Decimal("0.00")))
     noticed = list(await subsidy_claims.claims_of_round(session, round_id, [ClaimStatus.NOTICED.value]))

@@ -22,7 +22,6 @@ from services.api.dependencies import (
 )
 from services.api.errors import (
     ApiError,
-    BadRequest,
     Conflict,
     Forbidden,
     Unauthenticated,
@@ -30,6 +29,7 @@ from services.api.errors import (
     problem_responses,
 )
 from services.api.loans.exceptions import STEP_ERRORS, LoanNotFound
+from services.api.params import BadCursor, CursorQuery
 from services.api.subsidies.exceptions import NoPolicyInForce, NothingToClaim, PolicyDateRefused
 from services.api.subsidy_claims import round_steps, rounds, service, steps
 from services.api.subsidy_claims.exceptions import (
@@ -190,7 +190,7 @@ async def file_claim(
     "/subsidy-claims",
     response_model=ClaimPage,
     summary="The claims you may see, latest activity first; by whose turn it is (`turn`), district, kind, status",
-    responses=problem_responses(Unauthenticated, BadRequest),
+    responses=problem_responses(Unauthenticated, BadCursor),
 )
 async def list_claims(
     session: SessionDep,
@@ -203,7 +203,7 @@ async def list_claims(
     turn: Annotated[
         Turn | None, Query(description="mine: waiting for you; filer: for the enterprise; reviewer")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> ClaimPage:
     flt = subsidy_claims.ClaimFilter(

@@ -177,7 +177,10 @@ class FundingPlan(BaseModel):
 
     round_id: str
     budget: Decimal = Field(description="the policy's budget for the year")
-    used_before: Decimal = Field(description="held by the funding plans of the year's earlier rounds")
+    used_before: Decimal = Field(
+        description="already held by the year's funding plans (earlier rounds, or earlier "
+        "claims of this plan when it is sent again)"
+    )
     requested: Decimal = Field(description="the approved amounts of this plan's claims")
     funded: Decimal
     cut: bool

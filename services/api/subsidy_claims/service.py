@@ -34,8 +34,9 @@ from contracts.subsidy_claim import (
 from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext, actor_of
 from services.api.documents.service import DocumentNotFound, readable
-from services.api.errors import BadRequest, Forbidden
+from services.api.errors import Forbidden
 from services.api.loans.exceptions import LoanNotFound, WorkflowUnavailable
+from services.api.params import BadCursor, make_cursor, read_cursor
 from services.api.subsidies.exceptions import NoPolicyInForce, NothingToClaim, PolicyDateRefused
 from services.api.subsidies.service import today
 from services.api.subsidy_claims.exceptions import (
@@ -159,18 +160,22 @@ def _turn(turn: Turn | None, role: Role) -> tuple[str, ...]:
     return tuple(s.value for s in _TURNS[turn])
 
 
-def _cursor(claim: Any) -> str:
-    return f"{claim.updated_at.isoformat()},{claim.id}"
+def _cursor(claim: SubsidyClaim) -> str:
+    """Where the next page starts (the API's opaque cursors: services/api/params.make_cursor)."""
+    return make_cursor(claim.updated_at.astimezone(UTC).isoformat(), claim.id)
 
 
 def _after(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
+    parts = read_cursor(cursor, 2)
+    if parts is None:
         return None
-    moment, _, claim_id = cursor.partition(",")
     try:
-        return datetime.fromisoformat(moment), claim_id
-    except ValueError:
-        raise BadRequest("The cursor is not one this list gave; start again without it.") from None
+        moment = datetime.fromisoformat(parts[0])
+    except ValueError as error:
+        raise BadCursor() from error
+    if moment.tzinfo is None:  # every cursor given out names its moment in UTC
+        raise BadCursor()
+    return moment, parts[1]
 
 
 async def list_claims(
