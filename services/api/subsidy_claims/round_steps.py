@@ -5,7 +5,7 @@ amounts, cut pro rata when the year's budget is short, the shares summing to wha
 from __future__ import annotations
 
 import io
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -52,13 +52,35 @@ async def _round(session: AsyncSession, round_id: str) -> SubsidyRound:
     return found
 
 
+def may_act(principal: Principal, found: SubsidyRound) -> bool:
+    """A round's notice and funding plan are its district's reviewers'."""
+    return (
+        principal.role is Role.DISTRICT_REVIEWER
+        and principal.district is not None
+        and (principal.district.value == found.district)
+    )
+
+
 def _the_districts_reviewer(principal: Principal, found: SubsidyRound) -> None:
-    if (
-        principal.role is not Role.DISTRICT_REVIEWER
-        or principal.district is None
-        or (principal.district.value != found.district)
-    ):
+    if not may_act(principal, found):
         raise Forbidden(f"This is for a reviewer of {found.district}; you are signed in as {principal.role.value}.")
+
+
+@dataclass(frozen=True)
+class RoundOverview:
+    notice: NoticeList
+    approved: int  # claims approved, waiting for the notice
+    noticed: int  # claims through their notice, waiting for the funding plan
+    may_act: bool  # the caller may publish the notice and issue the plan
+
+
+async def overview(session: AsyncSession, principal: Principal, round_id: str) -> RoundOverview:
+    """A round as its page shows it."""
+    found = await _round(session, round_id)
+    approved = await subsidy_claims.approved_of_round(session, round_id, ClaimStatus.APPROVED.value)
+    noticed = await subsidy_claims.approved_of_round(session, round_id, ClaimStatus.NOTICED.value)
+    notice = await notice_list(session, round_id)
+    return RoundOverview(notice, len(approved), len(noticed), may_act(principal, found))
 
 
 async def _each(

@@ -14,8 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from contracts.enums import Role
-from contracts.subsidy_claim import ClaimState, ClaimStatus
+from contracts.subsidy_claim import ClaimState
 from contracts.types import TRUSTED
 from services.api.console.frame import forms
 from services.api.console.frame.render import Viewer, render
@@ -177,20 +176,10 @@ async def _round_page(
     status: int = 200,
 ) -> HTMLResponse:
     assert viewer.principal is not None
-    notice = await round_steps.notice_list(session, round_id)
-    found = await subsidy_claims.get_round(session, round_id)
-    approved = await subsidy_claims.claims_of_round(session, round_id, [ClaimStatus.APPROVED.value])
-    noticed = await subsidy_claims.claims_of_round(session, round_id, [ClaimStatus.NOTICED.value])
-    principal = viewer.principal
-    may_act = (
-        principal.role is Role.DISTRICT_REVIEWER
-        and found is not None
-        and principal.district is not None
-        and principal.district.value == found.district
-    )
+    seen = await round_steps.overview(session, viewer.principal, round_id)
     return render(
-        request, "subsidies/round.html", viewer, status=status, notice=notice, approved=len(approved),
-        noticed=len(noticed), may_act=may_act, plan=plan, refusal=refusal,
+        request, "subsidies/round.html", viewer, status=status, notice=seen.notice, approved=seen.approved,
+        noticed=seen.noticed, may_act=seen.may_act, plan=plan, refusal=refusal,
     )  # fmt: skip
 
 
