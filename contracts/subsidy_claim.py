@@ -1,5 +1,8 @@
 """A subsidy claim's workflow (`SubsidyClaimWorkflow`, id `subsidy-claim-<claim id>`): its input, steps, state and
-persistence. One claim covers one kind of support for one loan over a period, filed into a district's round; it goes
+persistence. One claim covers one kind of support over a period, filed into a district's round: an enterprise's cost
+of one loan (interest, fees), a bank's IP pledge loans in the district (bank-institution support; `loan_id` and
+`enterprise_id` empty, the bank in `bank_id` and its name in `enterprise_name`, which names the claimant), or an
+enterprise's securitisation (`loan_id` empty); it goes
 申报 (filed, or drafted by pledgeflow and confirmed: 免申即享) → 受理 (accepted, or 补正: returned for correction) →
 审核 (an amount proposed and confirmed by a second reviewer, or rejected)."""
 
@@ -180,8 +183,8 @@ class ClaimInput(Model):
     round_id: str
     district: District
     kind: SubsidyKind
-    loan_id: str
-    enterprise_id: str
+    loan_id: str | None
+    enterprise_id: str | None
     enterprise_name: str
     station_id: str | None
     bank_id: str | None
@@ -195,8 +198,8 @@ class ClaimState(Model):
     round_id: str
     district: District
     kind: SubsidyKind
-    loan_id: str
-    enterprise_id: str
+    loan_id: str | None
+    enterprise_id: str | None
     enterprise_name: str
     station_id: str | None
     bank_id: str | None
@@ -236,7 +239,7 @@ class ClaimState(Model):
     def waiting_on(self) -> list[Role]:
         """Who the claim waits on now."""
         if self.status in (ClaimStatus.DRAFTED, ClaimStatus.RETURNED, ClaimStatus.CLAWBACK):
-            return [Role.ENTERPRISE, Role.STATION_SPECIALIST]
+            return [Role.BANK_OFFICER] if self.kind.by_a_bank else [Role.ENTERPRISE, Role.STATION_SPECIALIST]
         if self.status in (
             ClaimStatus.FILED,
             ClaimStatus.ACCEPTED,

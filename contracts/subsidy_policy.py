@@ -41,6 +41,11 @@ class SubsidyKind(StrEnum):
         """Claimed by the enterprise against one of its loans."""
         return self not in (SubsidyKind.BANK_INSTITUTION, SubsidyKind.SECURITISATION)
 
+    @property
+    def by_a_bank(self) -> bool:
+        """Claimed by a bank for the IP pledge loans it made in the district (not by an enterprise)."""
+        return self is SubsidyKind.BANK_INSTITUTION
+
 
 _KIND_LABELS = {
     SubsidyKind.INTEREST: "贷款贴息",
@@ -76,6 +81,7 @@ class Supplied(StrEnum):
     VALUATION_REPORT = "valuation_report"
     GUARANTEE_CONTRACT = "guarantee_contract"
     INSURANCE_CONTRACT = "insurance_contract"
+    BANK_LOANS = "bank_loans"  # a bank's IP pledge loans in the district: contracts, registrations, disbursements
 
 
 class Material(Model):
@@ -112,7 +118,13 @@ class KindTerms(Model):
     """One kind of support under a policy version."""
 
     by_size: dict[SizeClass, SizeTerms] = Field(
-        min_length=1, description="a size class left out is not supported (e.g. SMEs only)"
+        default_factory=dict,
+        description="for the kinds enterprises claim: a size class left out is not supported (e.g. SMEs only)",
+    )
+    institution: SizeTerms | None = Field(
+        default=None,
+        description="bank_institution only: the share of the IP pledge loans' principal the bank made in the district, "
+        "and the cap per bank per year",
     )
     base: InterestBase = InterestBase.PAID
     rate_cap_bp: int | None = Field(
@@ -169,6 +181,11 @@ class PolicyTerms(Model):
     def _window(self) -> PolicyTerms:
         if self.filing_closes < self.filing_opens:
             raise ValueError("the filing window closes before it opens")
+        for kind, terms in self.kinds.items():
+            if kind.by_a_bank and (terms.institution is None or terms.by_size):
+                raise ValueError(f"{kind.value} is claimed by banks: its terms are `institution`, not `by_size`")
+            if not kind.by_a_bank and (not terms.by_size or terms.institution is not None):
+                raise ValueError(f"{kind.value} is claimed by enterprises: its terms are `by_size`, per size class")
         return self
 
 

@@ -3,7 +3,8 @@ checks a single loan (a loan outside it is a 404, never another party's data) an
 
 - platform and city administrators: every loan;
 - a district reviewer: the loans of their district;
-- a station specialist: the cases of their station, and the loans of their district;
+- a station specialist: the cases of their station, and the loans (and enterprises' claims) of their district — not
+  a bank's own subsidy claim, which names no enterprise;
 - a bank's staff, an enterprise, a guarantor, an insurer, an appraisal agency: the loans where their organisation
   plays that part.
 """
@@ -32,6 +33,6 @@ def scope_of(principal: Principal) -> LoanScope:
     if principal.role is Role.DISTRICT_REVIEWER:
         return LoanScope(district=district)
     if principal.role is Role.STATION_SPECIALIST:
-        return LoanScope(parties=(("station_id", principal.org_id),), district=district)
+        return LoanScope(parties=(("station_id", principal.org_id),), district=district, district_of="enterprise_id")
     column = _PARTY_OF_ROLE.get(principal.role)
     return LoanScope(parties=((column, principal.org_id),) if column else ())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -169,6 +169,17 @@ class ApiSettings(CommonSettings):
     documents_dir: Path = Field(
         default=Path(".data/documents"), description="Where uploaded documents are kept, by their SHA-256."
     )
+    blob_store: Literal["folder", "s3"] = Field(
+        default="folder", description="Where documents' bytes go: `documents_dir`, or an S3-compatible bucket."
+    )
+    s3_bucket: str | None = Field(default=None, description="blob_store=s3: the bucket (it must exist).")
+    s3_prefix: str = Field(default="documents/", description="blob_store=s3: the keys' prefix inside the bucket.")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="blob_store=s3: the store's URL (MinIO, Ceph, a cloud's S3 API); none for AWS."
+    )
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
     max_document_bytes: int = Field(
         default=20 * 1_048_576, ge=1024, le=200 * 1_048_576, description="Largest document accepted (413 beyond)."
     )
@@ -241,6 +252,8 @@ class ApiSettings(CommonSettings):
             raise InsecureConfiguration(
                 "PLEDGEFLOW_CONSOLE_DEV_SIGN_IN lets anyone sign in as anyone: never in production."
             )
+        if self.blob_store == "s3" and not self.s3_bucket:
+            raise ValueError("PLEDGEFLOW_BLOB_STORE=s3 needs PLEDGEFLOW_S3_BUCKET")
         return self
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from sqlalchemy import TextClause, bindparam, false, func, or_, select, text, tuple_, update
+from sqlalchemy import TextClause, and_, bindparam, false, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -250,6 +250,7 @@ class LoanScope:
     everything: bool = False
     parties: tuple[tuple[str, str], ...] = ()  # (column of PARTY_COLUMNS, organisation id)
     district: str | None = None
+    district_of: str | None = None  # the district's rows only where this column is set (an enterprise's, not a bank's)
 
     def allows(self, row: Any) -> bool:
         """Whether the loan (or a row of a loan's, such as its subsidy claim: any row with a `district` and some of
@@ -258,7 +259,11 @@ class LoanScope:
             return True
         if any(getattr(row, column, None) == org for column, org in self.parties):
             return True
-        return self.district is not None and row.district == self.district
+        return (
+            self.district is not None
+            and row.district == self.district
+            and (self.district_of is None or getattr(row, self.district_of, None) is not None)
+        )
 
     def condition(self, model: Any = Loan) -> Any:
         """The SQL condition of this scope over `model`'s table (None: no condition)."""
@@ -266,7 +271,10 @@ class LoanScope:
             return None
         conditions = [col(getattr(model, column)) == org for column, org in self.parties if hasattr(model, column)]
         if self.district is not None:
-            conditions.append(col(model.district) == self.district)
+            district = col(model.district) == self.district
+            if self.district_of is not None:
+                district = and_(district, col(getattr(model, self.district_of)).is_not(None))
+            conditions.append(district)
         return or_(*conditions) if conditions else false()
 
 

@@ -3,7 +3,8 @@
 南山: 70 % of interest, guarantee, insurance and valuation fees, ¥1.5 M per enterprise per year across them.
 福田: patents only, loans of at most a year, 50 % of interest after full repayment, service fees counted at most 4 %
 of principal, ¥2 M per enterprise per year.
-光明: ratios by size (SMEs more than large enterprises); the July revision raises micro enterprises to 80 %."""
+光明: ratios by size (SMEs more than large enterprises); the July revision raises micro enterprises to 80 %.
+南山 and 光明 also support banks' IP pledge lending and securitisations (demo figures: _institution_kinds)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,23 @@ def _same_for_all(ratio: str, cap: str) -> dict[SizeClass, SizeTerms]:
     return {size: SizeTerms(ratio_percent=Decimal(ratio), annual_cap=Decimal(cap)) for size in SizeClass}
 
 
+def _institution_kinds() -> dict[SubsidyKind, KindTerms]:
+    """Support for banks (1 % of the IP pledge loans they made in the district, ¥1 M per bank per year) and for
+    securitisations (50 % of the interest and guarantee fees paid, ¥1 M per enterprise per year): demo figures."""
+    return {
+        SubsidyKind.BANK_INSTITUTION: KindTerms(
+            institution=SizeTerms(ratio_percent=Decimal("1"), annual_cap=Decimal("1000000.00")),
+            ip_kinds=list(IPKind),
+            materials=STANDARD_MATERIALS[SubsidyKind.BANK_INSTITUTION],
+        ),
+        SubsidyKind.SECURITISATION: KindTerms(
+            by_size=_same_for_all("50", "1000000.00"),
+            ip_kinds=list(IPKind),
+            materials=STANDARD_MATERIALS[SubsidyKind.SECURITISATION],
+        ),
+    }
+
+
 def _nanshan() -> NewPolicyVersion:
     kind = {
         "by_size": _same_for_all("70", "1500000.00"),
@@ -49,7 +67,7 @@ def _nanshan() -> NewPolicyVersion:
         reason="2026年度南山区知识产权质押融资资助",
         terms=PolicyTerms(
             title="南山区知识产权质押融资贴息及费用资助（2026年度）",
-            kinds={k: KindTerms(**kind, materials=STANDARD_MATERIALS[k]) for k in _COST_KINDS},
+            kinds={k: KindTerms(**kind, materials=STANDARD_MATERIALS[k]) for k in _COST_KINDS} | _institution_kinds(),
             enterprise_annual_cap={size: Decimal("1500000.00") for size in SizeClass},
             budget=Decimal("20000000.00"),
             notice_working_days=7,
@@ -104,7 +122,8 @@ def _guangming(micro_percent: str, effective_from: date, reason: str) -> NewPoli
             kinds={
                 k: KindTerms(by_size=by_size, ip_kinds=list(IPKind), materials=STANDARD_MATERIALS[k])
                 for k in _COST_KINDS
-            },
+            }
+            | _institution_kinds(),
             budget=Decimal("8000000.00"),
             notice_working_days=7,
             filing_opens=date(2026, 2, 1),

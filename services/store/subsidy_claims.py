@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Literal
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -153,10 +154,25 @@ async def list_claims(
     return (await session.execute(query)).scalars().all()
 
 
-async def overlapping(session: AsyncSession, loan_id: str, kind: str, start: date, end: date) -> SubsidyClaim | None:
-    """A live claim (not rejected) of the same loan and kind whose period overlaps [start, end]."""
+# Whom a claim is for, as the column that names it and its value: ("loan_id", a loan) for a loan's costs,
+# ("enterprise_id", an enterprise) for a securitisation, ("bank_id", a bank) for a bank's own support.
+Claimant = tuple[Literal["loan_id", "enterprise_id", "bank_id"], str]
+
+
+def _of(claimant: Claimant) -> list[Any]:
+    column, value = claimant
+    found = [getattr(SubsidyClaim, column) == value]
+    if column == "bank_id":  # the bank's own claims, not its borrowers' (whose claims name the loan's bank too)
+        found.append(col(SubsidyClaim.enterprise_id).is_(None))
+    return found
+
+
+async def overlapping(
+    session: AsyncSession, claimant: Claimant, kind: str, start: date, end: date
+) -> SubsidyClaim | None:
+    """A live claim (not rejected) of the same claimant and kind whose period overlaps [start, end]."""
     query = select(SubsidyClaim).where(
-        col(SubsidyClaim.loan_id) == loan_id,
+        *_of(claimant),
         col(SubsidyClaim.kind) == kind,
         col(SubsidyClaim.status) != ClaimStatus.REJECTED.value,
         col(SubsidyClaim.period_start) <= end,
@@ -165,13 +181,20 @@ async def overlapping(session: AsyncSession, loan_id: str, kind: str, start: dat
     return (await session.execute(query.limit(1))).scalars().first()
 
 
+async def citing(session: AsyncSession, document_id: str) -> Sequence[SubsidyClaim]:
+    """The claims one of whose revisions lists `document_id` among its materials (JSONB containment)."""
+    cited = [{"materials": [{"document_id": document_id}]}]
+    query = select(SubsidyClaim).where(col(SubsidyClaim.state)["revisions"].contains(cited)).limit(20)
+    return (await session.execute(query)).scalars().all()
+
+
 async def granted_in_year(
-    session: AsyncSession, enterprise_id: str, district: str, year: int, kind: str, *, excluding: str | None = None
+    session: AsyncSession, claimant: Claimant, district: str, year: int, kind: str, *, excluding: str | None = None
 ) -> tuple[Decimal, Decimal]:
-    """What the enterprise was granted (approved claims) in the district for periods ending in `year`: of `kind`,
-    and of all kinds; `excluding` a claim (the one under review)."""
+    """What the claimant (an enterprise, or a bank) was granted (approved claims) in the district for periods ending
+    in `year`: of `kind`, and of all kinds; `excluding` a claim (the one under review)."""
     query = select(col(SubsidyClaim.kind), func.coalesce(func.sum(col(SubsidyClaim.approved)), 0)).where(
-        col(SubsidyClaim.enterprise_id) == enterprise_id,
+        *_of(claimant),
         col(SubsidyClaim.district) == district,
         col(SubsidyClaim.approved).is_not(None),
         func.extract("year", col(SubsidyClaim.period_end)) == year,

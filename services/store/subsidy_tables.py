@@ -79,7 +79,9 @@ class SubsidyRound(SQLModel, table=True):
 
 
 class SubsidyClaim(SQLModel, table=True):
-    """Read model of a subsidy claim, written only by its workflow's activity; `state` is the workflow's last word."""
+    """Read model of a subsidy claim, written only by its workflow's activity; `state` is the workflow's last word.
+    A loan's claims name the loan and its enterprise; a securitisation claim its enterprise only; a bank's own claim
+    (bank-institution support) neither, the bank in `bank_id`."""
 
     __tablename__ = "subsidy_claim"
 
@@ -88,9 +90,9 @@ class SubsidyClaim(SQLModel, table=True):
     district: str = Field(sa_column=Column(String(16), nullable=False, index=True))
     policy_id: str = Field(sa_column=Column(String(64), nullable=False))
     kind: str = Field(sa_column=Column(String(32), nullable=False))
-    loan_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
-    enterprise_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
-    enterprise_name: str = Field(sa_column=Column(Text, nullable=False))
+    loan_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    enterprise_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    enterprise_name: str = Field(sa_column=Column(Text, nullable=False))  # the claimant's: a bank's for its own
     station_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
     bank_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
     status: str = Field(sa_column=Column(String(16), nullable=False, index=True))

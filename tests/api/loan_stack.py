@@ -96,9 +96,14 @@ class Stack:
 
 @asynccontextmanager
 async def running_stack(
-    postgres: EmbeddedPostgres, temporal_client: Client, *, task_queue: str = LOANS_TASK_QUEUE
+    postgres: EmbeddedPostgres,
+    temporal_client: Client,
+    *,
+    task_queue: str = LOANS_TASK_QUEUE,
+    settings_changed: dict[str, Any] | None = None,
 ) -> AsyncIterator[Stack]:
-    """The API and a worker on `temporal_client`, over a fresh database with the demo data."""
+    """The API and a worker on `temporal_client`, over a fresh database with the demo data (the API's settings
+    `settings_changed` where a test says so)."""
     url = await fresh_database(postgres)
     engine = create_engine(url)
     sessions = session_factory(engine)
@@ -112,6 +117,7 @@ async def running_stack(
         webhook_allow_private_addresses=True,
         task_queue=task_queue,
         documents_dir=Path(tempfile.mkdtemp(prefix="pledgeflow-documents-")),
+        **(settings_changed or {}),
     )
     resources = AppResources(
         settings=settings,

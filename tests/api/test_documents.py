@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
+from collections.abc import AsyncIterator
 
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 from sqlalchemy import func, select
+from temporalio.client import Client
 
 from contracts.enums import District, Role
+from services.platform.embedded import EmbeddedPostgres, free_port
 from services.store.subsidy_tables import Document
-from tests.api.loan_stack import ENTERPRISE, GUARANTOR, OFFICER, REVIEWER, SPECIALIST, Stack
+from tests.api.loan_stack import ENTERPRISE, GUARANTOR, OFFICER, REVIEWER, SPECIALIST, Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -119,3 +125,54 @@ class TestReading:
         second = (await upload(stack, SPECIALIST, PDF + b"%same", "b.pdf", "ent-guangming-demo"))[1]
         assert first["id"] != second["id"]
         assert first["sha256"] == second["sha256"]
+
+
+@pytest.fixture
+async def on_s3(postgres: EmbeddedPostgres, temporal_client: Client) -> AsyncIterator[tuple[Stack, ThreadedMotoServer]]:
+    """The API with `PLEDGEFLOW_BLOB_STORE=s3`, its bucket on moto's S3 server (stopped by the test at will)."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    changed = {
+        "blob_store": "s3",
+        "s3_bucket": "pledgeflow-api",
+        "s3_endpoint_url": f"http://{host}:{port}",
+        "s3_region": "us-east-1",
+        "s3_access_key_id": "test",
+        "s3_secret_access_key": "test",
+    }
+    bucket = boto3.client(
+        "s3",
+        endpoint_url=changed["s3_endpoint_url"],
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    bucket.create_bucket(Bucket="pledgeflow-api")
+    try:
+        async with running_stack(
+            postgres, temporal_client, task_queue=f"s3-{uuid.uuid4().hex}", settings_changed=changed
+        ) as stack:
+            yield stack, server
+    finally:
+        server.stop()
+
+
+async def test_on_an_s3_store_documents_go_to_the_bucket_and_an_outage_is_a_503(
+    on_s3: tuple[Stack, ThreadedMotoServer],
+) -> None:
+    stack, server = on_s3
+    status, body = await upload(stack, SPECIALIST, PDF + b"%s3", "纳税证明.pdf", "ent-guangming-demo")
+    assert status == 201
+    read = await stack.client.get(f"/documents/{body['id']}", headers=stack.headers(REVIEWER))
+    assert (read.status_code, read.content) == (200, PDF + b"%s3")
+    stored = await documents(stack)
+
+    server.stop()  # the store goes away: nothing is half-stored, and the client is told to try again
+    status, refused = await upload(stack, SPECIALIST, PDF + b"%later", "营业执照.pdf", "ent-guangming-demo")
+    assert status == 503, refused
+    assert str(refused["type"]).endswith("document-store-unavailable")
+    assert await documents(stack) == stored
+    unread = await stack.client.get(f"/documents/{body['id']}", headers=stack.headers(REVIEWER))
+    assert (unread.status_code, unread.headers["content-type"]) == (503, "application/problem+json")
+    assert "Retry-After" in unread.headers

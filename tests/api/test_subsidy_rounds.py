@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.base import Actor
+from contracts.subsidy_claim import ClaimStepResult, ClaimUpdate, SetFundingInput, claim_workflow_id
 from services.domain.calendar import SHANGHAI, end_of_day
+from services.domain.subsidy.rounds import cut_pro_rata
 from services.platform.embedded import EmbeddedPostgres, free_port, scripts_dir
 from services.platform.temporal import data_converter, ensure_search_attributes
 from tests.api.loan_stack import OFFICER, REVIEWER, SPECIALIST, Stack, running_stack
@@ -85,11 +88,25 @@ async def test_notice_then_a_funding_plan_cut_to_the_budget_then_a_payment(
     for claim in (interest, valuation):
         assert (await stack.get(f"/subsidy-claims/{claim['id']}", REVIEWER))["status"] == "noticed"
 
+    # A first attempt at the plan was interrupted after the interest claim's share went through: the plan sent again
+    # cuts the rest from what is left, so that the round's plan (the year's) never exceeds the budget.
+    wanted = {c["id"]: Decimal(c["approved"]) for c in (interest, valuation)}
+    first = cut_pro_rata(wanted, BUDGET)
+    reviewer = Actor(sub="reviewer.wu@guangming", role=REVIEWER[0], org_id=REVIEWER[1], district=REVIEWER[2])
+    await clock.client.get_workflow_handle(claim_workflow_id(interest["id"])).execute_update(
+        ClaimUpdate.SET_FUNDING.value,
+        SetFundingInput(actor=reviewer, plan_id=round_id, amount=first[interest["id"]]),
+        result_type=ClaimStepResult,
+    )
     plan = await stack.post(f"/subsidy-rounds/{round_id}/funding-plan", REVIEWER, {})
-    assert (plan["cut"], Decimal(plan["funded"])) == (True, BUDGET)  # to the fen
-    assert sum(Decimal(line["funded"]) for line in plan["lines"]) == BUDGET
-    assert all(Decimal(line["funded"]) <= Decimal(line["approved"]) for line in plan["lines"])
-    share = next(Decimal(line["funded"]) for line in plan["lines"] if line["claim_id"] == interest["id"])
+    assert Decimal(plan["used_before"]) == first[interest["id"]]
+    assert [(line["claim_id"], Decimal(line["funded"])) for line in plan["lines"]] == [
+        (valuation["id"], first[valuation["id"]])  # the share the first attempt gave it, to the fen
+    ]
+    funded = [Decimal((await stack.get(f"/subsidy-claims/{c}", REVIEWER))["funded"]) for c in wanted]
+    assert sum(funded) == BUDGET  # to the fen
+    assert all(f <= wanted[c] for f, c in zip(funded, wanted, strict=True))
+    share = first[interest["id"]]
 
     paid_on = (await clock.get_current_time()).astimezone(SHANGHAI).date().isoformat()
     base = f"/subsidy-claims/{interest['id']}"

@@ -21,13 +21,13 @@ from services.api.errors import (
 )
 from services.api.params import IdPath
 from services.domain.documents import ACCEPTED
-from services.store.blobs import BlobStore, FolderBlobStore
+from services.store.blobs import BlobStore
 
 router = APIRouter(tags=["documents"])
 
 
 def blob_store(resources: ResourcesDep) -> BlobStore:
-    return FolderBlobStore(resources.settings.documents_dir)
+    return resources.blobs
 
 
 BlobsDep = Annotated[BlobStore, Depends(blob_store)]
@@ -38,7 +38,14 @@ BlobsDep = Annotated[BlobStore, Depends(blob_store)]
     status_code=status.HTTP_201_CREATED,
     response_model=DocumentRead,
     summary="Upload a document (PDF, JPEG, PNG or OFD, told from its content) for a claim's materials",
-    responses=problem_responses(Unauthenticated, Forbidden, Unprocessable, UnsupportedMediaType, PayloadTooLarge),
+    responses=problem_responses(
+        Unauthenticated,
+        Forbidden,
+        Unprocessable,
+        UnsupportedMediaType,
+        PayloadTooLarge,
+        service.DocumentStoreUnavailable,
+    ),
 )
 async def upload_document(
     session: SessionDep,
@@ -60,14 +67,14 @@ async def upload_document(
     summary="A document's content (for those who may see it)",
     responses={
         200: {"content": {media: {"schema": {"type": "string", "format": "binary"}} for media in ACCEPTED}},
-        **problem_responses(Unauthenticated, service.DocumentNotFound),
+        **problem_responses(Unauthenticated, service.DocumentNotFound, service.DocumentStoreUnavailable),
     },
 )
 async def download_document(
     document_id: IdPath, session: SessionDep, principal: PrincipalDep, blobs: BlobsDep
 ) -> Response:
     document = await service.readable(session, principal, document_id)
-    content = await blobs.get(document.sha256)
+    content = await service.content_of(blobs, document)
     return Response(
         content,
         media_type=document.media_type,

@@ -10,12 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import Role
 from services.api.dependencies import RequestContext
-from services.api.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from services.api.errors import (
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unprocessable,
+    UnsupportedMediaType,
+)
+from services.api.visibility import scope_of
 from services.domain.documents import ACCEPTED, media_type_of
 from services.platform.auth import Principal
-from services.store import documents, reference
+from services.store import documents, reference, subsidy_claims
 from services.store.audit import append_audit
-from services.store.blobs import BlobStore
+from services.store.blobs import BlobStore, BlobUnavailable
 from services.store.subsidy_tables import Document
 
 # Who files or reviews claims, and so uploads their materials.
@@ -27,6 +35,21 @@ UPLOADERS = (
     Role.CITY_ADMIN,
     Role.PLATFORM_ADMIN,
 )
+
+
+class DocumentStoreUnavailable(ServiceUnavailable):
+    type_slug = "document-store-unavailable"
+    title = "The document store is unavailable"
+
+
+async def content_of(blobs: BlobStore, document: Document) -> bytes:
+    """A document's bytes; the store out of reach is a 503 the client may retry."""
+    try:
+        return await blobs.get(document.sha256)
+    except BlobUnavailable as error:
+        raise DocumentStoreUnavailable("The document cannot be read right now. Try again in a moment.") from error
+
+
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\\\]")
 
 
@@ -86,7 +109,12 @@ async def upload(
         raise UnsupportedMediaType(
             f"The file is not one of {', '.join(ACCEPTED)} (told from its content, whatever its name says)."
         )
-    sha256 = await blobs.put(content)  # first the bytes, then the row: no row ever points at a missing blob
+    try:
+        sha256 = await blobs.put(content)  # first the bytes, then the row: no row ever points at a missing blob
+    except BlobUnavailable as error:
+        raise DocumentStoreUnavailable(
+            "The document could not be stored right now; nothing was kept. Try again."
+        ) from error
     document = Document(
         id=uuid.uuid4().hex,
         sha256=sha256,
@@ -105,15 +133,22 @@ async def upload(
     return document
 
 
+async def _in_a_claim_seen_by(session: AsyncSession, principal: Principal, document_id: str) -> bool:
+    """The document is a material of a claim the caller may see (the district reviewing a bank's own claim)."""
+    scope = scope_of(principal)
+    return any(scope.allows(claim) for claim in await subsidy_claims.citing(session, document_id))
+
+
 async def readable(session: AsyncSession, principal: Principal, document_id: str) -> Document:
     """The document, if the caller may read it: its uploader's organisation, the enterprise it concerns, that
-    enterprise's district (its reviewers and station), the city's and the platform's administrators. Anyone else
-    is told it does not exist."""
+    enterprise's district (its reviewers and station), the city's and the platform's administrators, and whoever
+    may see a claim it is a material of. Anyone else is told it does not exist."""
     document = await documents.get_document(session, document_id)
     if document is None or not (
         document.uploader_org == principal.org_id
         or (document.enterprise_id is not None and await _may_act_for(session, principal, document.enterprise_id))
         or principal.role in (Role.CITY_ADMIN, Role.PLATFORM_ADMIN)
+        or await _in_a_claim_seen_by(session, principal, document_id)
     ):
         raise DocumentNotFound(f"There is no document {document_id!r} that you can see.")
     return document

@@ -11,7 +11,7 @@ from contracts.enums import District
 from contracts.subsidy_policy import NewPolicyVersion, SubsidyKind
 from contracts.types import Money
 from services.api.dependencies import PrincipalDep, RequestContextDep, SessionDep, require_roles
-from services.api.errors import Forbidden, Unauthenticated, problem_responses
+from services.api.errors import Forbidden, Unauthenticated, Unprocessable, problem_responses
 from services.api.loans.dependencies import LoanDep
 from services.api.loans.exceptions import LoanNotFound, NotInYourView
 from services.api.subsidies import service
@@ -70,7 +70,7 @@ async def publish_policy(body: NewPolicyVersion, session: SessionDep, context: R
     response_model=SubsidyEstimate,
     summary="What a subsidy claim for the loan would yield under the policy in force today, line by line",
     responses=problem_responses(
-        Unauthenticated, LoanNotFound, NotInYourView, NoPolicyInForce, NothingToClaim, PolicyDateRefused
+        Unauthenticated, LoanNotFound, NotInYourView, NoPolicyInForce, NothingToClaim, PolicyDateRefused, Unprocessable
     ),
 )
 async def subsidy_estimate(

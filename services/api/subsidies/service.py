@@ -12,7 +12,7 @@ from contracts.loan_state import LoanState
 from contracts.subsidy_policy import NewPolicyVersion, SubsidyKind
 from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext
-from services.api.errors import Forbidden
+from services.api.errors import Forbidden, Unprocessable
 from services.api.loans.exceptions import NotInYourView
 from services.api.subsidies.exceptions import (
     NoPolicyInForce,
@@ -102,6 +102,8 @@ async def estimate(
     the period from `start` (the disbursement by default) to `end` (today by default)."""
     if principal.role is Role.VALUER:
         raise NotInYourView("An appraisal agency's view of a loan holds no amounts, and so no subsidy estimate.")
+    if not kind.for_a_loan:
+        raise Unprocessable(f"{kind.label} is not claimed against a loan: a loan's calculator covers its costs.")
     state = LoanState.model_validate(loan.state, context=TRUSTED)
     if state.disbursement is None:
         raise NothingToClaim(f"Loan {loan.id} is not disbursed yet: there is no interest or fee to claim on.")

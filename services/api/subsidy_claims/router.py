@@ -20,6 +20,7 @@ from services.api.dependencies import (
     TemporalDep,
     require_roles,
 )
+from services.api.enterprises.exceptions import EnterpriseNotFound
 from services.api.errors import (
     ApiError,
     Conflict,
@@ -160,11 +161,14 @@ async def funding_plan(
     "/subsidy-claims",
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimView,
-    summary="File a subsidy claim (申报) for a disbursed loan into a round: its materials and amount are checked",
+    summary="File a subsidy claim (申报) into a round — a loan's interest or fees, a bank's support for its IP pledge "
+    "loans in the district, or a securitisation: its materials and amount are checked",
     responses=problem_responses(
         Unauthenticated,
         Forbidden,
+        Unprocessable,
         LoanNotFound,
+        EnterpriseNotFound,
         RoundNotFound,
         FilingClosed,
         NoPolicyInForce,
@@ -370,6 +374,7 @@ _RECOMPUTED: tuple[type[ApiError], ...] = (
     PolicyDateRefused,
     NothingToClaim,
     LoanNotFound,
+    Unprocessable,
 )
 
 for _step in CLAIM_ROUTES:

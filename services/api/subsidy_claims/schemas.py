@@ -48,9 +48,15 @@ class RoundRead(BaseModel):
 
 
 class Materials(_Body):
-    period_start: date | None = Field(default=None, description="first day covered; the disbursement by default")
+    period_start: date | None = Field(
+        default=None,
+        description="first day covered; the disbursement by default (for a claim on no loan, the year's first day)",
+    )
     period_end: date | None = Field(default=None, description="last day covered; today by default")
-    claimed: Money | None = Field(default=None, description="the amount claimed; the evidence when left out")
+    claimed: Money | None = Field(
+        default=None,
+        description="the amount claimed; the evidence when left out (a securitisation states it, as its vouchers show)",
+    )
     documents: dict[MaterialCode, Id] = Field(
         default_factory=dict, max_length=MAX_LIST, description="material code → uploaded document id"
     )
@@ -58,9 +64,16 @@ class Materials(_Body):
 
 
 class FileClaimRequest(Materials):
+    """A claim of `kind` into a round: a loan's cost kinds name the loan; bank-institution support is claimed by the
+    bank for its IP pledge loans in the round's district (no loan named); a securitisation names no loan, and a
+    station specialist filing it names the enterprise."""
+
     round_id: Id
-    loan_id: Id
     kind: SubsidyKind
+    loan_id: Id | None = Field(default=None, description="the loan, for interest and the fees (and only for them)")
+    enterprise_id: Id | None = Field(
+        default=None, description="securitisation filed by a station specialist: the enterprise it is filed for"
+    )
 
 
 class ReturnRequest(_Body):
@@ -105,9 +118,9 @@ class ClaimSummary(BaseModel):
     district: District
     kind: SubsidyKind
     kind_label: str
-    loan_id: str
-    enterprise_id: str
-    enterprise_name: str
+    loan_id: str | None = Field(description="the loan whose cost is claimed (none for a bank's or a securitisation)")
+    enterprise_id: str | None = Field(description="the enterprise claiming (none for a bank's own claim)")
+    enterprise_name: str = Field(description="the claimant's name: the enterprise's, or the bank's")
     status: ClaimStatus
     status_label: str
     period_start: date
@@ -115,9 +128,15 @@ class ClaimSummary(BaseModel):
     claimed: Decimal
     computed: Decimal
     approved: Decimal | None
+    funded: Decimal | None = Field(description="its share in the round's funding plan (after any pro-rata cut)")
+    paid: Decimal | None = Field(description="what was paid out")
     filed_at: datetime
     updated_at: datetime
     review_deadline: date | None = Field(description="the district's review is due by this day (working days)")
+    review_deadline_provisional: bool = Field(
+        description="counted through a year whose official holidays are not published yet (from weekends and the "
+        "statutory holidays only)"
+    )
     overdue: bool = Field(description="waiting for the district past its due day")
 
 

@@ -9,7 +9,6 @@ import hashlib
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.base import Recorded, StepInput
-from contracts.enums import Role
-from contracts.loan_state import LoanState
+from contracts.enums import District, Role
 from contracts.subsidy_claim import (
     SUBSIDY_CLAIM_WORKFLOW_NAME,
     ClaimInput,
@@ -28,17 +26,16 @@ from contracts.subsidy_claim import (
     ClaimStatus,
     ClaimStepResult,
     ClaimUpdate,
-    Computation,
     claim_workflow_id,
 )
 from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext, actor_of
 from services.api.documents.service import DocumentNotFound, readable
-from services.api.errors import Forbidden
-from services.api.loans.exceptions import LoanNotFound, WorkflowUnavailable
+from services.api.loans.exceptions import WorkflowUnavailable
 from services.api.params import BadCursor, make_cursor, read_cursor
-from services.api.subsidies.exceptions import NoPolicyInForce, NothingToClaim, PolicyDateRefused
+from services.api.subsidies.exceptions import NoPolicyInForce, PolicyDateRefused
 from services.api.subsidies.service import today
+from services.api.subsidy_claims import subjects
 from services.api.subsidy_claims.exceptions import (
     ClaimNotEligible,
     ClaimNotFound,
@@ -56,18 +53,18 @@ from services.api.subsidy_claims.schemas import (
     Materials,
     Turn,
 )
+from services.api.subsidy_claims.subjects import Subject
 from services.api.visibility import scope_of
 from services.api.workflow_updates import StepStillRunning, WorkflowBusy, consume_outcome
-from services.domain.calendar import working_deadline
+from services.domain.calendar import calendar_is_official, working_deadline
 from services.domain.subsidy import claim_rules
 from services.domain.subsidy.checklist import check_materials
-from services.domain.subsidy.facts import NotClaimable, Period
+from services.domain.subsidy.facts import Period
 from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
-from services.store import loans, subsidy_claims, subsidy_policies
-from services.store.subsidy_facts import EnterpriseMissing, compute_claim, terms_of
+from services.store import subsidy_claims, subsidy_policies
+from services.store.subsidy_facts import terms_of
 from services.store.subsidy_tables import SubsidyClaim, SubsidyPolicy
-from services.store.tables import Loan
 
 # --- the claim as its parties see it ---
 
@@ -98,9 +95,14 @@ def summary_of(claim: SubsidyClaim) -> ClaimSummary:
         claimed=claim.claimed,
         computed=claim.computed,
         approved=claim.approved,
+        funded=claim.funded,
+        paid=claim.paid,
         filed_at=claim.filed_at,
         updated_at=claim.updated_at,
         review_deadline=claim.review_deadline,
+        # Counted from a day of a published year: provisional exactly when it lands in a year not yet published.
+        review_deadline_provisional=claim.review_deadline is not None
+        and not calendar_is_official(claim.review_deadline),
         overdue=state.status in REVIEWER_TURN and claim.review_deadline is not None and claim.review_deadline < today(),
     )
 
@@ -199,9 +201,8 @@ async def list_claims(
 async def revision_of(
     session: AsyncSession,
     principal: Principal,
-    loan: Loan,
+    subject: Subject,
     policy: SubsidyPolicy,
-    kind: Any,
     body: Materials,
     number: int,
     recorded: Recorded,
@@ -209,21 +210,19 @@ async def revision_of(
     excluding: str | None = None,
 ) -> ClaimRevision:
     """The filer's statement checked against what pledgeflow holds, and its amount computed under `policy`."""
-    terms = terms_of(policy)
-    kind_terms = terms.kinds.get(kind)
+    kind = subject.kind
+    kind_terms = terms_of(policy).kinds.get(kind)
     if kind_terms is None:
         raise ClaimNotEligible(f"The policy {policy.id} does not support {kind.label} ({kind.value}).")
-    state = LoanState.model_validate(loan.state, context=TRUSTED)
-    if state.disbursement is None:
-        raise NothingToClaim(f"Loan {loan.id} is not disbursed yet: there is no interest or fee to claim on.")
     day = today()
-    period = Period(body.period_start or state.disbursement.disbursed_on, body.period_end or day)
-    if period.start < state.disbursement.disbursed_on or period.end > day or period.start > period.end:
-        raise PolicyDateRefused(
-            f"The period is to lie between the disbursement ({state.disbursement.disbursed_on}) and today ({day}), "
-            "its start not after its end."
-        )
-    checked = check_materials(kind_terms.materials, body.documents, state)
+    default_start, earliest = subject.first_day(day)
+    period = Period(body.period_start or default_start, body.period_end or day)
+    if period.end > day or period.start > period.end or (earliest is not None and period.start < earliest):
+        since = f"the disbursement ({earliest})" if earliest is not None else "its start"
+        raise PolicyDateRefused(f"The period is to lie between {since} and today ({day}), its start not after its end.")
+    if earliest is None and (period.end - period.start).days > 366:
+        raise PolicyDateRefused("A claim covers at most a year: split a longer period into yearly claims.")
+    checked = check_materials(kind_terms.materials, body.documents, await subjects.held_for(session, subject, period))
     if checked.unknown:
         raise MaterialsMissing(f"The checklist of {kind.label} has no material {', '.join(checked.unknown)}.")
     for code, document_id in body.documents.items():
@@ -231,12 +230,12 @@ async def revision_of(
             document = await readable(session, principal, document_id)
         except DocumentNotFound:
             raise MaterialsMissing(f"{code}: there is no document {document_id} that you can use.") from None
-        if document.enterprise_id not in (None, loan.enterprise_id):
+        if document.enterprise_id not in (None, subject.enterprise_id):
             raise MaterialsMissing(f"{code}: the document {document_id} belongs to another enterprise.")
     if checked.missing:
         raise MaterialsMissing(f"Materials are missing: {'; '.join(checked.missing)}.")
-    computation = await computed(
-        session, loan, policy, kind, period, body.claimed, body.other_subsidy, excluding=excluding
+    computation = await subjects.computed(
+        session, subject, policy, period, body.claimed, body.other_subsidy, excluding=excluding
     )
     if computation.refusals:
         raise ClaimNotEligible(f"The claim does not meet the policy {policy.id}: {'; '.join(computation.refusals)}.")
@@ -250,24 +249,6 @@ async def revision_of(
         computation=computation,
         filed=recorded,
     )
-
-
-async def computed(
-    session: AsyncSession,
-    loan: Loan,
-    policy: SubsidyPolicy,
-    kind: Any,
-    period: Period,
-    claimed: Decimal | None,
-    other_subsidy: bool,
-    *,
-    excluding: str | None,
-) -> Computation:
-    """The claim's amount under `policy` (services/store/subsidy_facts.compute_claim), its failures as answers."""
-    try:
-        return await compute_claim(session, loan, policy, kind, period, claimed, other_subsidy, excluding=excluding)
-    except (NotClaimable, EnterpriseMissing) as error:
-        raise NothingToClaim(str(error)) from error
 
 
 # The statuses in which a claim waits for the district's review.
@@ -290,50 +271,41 @@ async def file_claim(
     session: AsyncSession, temporal: Client, context: RequestContext, settings: ApiSettings, body: FileClaimRequest
 ) -> ClaimView:
     principal = context.principal
-    if principal.role not in claim_rules.FILERS:
-        raise Forbidden(
-            f"Claims are filed by the enterprise or its station specialist, not by a {principal.role.label}."
-        )
-    loan = await loans.get_loan(session, body.loan_id)
-    if (
-        loan is None
-        or not scope_of(principal).allows(loan)
-        or (principal.role is Role.ENTERPRISE and loan.enterprise_id != principal.org_id)
-    ):
-        raise LoanNotFound(body.loan_id)
     found = await subsidy_claims.get_round(session, body.round_id)
     if found is None:
         raise RoundNotFound(f"There is no claim round {body.round_id!r}.")
-    if found.district != loan.district:
-        raise RoundNotFound(f"The round {found.id} is {found.district}'s; the loan is filed in {loan.district}.")
+    subject = await subjects.for_filing(session, principal, body, found.district)
+    if found.district != subject.district:
+        raise RoundNotFound(f"The round {found.id} is {found.district}'s; the loan is filed in {subject.district}.")
     day = today()
     if not found.filing_opens <= day <= found.filing_closes:
         raise FilingClosed(
             f"The round takes claims from {found.filing_opens} to {found.filing_closes}; today is {day}."
         )
-    policy = await subsidy_policies.in_force(session, loan.district, day)
+    policy = await subsidy_policies.in_force(session, found.district, day)
     if policy is None:
         raise NoPolicyInForce(f"No subsidy policy is in force today ({day}).")
     claim_id = _claim_id(context)
     recorded = Recorded(by=actor_of(principal), at=datetime.now(UTC), request_id=context.request_id)
-    first = await revision_of(session, principal, loan, policy, body.kind, body, 1, recorded)
-    overlap = await subsidy_claims.overlapping(session, loan.id, body.kind.value, first.period_start, first.period_end)
+    first = await revision_of(session, principal, subject, policy, body, 1, recorded)
+    overlap = await subsidy_claims.overlapping(
+        session, subject.claimant, body.kind.value, first.period_start, first.period_end
+    )
     if overlap is not None and overlap.id != claim_id:
         raise ClaimOverlaps(
-            f"Claim {overlap.id} already covers {overlap.period_start} – {overlap.period_end} for this loan's "
-            f"{body.kind.label}: a period is claimed once."
+            f"Claim {overlap.id} already covers {overlap.period_start} – {overlap.period_end} for "
+            f"{subject.name}'s {body.kind.label}: a period is claimed once."
         )
-    state = LoanState.model_validate(loan.state, context=TRUSTED)
     data = ClaimInput(
         claim_id=claim_id,
         round_id=found.id,
-        district=state.district,
+        district=District(found.district),
         kind=body.kind,
-        loan_id=loan.id,
-        enterprise_id=state.enterprise_id,
-        enterprise_name=state.enterprise_name,
-        station_id=state.station_id,
-        bank_id=state.bank_id,
+        loan_id=subject.loan.id if subject.loan is not None else None,
+        enterprise_id=subject.enterprise_id,
+        enterprise_name=subject.name,
+        station_id=subject.station_id,
+        bank_id=subject.bank_id,
         first=first,
         review_deadline=review_due(policy, day),
     )

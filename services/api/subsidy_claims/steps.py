@@ -30,10 +30,10 @@ from contracts.subsidy_claim import (
 )
 from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext, actor_of
-from services.api.loans.exceptions import LoanNotFound, NotYourStep
+from services.api.loans.exceptions import NotYourStep
 from services.api.subsidies.exceptions import PolicyNotFound
 from services.api.subsidies.service import today
-from services.api.subsidy_claims import service
+from services.api.subsidy_claims import service, subjects
 from services.api.subsidy_claims.exceptions import ClaimOverlaps
 from services.api.subsidy_claims.schemas import (
     AcceptRequest,
@@ -53,9 +53,8 @@ from services.api.workflow_updates import send_update
 from services.domain.calendar import shanghai_date, working_days_between
 from services.domain.subsidy import claim_rules
 from services.domain.subsidy.facts import Period
-from services.store import loans, subsidy_claims, subsidy_policies
+from services.store import subsidy_claims, subsidy_policies
 from services.store.subsidy_tables import SubsidyClaim, SubsidyPolicy
-from services.store.tables import Loan
 
 
 async def _send(
@@ -98,7 +97,7 @@ async def confirm(
     body: ConfirmRequest,  # noqa: ARG001
 ) -> ClaimView:
     """意愿确认: the district's review clock starts now."""
-    _loan, policy = await _loan_and_policy(s, claim)
+    policy = await _policy(s, claim)
     data = ConfirmClaimInput(**_base(c).model_dump(), review_deadline=service.review_due(policy, today()))
     return await _send(s, t, c, claim, ClaimUpdate.CONFIRM, data)
 
@@ -127,14 +126,11 @@ async def reject(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyCl
     )
 
 
-async def _loan_and_policy(session: AsyncSession, claim: SubsidyClaim) -> tuple[Loan, SubsidyPolicy]:
-    loan = await loans.get_loan(session, claim.loan_id)
-    if loan is None:
-        raise LoanNotFound(claim.loan_id)
+async def _policy(session: AsyncSession, claim: SubsidyClaim) -> SubsidyPolicy:
     policy = await subsidy_policies.get_version(session, claim.policy_id)
     if policy is None:
         raise PolicyNotFound(f"There is no subsidy policy version {claim.policy_id!r}.")
-    return loan, policy
+    return policy
 
 
 def _said_first(c: RequestContext, state: ClaimState, step: ClaimUpdate) -> None:
@@ -148,20 +144,13 @@ async def correct(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyC
     """A new revision of the claim (补正), checked and computed as the filing was, under the same policy version."""
     state = ClaimState.model_validate(claim.state, context=TRUSTED)
     _said_first(c, state, ClaimUpdate.CORRECT)
-    loan, policy = await _loan_and_policy(s, claim)
+    subject, policy = await subjects.of_claim(s, claim), await _policy(s, claim)
     recorded = Recorded(by=actor_of(c.principal), at=datetime.now(UTC), request_id=c.request_id)
-    revision = await service.revision_of(
-        s,
-        c.principal,
-        loan,
-        policy,
-        state.kind,
-        body,
-        len(state.revisions) + 1,
-        recorded,
-        excluding=claim.id,
+    number = len(state.revisions) + 1
+    revision = await service.revision_of(s, c.principal, subject, policy, body, number, recorded, excluding=claim.id)
+    overlap = await subsidy_claims.overlapping(
+        s, subject.claimant, claim.kind, revision.period_start, revision.period_end
     )
-    overlap = await subsidy_claims.overlapping(s, claim.loan_id, claim.kind, revision.period_start, revision.period_end)
     if overlap is not None and overlap.id != claim.id:
         raise ClaimOverlaps(
             f"Claim {overlap.id} already covers part of {revision.period_start} – {revision.period_end}."
@@ -182,17 +171,16 @@ async def correct(s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyC
 async def propose(
     s: AsyncSession, t: Client, c: RequestContext, claim: SubsidyClaim, body: ProposeRequest
 ) -> ClaimView:
-    """The reviewer's amount, with the claim computed again now: the loan's facts as they stand and the
-    enterprise's other claims approved since counted against the caps."""
+    """The reviewer's amount, with the claim computed again now: the facts as they stand (the loan's, or the bank's
+    loans) and the claimant's other claims approved since counted against the caps."""
     state = ClaimState.model_validate(claim.state, context=TRUSTED)
     _said_first(c, state, ClaimUpdate.PROPOSE)
-    loan, policy = await _loan_and_policy(s, claim)
+    subject, policy = await subjects.of_claim(s, claim), await _policy(s, claim)
     current = state.current
-    computation = await service.computed(
+    computation = await subjects.computed(
         s,
-        loan,
+        subject,
         policy,
-        state.kind,
         Period(current.period_start, current.period_end),
         current.claimed,
         current.other_subsidy,

@@ -92,6 +92,8 @@ def refusals(policy: PolicyTerms, kind: SubsidyKind, facts: ClaimFacts) -> list[
     terms = policy.kinds.get(kind)
     if terms is None:
         return [f"this policy does not support {kind.label} ({kind.value})"]
+    if not kind.for_a_loan:  # services/domain/subsidy/institution computes those
+        return [f"{kind.label} is not claimed against a loan"]
     found = []
     if facts.size not in terms.by_size:
         found.append(f"{kind.label} is not offered to {facts.size.value} enterprises under this policy")
@@ -133,7 +135,7 @@ def compute(
     base = _capped_base(terms, kind, facts, base, lines)
     subsidy = (base * size.ratio_percent / HUNDRED).quantize(FEN, rounding=ROUND_DOWN)
     lines.append(Line("ratio", subsidy, f"基数 × {size.ratio_percent}%（向下取整到分）"))
-    amount = _within_caps(policy, facts.size, size.annual_cap, granted, subsidy, lines)
+    amount = within_caps(policy, facts.size, size.annual_cap, granted, subsidy, lines)
     lines.append(Line("result", amount if not refused else ZERO, "不符合条件，不予资助" if refused else "结果"))
     return Computation(kind, lines, amount if not refused else ZERO, refused)
 
@@ -161,7 +163,7 @@ def _capped_base(terms: KindTerms, kind: SubsidyKind, facts: ClaimFacts, base: D
     return base
 
 
-def _within_caps(
+def within_caps(
     policy: PolicyTerms, size: SizeClass, kind_cap: Decimal, granted: Granted, subsidy: Decimal, lines: list[Line]
 ) -> Decimal:
     room = max(ZERO, kind_cap - granted.this_kind)

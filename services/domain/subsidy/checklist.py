@@ -3,12 +3,13 @@ fact, a link filled in automatically; what is missing is named."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from contracts.loan_state import LoanState
 from contracts.subsidy_claim import MaterialLink
 from contracts.subsidy_policy import Material, Supplied
+from services.domain.subsidy.institution import BankLoan
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,27 @@ def supplied_reference(state: LoanState, supplied: Supplied) -> str | None:
     if supplied is Supplied.VALUATION_REPORT:
         reports = [r.report_number for r in state.valuations.values() if not r.in_house]
         return f"评估报告 {'、'.join(reports)}" if reports else None
+    if supplied is Supplied.BANK_LOANS:
+        return None  # a bank's loans back a bank's own claim (bank_loans_reference), never an enterprise's
     party = {Supplied.GUARANTEE_CONTRACT: "guarantor", Supplied.INSURANCE_CONTRACT: "insurer"}[supplied]
     contracts = [s.contract_number for s in state.sign_offs.values() if s.party == party]
     return f"合同 {'、'.join(contracts)}" if contracts else None
 
 
-def check_materials(checklist: list[Material], documents: Mapping[str, str], state: LoanState) -> Checked:
+def bank_loans_reference(loans: Sequence[BankLoan], supplied: Supplied) -> str | None:
+    """What pledgeflow holds for a bank's own claim: its IP pledge loans in the district and period."""
+    if supplied is not Supplied.BANK_LOANS or not loans:
+        return None
+    return f"平台记录的知识产权质押贷款 {len(loans)} 笔（{'、'.join(loan.loan_id for loan in loans[:20])}）"
+
+
+def check_materials(
+    checklist: list[Material], documents: Mapping[str, str], reference: Callable[[Supplied], str | None]
+) -> Checked:
     """`documents` maps a material's code to an uploaded document's id (already checked to exist and be the
-    filer's to use). A supplied item is linked when pledgeflow holds its fact, and may be uploaded instead."""
+    filer's to use); `reference` says what pledgeflow holds for a supplied item (supplied_reference for a loan's
+    claims, bank_loans_reference for a bank's). A supplied item is linked when pledgeflow holds its fact, and may
+    be uploaded instead."""
     links, missing = [], []
     codes = {m.code for m in checklist}
     for material in checklist:
@@ -52,12 +66,10 @@ def check_materials(checklist: list[Material], documents: Mapping[str, str], sta
             links.append(MaterialLink(code=material.code, name=material.name, document_id=document))
             continue
         if material.supplied is not None:
-            reference = supplied_reference(state, material.supplied)
-            if reference is not None:
+            held = reference(material.supplied)
+            if held is not None:
                 links.append(
-                    MaterialLink(
-                        code=material.code, name=material.name, supplied=material.supplied, reference=reference
-                    )
+                    MaterialLink(code=material.code, name=material.name, supplied=material.supplied, reference=held)
                 )
                 continue
         if material.required:

@@ -10,9 +10,16 @@ from decimal import Decimal
 from contracts.base import Actor
 from contracts.enums import Role
 from contracts.subsidy_claim import ClaimState, ClaimStatus, ClaimUpdate
+from contracts.subsidy_policy import SubsidyKind
 
 FILERS = (Role.ENTERPRISE, Role.STATION_SPECIALIST)
+BANK_FILERS = (Role.BANK_OFFICER,)  # bank-institution support is claimed by the bank's own staff
 REVIEWERS = (Role.DISTRICT_REVIEWER,)
+
+
+def filers_of(kind: SubsidyKind) -> tuple[Role, ...]:
+    return BANK_FILERS if kind.by_a_bank else FILERS
+
 
 # The statuses each step is taken from.
 FROM: dict[ClaimUpdate, tuple[ClaimStatus, ...]] = {
@@ -53,11 +60,13 @@ ANONYMOUS = ("匿名", "无名", "不具名", "anonymous", "anon", "n/a", "none"
 
 def not_your_step(actor: Actor, state: ClaimState, step: ClaimUpdate) -> str | None:
     """Why `actor` may not take `step` on this claim (None: they may)."""
-    roles = BY[step]
+    roles = filers_of(state.kind) if BY[step] is FILERS else BY[step]
     if actor.role not in roles:
         return f"this step is for {' or '.join(r.value for r in roles)}; you are signed in as {actor.role.value}"
     if actor.role is Role.ENTERPRISE and actor.org_id != state.enterprise_id:
         return "an enterprise takes the steps of its own claims"
+    if actor.role is Role.BANK_OFFICER and actor.org_id != state.bank_id:
+        return "a bank takes the steps of its own claims"
     if actor.role in (Role.STATION_SPECIALIST, Role.DISTRICT_REVIEWER) and actor.district is not state.district:
         return f"this claim belongs to {state.district.label}; you work for another district"
     return None

@@ -45,14 +45,16 @@ STANDARD_MATERIALS: dict[SubsidyKind, list[Material]] = {
     ],
     SubsidyKind.BANK_INSTITUTION: [
         Material(code="application_form", name="申请书"),
-        Material(code="registration_list", name="质押登记清单（附每笔借款合同和质押合同）"),
+        Material(
+            code="registration_list", name="质押登记清单（附每笔借款合同和质押合同）", supplied=Supplied.BANK_LOANS
+        ),
         Material(
             code="ip_share",
             name="知识产权在贷款中的占比（金额或比例）",
             required=False,
             condition="贷款同时有其他担保方式时",
         ),
-        Material(code="disbursement_vouchers", name="放款凭证"),
+        Material(code="disbursement_vouchers", name="放款凭证", supplied=Supplied.BANK_LOANS),
         Material(code="product_report", name="产品报告（产品特点、团队、投入、措施、登记笔数与金额、成效）"),
         Material(code="other", name="其他材料", required=False, condition="区主管部门要求时"),
     ],

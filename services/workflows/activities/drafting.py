@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -20,7 +21,7 @@ from contracts.names import Activity
 from contracts.subsidy_claim import SUBSIDY_CLAIM_WORKFLOW_NAME, ClaimInput, ClaimRevision, claim_workflow_id
 from contracts.subsidy_policy import KindTerms, SubsidyKind
 from contracts.types import TRUSTED
-from services.domain.subsidy.checklist import check_materials
+from services.domain.subsidy.checklist import check_materials, supplied_reference
 from services.domain.subsidy.facts import NotClaimable, Period, interest_paid
 from services.store import loans, subsidy_claims, subsidy_policies
 from services.store.subsidy_facts import EnterpriseMissing, compute_claim, reusable_documents, terms_of
@@ -86,7 +87,9 @@ class DraftingActivities:
         period = Period(start, day)
         if interest_paid(state, period) <= 0:
             return None
-        checked = check_materials(terms.materials, await reusable_documents(session, state.enterprise_id), state)
+        checked = check_materials(
+            terms.materials, await reusable_documents(session, state.enterprise_id), partial(supplied_reference, state)
+        )
         if checked.missing:
             return None  # pledgeflow does not hold all of it: the enterprise or its specialist files it
         try:

@@ -28,4 +28,4 @@ class ClaimActivities:
                     session, data.state, data.event, datetime.now(UTC), current_trace_id()
                 )
         except Exception as error:  # noqa: BLE001 - every failure is classified: data (final) or not (retried)
-            raise write_failure(error, data.state.loan_id, data.event.kind) from None
+            raise write_failure(error, data.state.loan_id or f"claim {data.state.claim_id}", data.event.kind) from None

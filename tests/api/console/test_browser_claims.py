@@ -5,12 +5,14 @@ reviewer confirms it, and the round goes on public notice — with axe on every 
 from __future__ import annotations
 
 import asyncio
+import struct
 import uuid
+import zlib
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, FilePayload
+from playwright.async_api import Browser, FilePayload, expect
 from temporalio.client import Client
 
 from contracts.queues import LOANS_TASK_QUEUE
@@ -20,6 +22,19 @@ from tests.api.loan_stack import ENTERPRISE, REVIEWER, SPECIALIST, Stack, today
 from tests.api.test_subsidy_claims import drafted_for, filing, prepare
 
 pytestmark = pytest.mark.browser
+
+
+def png(side: int = 4) -> bytes:
+    """A real PNG image (`side` pixels square, grey): a scanned page as the browser decodes it."""
+    row = b"\x00" + b"\x80" * side
+    chunks = [
+        (b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)),
+        (b"IDAT", zlib.compress(row * side)),
+        (b"IEND", b""),
+    ]
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(data)) + name + data + struct.pack(">I", zlib.crc32(name + data)) for name, data in chunks
+    )
 
 
 async def take(reviewer: Console, claim_id: str, action: str, body: dict[str, Any], shot: str | None = None) -> None:
@@ -66,7 +81,7 @@ async def test_a_claim_returned_corrected_reviewed_by_two_and_noticed(
         await specialist.page.click("[data-action='correct_claim']")
         await specialist.page.wait_for_selector("#step-form")
         assert "需补正" in await specialist.page.locator("[data-material=tax_certificate]").inner_text()
-        scan = FilePayload(name="纳税证明.pdf", mimeType="application/pdf", buffer=b"%PDF-1.7\n%tax 2\n%%EOF\n")
+        scan = FilePayload(name="纳税证明.png", mimeType="image/png", buffer=png())
         await specialist.page.set_input_files("#file-tax_certificate", files=[scan])
         await specialist.accessible()
         await specialist.screenshot("claim-correction")
@@ -76,6 +91,17 @@ async def test_a_claim_returned_corrected_reviewed_by_two_and_noticed(
 
     async with person(browser, base) as reviewer:
         await reviewer.sign_in("reviewer.wu@guangming")
+        await reviewer.open(f"/console/subsidies/claims/{claim_id}")  # the materials preview in place
+        scanned = reviewer.page.locator("[data-material=tax_certificate] details.preview[data-preview=image]")
+        await scanned.locator("summary").click()
+        await expect(scanned.locator("img")).to_be_visible()
+        assert await scanned.locator("img").evaluate("img => img.naturalWidth") == 4
+        licence = reviewer.page.locator("[data-material=business_licence] details.preview[data-preview=pdf]")
+        await licence.locator("summary").click()
+        assert await licence.locator("iframe").get_attribute("src") == (
+            f"/console/documents/{setting['documents']['business_licence']}"
+        )
+        await reviewer.screenshot("claim-material-preview")
         await take(reviewer, claim_id, "accept_claim", {})
         await take(reviewer, claim_id, "propose_amount", {"amount": claim["computed"]})
         assert await reviewer.page.locator("[data-status]").inner_text() == "待复核"

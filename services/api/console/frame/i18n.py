@@ -109,6 +109,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "materials": ("申报材料", "Materials"),
     "conditional": ("视情况提供", "When it applies"),
     "supplied": ("平台自动提供", "Supplied by pledgeflow"),
+    "preview": ("预览", "Preview"),
+    "review_due": ("审核期限", "Review due"),
+    "paid_out": ("已拨付", "Paid"),
+    "provisional": ("暂定", "Provisional"),
+    "provisional_why": (
+        "所跨年份的官方节假日安排尚未发布，按周末和法定节日推算",
+        "The official holidays of a year counted through are not published yet: counted from weekends and statutory "
+        "holidays",
+    ),
     "upload": ("需上传", "To upload"),
     "revise": ("修订政策", "Revise the policy"),
     "revise_not_yours": (

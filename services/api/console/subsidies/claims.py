@@ -29,6 +29,7 @@ from services.api.subsidy_claims.router import CLAIM_ROUTES, ClaimIdPath, ClaimR
 from services.api.subsidy_claims.schemas import FundingPlan, NoticeRequest
 from services.domain.calendar import shanghai_date, working_days_between
 from services.domain.subsidy.amounts import STEPS
+from services.store import documents as documents_store
 from services.store import subsidy_claims
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -89,6 +90,7 @@ async def _claim_page(
     state = ClaimState.model_validate(claim.state, context=TRUSTED)
     view = await service.claim_view(session, viewer.principal, claim, state)
     offered = [(a, _fields(a)) for a in view.actions if a in BY_UPDATE]
+    previews = await _previews(session, [m.document_id for m in state.current.materials if m.document_id])
     form = None
     if action is not None:
         form = StepForm(_fields(action) or [], values or {}, chosen or {}, problems or {}, refusal, uuid.uuid4().hex)
@@ -104,7 +106,23 @@ async def _claim_page(
         form=form,
         routes=BY_UPDATE,
         step_names=STEPS,
+        previews=previews,
     )
+
+
+# How a material is shown in place on the claim page: images as images, PDFs in the browser's own viewer; an OFD
+# (which browsers do not read) is offered for download only.
+_PREVIEW = {"image/png": "image", "image/jpeg": "image", "application/pdf": "pdf"}
+
+
+async def _previews(session: Any, document_ids: list[str]) -> dict[str, str]:
+    """document id → how it previews ("image", "pdf"); documents that do not preview are left out."""
+    found = {}
+    for document_id in document_ids:
+        document = await documents_store.get_document(session, document_id)
+        if document is not None and document.media_type in _PREVIEW:
+            found[document_id] = _PREVIEW[document.media_type]
+    return found
 
 
 def _fields(action: str) -> list[forms.Input] | None:
@@ -232,7 +250,7 @@ async def document(viewer: ViewerDep, session: SessionDep, resources: ResourcesD
     """A material, shown in the browser (PDF and images preview in place), to those who may read it."""
     assert viewer.principal is not None
     found = await documents.readable(session, viewer.principal, document_id)
-    content = await blob_store(resources).get(found.sha256)
+    content = await documents.content_of(blob_store(resources), found)
     disposition = "inline" if found.media_type != "application/ofd" else "attachment"
     return Response(
         content,

@@ -178,5 +178,11 @@ async def calculator(
     estimate = await service.estimate(session, viewer.principal, loan, kind, None, None, amount)
     template = "subsidies/_estimate.html" if request.headers.get("HX-Request") else "subsidies/estimate.html"
     return render(
-        request, template, viewer, loan_id=loan.id, estimate=estimate, kinds=list(SubsidyKind), claimed=claimed.strip()
+        request,
+        template,
+        viewer,
+        loan_id=loan.id,
+        estimate=estimate,
+        kinds=[k for k in SubsidyKind if k.for_a_loan],
+        claimed=claimed.strip(),
     )
