@@ -18,7 +18,8 @@ from temporalio.client import Client
 from contracts.queues import LOANS_TASK_QUEUE
 from services.workflows.subsidy_drafting import SUBSIDY_DRAFTING_WORKFLOW_NAME
 from tests.api.console.browser import Console, fill, person
-from tests.api.loan_stack import ENTERPRISE, REVIEWER, SPECIALIST, Stack, today
+from tests.api.loan_stack import ENTERPRISE, OFFICER, REVIEWER, SPECIALIST, Stack, today
+from tests.api.test_institution_claims import upload as upload_as
 from tests.api.test_subsidy_claims import drafted_for, filing, prepare
 
 pytestmark = pytest.mark.browser
@@ -149,3 +150,23 @@ async def test_the_enterprise_confirms_a_claim_pledgeflow_drafted(
         )
         await take(enterprise, drafted["id"], "confirm_claim", {}, shot="claim-drafted-confirm")
         assert await enterprise.page.locator("[data-status]").inner_text() == "已申报待受理"
+
+
+async def test_a_reviewer_reads_a_banks_own_claim(stack: Stack, browser: Browser, base: str) -> None:
+    """银行金融机构资助: no loan on the page, the bank's loans supplied by pledgeflow, the bank's upload previewed."""
+    setting = await prepare(stack, asset="ip-gm-um-1")
+    documents = {code: await upload_as(stack, OFFICER, code) for code in ("application_form", "product_report")}
+    body = {"round_id": setting["round"], "kind": "bank_institution", "documents": documents}
+    claim = await stack.post("/subsidy-claims", OFFICER, body, expect=201)
+    async with person(browser, base) as reviewer:
+        await reviewer.sign_in("reviewer.wu@guangming")
+        await reviewer.open(f"/console/subsidies/claims/{claim['id']}")
+        page = reviewer.page
+        assert "中国银行" in await page.locator("h1").inner_text()
+        assert await page.locator("a[href^='/console/loans/']").count() == 0
+        listed = await page.locator("[data-material=registration_list]").inner_text()
+        assert "平台自动提供" in listed
+        assert setting["loan"] in listed
+        assert await page.locator("[data-material=product_report] details.preview[data-preview=pdf]").count() == 1
+        await reviewer.accessible()
+        await reviewer.screenshot("claim-bank-institution")
