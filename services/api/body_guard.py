@@ -61,8 +61,9 @@ def _is_json(content_type: str) -> bool:
 
 FORM_PATH = "/console/"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-# Uploads: files in a multipart form, to the documents endpoint or a console form, bounded by the documents' limit.
-UPLOAD_PATH = "/documents"
+# Uploads: files in a multipart form, to the documents and white-list import endpoints or a console form, bounded by
+# the documents' limit.
+UPLOAD_PATHS = ("/documents", "/whitelist/imports")
 UPLOAD_MEDIA_TYPE = "multipart/form-data"
 _MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and headers around the file
 
@@ -80,7 +81,7 @@ class BodyGuardMiddleware:
         headers = Headers(scope=scope)
         content_type = headers.get("content-type", "")
         # An upload: the documents endpoint, or a console form with files (a claim's correction).
-        upload = (scope["path"] == UPLOAD_PATH or scope["path"].startswith(FORM_PATH)) and (
+        upload = (scope["path"] in UPLOAD_PATHS or scope["path"].startswith(FORM_PATH)) and (
             content_type.partition(";")[0].strip() == UPLOAD_MEDIA_TYPE
         )
         limit = self.max_upload_bytes if upload else self.max_bytes

@@ -53,12 +53,16 @@ _RETRY_LONGEST = 2.0
 
 
 def request_digest(method: str, path: str, query: bytes, body: bytes) -> str:
-    """What makes two requests "the same" for an Idempotency-Key: method, path, query and JSON body."""
+    """What makes two requests "the same" for an Idempotency-Key: method, path, query and JSON body (an upload's
+    multipart body without its boundary, which a client draws anew for each attempt)."""
     try:
         normalised: Any = json.loads(body) if body else None
         body_form = json.dumps(normalised, sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         body_form = body
+        if body.startswith(b"--"):
+            boundary = body.split(b"\r\n", 1)[0]
+            body_form = body.replace(boundary, b"--")
     digest = hashlib.sha256()
     for part in (method.encode(), path.encode(), query, body_form):
         digest.update(len(part).to_bytes(8, "big"))

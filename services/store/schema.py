@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.store import subsidy_tables, tables
+from services.store import subsidy_tables, tables, whitelist_tables
 
 metadata = tables.metadata
-TABLE_MODULES = (tables, subsidy_tables)
+TABLE_MODULES = (tables, subsidy_tables, whitelist_tables)

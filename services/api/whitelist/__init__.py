@@ -1,0 +1,1 @@
+"""`/whitelist`: a district's white list of enterprises and its imports (upload → per-row review → commit)."""

@@ -1,0 +1,1 @@
+"""The white list's rules: reading an import file (CSV or Excel) and checking each row."""
