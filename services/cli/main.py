@@ -116,6 +116,14 @@ def _cmd_audit_verify(_: argparse.Namespace) -> int:
     return asyncio.run(_verify(MigrateSettings().require_database_url()))
 
 
+def _cmd_whitelist_import(args: argparse.Namespace) -> int:
+    from services.cli.whitelist import main as import_whitelist
+
+    limit = ApiSettings().max_document_bytes
+    url = MigrateSettings().require_database_url()
+    return import_whitelist(url, args.file, args.district, args.commit, args.by, limit)
+
+
 def render_openapi() -> str:
     from services.api.app import create_app
 
@@ -171,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub.add_parser("verify", help="check every hash chain; name the first broken link").set_defaults(
         func=_cmd_audit_verify
     )
+    whitelist = sub.add_parser("whitelist", help="a district's white list of enterprises")
+    whitelist_sub = whitelist.add_subparsers(dest="whitelist_command", required=True)
+    importing = whitelist_sub.add_parser("import", help="import a white-list file (CSV or XLSX), with its report")
+    importing.add_argument("file", help="the file: CSV (UTF-8 or GB18030) or an Excel workbook, a header row first")
+    importing.add_argument("--district", required=True, choices=[d.value for d in District])
+    importing.add_argument("--commit", action="store_true", help="write it to the list at once (else: for review)")
+    importing.add_argument("--by", default="cli", help="who runs it (for the audit trail)")
+    importing.set_defaults(func=_cmd_whitelist_import)
     from services.cli.demo import default_api
 
     demo = sub.add_parser("demo", help="drive one demo loan from a new case to disbursement through the API")
