@@ -1,7 +1,8 @@
 """The API against a fuzzer: schemathesis generates requests for every operation of `contracts/openapi.json`
 (valid and invalid ones) and sends them to the real API process, with its worker, PostgreSQL and Temporal, as a
-bank officer, a platform admin, a station specialist and a city admin — the four side by side. Zero server errors, zero answers outside the documented status codes,
-content types or schemas, zero hangs (each request must answer within its timeout).
+bank officer, a platform admin, a station specialist and a city admin — the four side by side. Zero server errors,
+zero answers outside the documented status codes, content types or schemas, zero hangs (each request must answer
+within its timeout).
 
 The budget (`FUZZ_EXAMPLES` per operation and caller) keeps it to about a minute in all; `PLEDGEFLOW_FUZZ_EXAMPLES`
 raises it for a longer run. The run's counts are printed (pytest -s shows them).
