@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -78,54 +78,35 @@ async def import_rows(
     return (await session.execute(query)).scalars().all()
 
 
+# The import's new and updated rows written to the list in one statement, the columns a list filters on copied out
+# of the facts; an entry is changed only where the facts differ (another import may have written it since).
+_COMMIT = text(
+    """
+    INSERT INTO whitelist_entry
+        (id, district, credit_code, name, categories, financing_need, ip_total, facts, import_id, updated_at)
+    SELECT CAST(:district AS varchar) || '-' || (r.facts->>'credit_code'), CAST(:district AS varchar),
+           r.facts->>'credit_code', r.facts->>'name',
+           r.facts->'categories', (r.facts->>'financing_need')::boolean,
+           (r.facts->>'patents')::int + (r.facts->>'trademarks')::int + (r.facts->>'copyrights')::int,
+           r.facts, CAST(:import_id AS varchar), CAST(:now AS timestamptz)
+    FROM whitelist_import_row r
+    WHERE r.import_id = CAST(:import_id AS varchar) AND r.result IN ('new', 'updated')
+    ON CONFLICT (district, credit_code) DO UPDATE SET
+        name = excluded.name, categories = excluded.categories, financing_need = excluded.financing_need,
+        ip_total = excluded.ip_total, facts = excluded.facts, import_id = excluded.import_id,
+        updated_at = excluded.updated_at
+    WHERE whitelist_entry.facts IS DISTINCT FROM excluded.facts
+    """
+)
+
+
 async def commit_import(session: AsyncSession, batch: WhitelistImport, by: str, now: datetime) -> int:
     """Write the import's new and updated rows into the list (the caller holds the import's row lock and checked it
-    is still under review); returns the number of entries written. An entry written by a later import in between is
-    overwritten only if this import's facts differ from what it holds now."""
-    query = select(col(WhitelistImportRow.facts)).where(
-        col(WhitelistImportRow.import_id) == batch.id,
-        col(WhitelistImportRow.result).in_([RowResult.NEW.value, RowResult.UPDATED.value]),
-    )
-    written = 0
-    chunk: list[dict[str, Any]] = []
-    for (raw,) in (await session.execute(query)).all():
-        facts = WhitelistFacts.model_validate(raw, context=TRUSTED)
-        chunk.append(_entry(batch.district, facts, batch.id, now))
-        if len(chunk) == _CHUNK:
-            written += await _upsert(session, chunk)
-            chunk = []
-    if chunk:
-        written += await _upsert(session, chunk)
+    is still under review); returns the number of entries written."""
+    result = await session.execute(_COMMIT, {"district": batch.district, "import_id": batch.id, "now": now})
     batch.status, batch.committed_by, batch.committed_at = "committed", by, now
     session.add(batch)
     await session.flush()
-    return written
-
-
-def _entry(district: str, facts: WhitelistFacts, import_id: str, now: datetime) -> dict[str, Any]:
-    return {
-        "id": entry_id(district, facts.credit_code),
-        "district": district,
-        "credit_code": facts.credit_code,
-        "name": facts.name,
-        "categories": [c.value for c in facts.categories],
-        "financing_need": facts.financing_need,
-        "ip_total": facts.patents + facts.trademarks + facts.copyrights,
-        "facts": facts.model_dump(mode="json"),
-        "import_id": import_id,
-        "updated_at": now,
-    }
-
-
-async def _upsert(session: AsyncSession, chunk: list[dict[str, Any]]) -> int:
-    statement = insert(WhitelistEntry).values(chunk)
-    changed = {c: statement.excluded[c] for c in chunk[0] if c not in ("id", "district", "credit_code")}
-    statement = statement.on_conflict_do_update(
-        index_elements=["district", "credit_code"],
-        set_=changed,
-        where=col(WhitelistEntry.facts) != statement.excluded.facts,
-    )
-    result = await session.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -62,6 +62,7 @@ async def test_upload_review_commit_and_a_reimport_unchanged(stack: Stack) -> No
 
     base = f"/whitelist/imports/{uploaded['id']}"
     rejected = await stack.get(f"{base}?rejected=true", REVIEWER)
+    assert rejected["counts"] == uploaded["counts"]  # as stored
     assert [(r["number"], r["result_label"]) for r in rejected["rows"]] == [(4, "重复"), (5, "有误")]
     assert "check character is wrong" in rejected["rows"][1]["reason"]
     workbook = await stack.client.get(f"{base}/errors.xlsx", headers=stack.headers(REVIEWER))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -24,7 +24,7 @@ from services.api.params import BadCursor, make_cursor, read_cursor
 from services.api.subsidies.service import today
 from services.api.whitelist.schemas import EntryPage, EntryView, ImportRow, ImportSummary, ImportView
 from services.domain.whitelist.reading import COLUMNS, HEADER_NAMES, BadTable, NotATable, read_table
-from services.domain.whitelist.rows import CheckedRow, check_table
+from services.domain.whitelist.rows import CheckedRow, iter_checked
 from services.platform.auth import Principal
 from services.store import whitelist
 from services.store.audit import append_audit
@@ -78,10 +78,13 @@ async def upload(
     except BadTable as error:
         raise Unprocessable(f"The file is refused, nothing was imported: {error}.") from None
     stored = await whitelist.stored_facts(session, district.value)
-    checked = check_table(table, district, today().year, stored, progress)
     counts = {result.value: 0 for result in RowResult}
-    for row in checked:
-        counts[row.result.value] += 1
+
+    def counted(rows: Iterator[CheckedRow]) -> Iterator[dict[str, object]]:
+        for row in rows:  # checked and written a chunk at a time: the rows are never all held at once
+            counts[row.result.value] += 1
+            yield _row(row)
+
     batch = WhitelistImport(
         id=uuid.uuid4().hex,
         district=district.value,
@@ -90,11 +93,14 @@ async def upload(
         format=table.format,
         encoding=table.encoding,
         status="reviewing",
-        counts=counts,
+        counts=dict(counts),  # a copy: the counts are filled in as the rows are written, then stored
         created_by=context.principal.sub,
         created_at=datetime.now(UTC),
     )
-    await whitelist.add_import(session, batch, (_row(row) for row in checked))
+    await whitelist.add_import(session, batch, counted(iter_checked(table, district, today().year, stored, progress)))
+    batch.counts = dict(counts)
+    session.add(batch)
+    await session.flush()
     details = {"filename": batch.filename, "counts": counts}
     await append_audit(
         session, context.audit("whitelist.import_uploaded", "whitelist_import", batch.id, details, details)

@@ -5,7 +5,7 @@ Rows are keyed by the credit code, whose check character is verified (GB 32100-2
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -131,9 +131,19 @@ def check_table(
     stored: Mapping[str, WhitelistFacts],
     progress: Callable[[int, int], None] | None = None,
 ) -> list[CheckedRow]:
+    """`iter_checked`'s rows as a list."""
+    return list(iter_checked(table, district, this_year, stored, progress))
+
+
+def iter_checked(
+    table: Table,
+    district: District,
+    this_year: int,
+    stored: Mapping[str, WhitelistFacts],
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[CheckedRow]:
     """Every non-empty row of `table`, checked and classified against `stored` (credit code → what the list holds);
     `progress(done, total)` is told every thousand rows."""
-    checked: list[CheckedRow] = []
     first_seen: dict[str, int] = {}
     for offset, row in enumerate(table.rows):
         if progress is not None and offset % 1000 == 0:
@@ -145,16 +155,15 @@ def check_table(
         facts, reason = check_row(cells, district, this_year)
         code = facts.credit_code if facts is not None else cells.get("credit_code", "").upper()
         if facts is None:
-            checked.append(CheckedRow(number, code, RowResult.INVALID, reason, None, cells))
+            yield CheckedRow(number, code, RowResult.INVALID, reason, None, cells)
             continue
         if code in first_seen:
             why = f"the same credit code as row {first_seen[code]}: only the first is imported"
-            checked.append(CheckedRow(number, code, RowResult.DUPLICATE, why, None, cells))
+            yield CheckedRow(number, code, RowResult.DUPLICATE, why, None, cells)
             continue
         first_seen[code] = number
         before = stored.get(code)
         result = RowResult.NEW if before is None else RowResult.UNCHANGED if before == facts else RowResult.UPDATED
-        checked.append(CheckedRow(number, code, result, "", facts, cells))
+        yield CheckedRow(number, code, result, "", facts, cells)
     if progress is not None:
         progress(len(table.rows), len(table.rows))
-    return checked
