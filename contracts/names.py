@@ -11,6 +11,7 @@ class Activity(StrEnum):
     RECORD_LOAN_STEP = "record_loan_step"
     RECORD_DISPOSAL_STEP = "record_disposal_step"
     RECORD_CLAIM_STEP = "record_claim_step"
+    RECORD_PUSH_STEP = "record_push_step"
     DRAFT_INTEREST_CLAIMS = "draft_interest_claims"
     HOLD_ASSETS = "hold_assets"
     RELEASE_HELD_ASSETS = "release_held_assets"

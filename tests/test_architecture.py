@@ -40,6 +40,7 @@ WORKFLOW_CODE = (
     "services.workflows.persistence",
     "services.workflows.subsidy_claim",
     "services.workflows.subsidy_drafting",
+    "services.workflows.whitelist_push",
 )
 
 

@@ -180,6 +180,9 @@ class ApiSettings(CommonSettings):
     s3_region: str | None = None
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
+    push_reminder_working_days: int = Field(
+        default=3, ge=1, le=30, description="A white-list push unanswered this many working days turns overdue."
+    )
     max_document_bytes: int = Field(
         default=20 * 1_048_576, ge=1024, le=200 * 1_048_576, description="Largest document accepted (413 beyond)."
     )

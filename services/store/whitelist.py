@@ -35,6 +35,14 @@ async def stored_facts(session: AsyncSession, district: str) -> dict[str, Whitel
     }
 
 
+async def entries_by_code(session: AsyncSession, district: str, codes: Sequence[str]) -> dict[str, WhitelistEntry]:
+    """credit code → the district's entry, for those of `codes` on the list."""
+    query = select(WhitelistEntry).where(
+        col(WhitelistEntry.district) == district, col(WhitelistEntry.credit_code).in_(list(codes))
+    )
+    return {e.credit_code: e for e in (await session.execute(query)).scalars()}
+
+
 async def add_import(session: AsyncSession, batch: WhitelistImport, rows: Iterable[dict[str, Any]]) -> None:
     """The import and its rows (dicts of WhitelistImportRow's columns), in the caller's transaction."""
     session.add(batch)

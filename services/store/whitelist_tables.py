@@ -1,11 +1,23 @@
-"""SQLModel tables of the districts' white lists: the enterprises on them, and each import with its result per row."""
+"""SQLModel tables of the districts' white lists: the enterprises on them, each import with its result per row, and
+the pushes of listed enterprises to banks (read model and timeline)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -65,3 +77,39 @@ class WhitelistImportRow(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     cells: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
     facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+
+
+class WhitelistPush(SQLModel, table=True):
+    """Read model of a push (a white-listed enterprise offered to a bank), written only by its workflow's activity;
+    `state` is the workflow's last word."""
+
+    __tablename__ = "whitelist_push"
+
+    id: str = Field(primary_key=True, max_length=64)
+    district: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    credit_code: str = Field(sa_column=Column(String(18), nullable=False, index=True))
+    enterprise_name: str = Field(sa_column=Column(Text, nullable=False))
+    bank_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    status: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    remind_on: date = Field(sa_column=Column(Date, nullable=False))
+    loan_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    pushed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    step_count: int = Field(sa_column=Column(Integer, nullable=False))
+    state: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+
+
+class WhitelistPushEvent(SQLModel, table=True):
+    """One step of a push's timeline (pushed, reminded, accepted, declined), written once."""
+
+    __tablename__ = "whitelist_push_event"
+    __table_args__ = (UniqueConstraint("push_id", "event_key", name="uq_whitelist_push_event_key"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    push_id: str = Field(sa_column=Column(String(64), ForeignKey("whitelist_push.id"), nullable=False, index=True))
+    event_key: str = Field(sa_column=Column(String(200), nullable=False))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    actor_sub: str = Field(sa_column=Column(String(200), nullable=False))
+    actor_org: str = Field(sa_column=Column(String(64), nullable=False))
+    occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

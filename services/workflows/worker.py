@@ -27,6 +27,7 @@ from services.workflows.activities.drafting import DraftingActivities
 from services.workflows.activities.loans import LoanActivities
 from services.workflows.activities.notifications import NotificationActivities
 from services.workflows.activities.subsidy_claims import ClaimActivities
+from services.workflows.activities.whitelist_pushes import PushActivities
 from services.workflows.disposal import DisposalWorkflow
 from services.workflows.loan.workflow import LoanLifecycleWorkflow
 from services.workflows.subsidy_claim.workflow import SubsidyClaimWorkflow
@@ -36,6 +37,7 @@ from services.workflows.subsidy_drafting import (
     SubsidyDraftingWorkflow,
 )
 from services.workflows.webhooks import WebhookDeliveryWorkflow
+from services.workflows.whitelist_push import WhitelistPushWorkflow
 
 log = structlog.get_logger("pledgeflow.worker")
 
@@ -46,6 +48,7 @@ WORKFLOWS: Sequence[type[Any]] = (
     WebhookDeliveryWorkflow,
     SubsidyClaimWorkflow,
     SubsidyDraftingWorkflow,
+    WhitelistPushWorkflow,
 )
 
 
@@ -60,6 +63,7 @@ def build_activities(
     audit = AuditActivities(sessions)
     loans = LoanActivities(sessions)
     claims = ClaimActivities(sessions)
+    pushes = PushActivities(sessions)
     drafting = [DraftingActivities(sessions, client, task_queue).draft_interest_claims] if client is not None else []
     registration = AuthorityActivities(authority or ManualAuthority())
     notifications = NotificationActivities(sessions, egress=egress)
@@ -70,6 +74,7 @@ def build_activities(
         loans.hold_assets,
         loans.release_held_assets,
         claims.record_claim_step,
+        pushes.record_push_step,
         registration.file_with_authority,
         notifications.queue_notifications,
         notifications.deliver_webhook,

@@ -61,6 +61,7 @@ from tests.workflows import loan_steps as steps
 from tests.workflows.conftest import Loans
 from tests.workflows.test_servicing import Handle, disbursed, pay, sleep_until, state_of
 from tests.workflows.test_subsidy_claim import clawed_back, returned_then_approved
+from tests.workflows.test_whitelist_push import reminded_then_declined
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORD = bool(os.environ.get("PLEDGEFLOW_RECORD_HISTORIES"))
@@ -318,6 +319,7 @@ SCENARIOS: dict[str, Callable[[Loans], Awaitable[Handle]]] = {
     "step_sent_with_the_start": step_sent_with_the_start,
     "claim_returned_then_approved": returned_then_approved,  # type: ignore[dict-item]  # a claim's handle
     "claim_paid_then_clawed_back": clawed_back,  # type: ignore[dict-item]
+    "push_reminded_then_declined": reminded_then_declined,  # type: ignore[dict-item]  # a push's handle
 }
 
 # Loans the rules refuse since the patch `term-rules` (issue 13), recorded before it: `<name>_before_patch.json`

@@ -112,13 +112,19 @@ async def open_loan(
     context: RequestContext,
     body: OpenLoanRequest,
     settings: ApiSettings,
+    *,
+    loan_id: str | None = None,
+    station_id: str | None = None,
 ) -> LoanView:
+    """A new case. `loan_id` and `station_id` are given by a white-list push a bank accepts: the case's id derived
+    from the push (two accepts of one push find one case) and the district's station that follows it."""
     principal = context.principal
     enterprise = await reference.get_enterprise(session, body.enterprise_id)
     if enterprise is None:
         raise UnknownReference(f"There is no enterprise {body.enterprise_id!r}; register it first.")
-    bank_id, station_id = await _case_parties(session, principal, body, enterprise)
-    loan_id = _derived_loan_id(context)
+    bank_id, opener_station = await _case_parties(session, principal, body, enterprise)
+    station_id = opener_station or station_id
+    loan_id = loan_id or _derived_loan_id(context)
     actor = actor_of(principal)
     await session.commit()  # release the connection while the workflow starts (see run_step)
     start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from contracts.enums import District
+from contracts.types import Id, Note
 from contracts.whitelist import RowResult, WhitelistFacts
+from contracts.whitelist_push import PushStatus
 
 
 class ImportRow(BaseModel):
@@ -53,3 +56,41 @@ class EntryView(WhitelistFacts):
 class EntryPage(BaseModel):
     items: list[EntryView]
     next_cursor: str | None
+
+
+class PushRequest(BaseModel):
+    """Push listed enterprises to banks of the district: one push per enterprise and bank."""
+
+    credit_codes: list[Annotated[str, Field(pattern=r"^[0-9A-Z]{18}$")]] = Field(min_length=1, max_length=20)
+    bank_ids: list[Id] = Field(min_length=1, max_length=5)
+    note: Note | None = None
+    district: District | None = Field(default=None, description="an administrator names the district")
+
+
+class AnswerRequest(BaseModel):
+    accept: bool
+    reason: Note | None = Field(default=None, description="required when declining")
+
+
+class PushView(BaseModel):
+    id: str
+    district: District
+    credit_code: str
+    enterprise_name: str
+    bank_id: str
+    status: PushStatus
+    status_label: str
+    overdue: bool = Field(description="unanswered past its reminder day")
+    remind_on: date
+    pushed_at: datetime
+    reason: str | None
+    loan_id: str | None = Field(description="the case opened when the bank accepted")
+
+
+class ConversionRow(BaseModel):
+    bank_id: str
+    pushed: int
+    waiting: int
+    accepted: int
+    declined: int
+    disbursed: int = Field(description="pushes whose case reached disbursement")
