@@ -7,18 +7,27 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from contracts.base import Actor, Recorded
 from contracts.enums import District, Role
-from contracts.whitelist_push import AnswerPushInput, PushInput, PushState, PushStatus, push_workflow_id
+from contracts.whitelist_push import (
+    ANSWER_PUSH,
+    PUSH_WRITTEN,
+    AnswerPushInput,
+    PushInput,
+    PushState,
+    PushStatus,
+    push_workflow_id,
+)
 from services.domain.calendar import end_of_day
 from services.store.whitelist_tables import WhitelistPush, WhitelistPushEvent
 from services.workflows.whitelist_push import WhitelistPushWorkflow
 from tests.workflows.conftest import Loans
-from tests.workflows.test_subsidy_claim import refused
 
 Handle = WorkflowHandle[WhitelistPushWorkflow, PushState]
 REVIEWER = Actor(
@@ -26,6 +35,19 @@ REVIEWER = Actor(
 )
 BANK = Actor(sub="li@boc", role=Role.BANK_OFFICER, org_id="boc-shenzhen")
 OTHER_BANK = Actor(sub="zhang@icbc", role=Role.BANK_OFFICER, org_id="icbc-shenzhen")
+
+
+async def answer(handle: Handle, data: AnswerPushInput) -> PushState:
+    state: PushState = await handle.execute_update(ANSWER_PUSH, data, result_type=PushState)
+    return state
+
+
+async def refused(handle: Handle, data: AnswerPushInput, kind: str, words: str) -> None:
+    with pytest.raises(WorkflowUpdateFailedError) as raised:
+        await answer(handle, data)
+    cause = raised.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert (cause.type, words in cause.message) == (kind, True), cause.message
 
 
 async def start(loans: Loans, days: int = 1) -> Handle:
@@ -43,7 +65,7 @@ async def start(loans: Loans, days: int = 1) -> Handle:
         WhitelistPushWorkflow.run, data, id=push_workflow_id(data.push_id), task_queue=loans.queue
     )
     loans.handles.append(handle)  # type: ignore[arg-type]  # ended with the test's loans
-    await handle.execute_update(WhitelistPushWorkflow.written)
+    await handle.execute_update(PUSH_WRITTEN, result_type=PushState)
     return handle
 
 
@@ -62,13 +84,11 @@ async def reminded_then_declined(loans: Loans) -> Handle:
     state = await handle.query(WhitelistPushWorkflow.get_state)
     await loans.env.sleep(end_of_day(state.remind_on) - await loans.env.get_current_time() + timedelta(hours=1))
     assert (await handle.query(WhitelistPushWorkflow.get_state)).status is PushStatus.OVERDUE
-    await refused(handle, WhitelistPushWorkflow.answer, AnswerPushInput(actor=OTHER_BANK, accept=False, reason="否"),
+    await refused(handle, AnswerPushInput(actor=OTHER_BANK, accept=False, reason="否"),
                   "StepNotYourStep", "the bank it was pushed to")  # fmt: skip
-    await refused(handle, WhitelistPushWorkflow.answer, AnswerPushInput(actor=BANK, accept=False),
+    await refused(handle, AnswerPushInput(actor=BANK, accept=False),
                   "StepRuleViolation", "reason")  # fmt: skip
-    await handle.execute_update(
-        WhitelistPushWorkflow.answer, AnswerPushInput(actor=BANK, accept=False, reason="暂无额度")
-    )
+    await answer(handle, AnswerPushInput(actor=BANK, accept=False, reason="暂无额度"))
     return handle
 
 
@@ -86,9 +106,7 @@ async def test_reminded_when_unanswered_then_declined_by_its_bank(loans: Loans) 
 async def test_accepted_in_time_is_never_reminded_and_ends(loans: Loans) -> None:
     """Answered, the push ends (a later answer is refused by the API: the push is no longer open)."""
     handle = await start(loans, days=3)
-    accepted = await handle.execute_update(
-        WhitelistPushWorkflow.answer, AnswerPushInput(actor=BANK, accept=True, loan_id="loan-from-push")
-    )
+    accepted = await answer(handle, AnswerPushInput(actor=BANK, accept=True, loan_id="loan-from-push"))
     assert (accepted.status, accepted.loan_id) == (PushStatus.ACCEPTED, "loan-from-push")
     state = await handle.result()
     assert state.reminded_on is None
