@@ -26,6 +26,7 @@ from services.api.console.reference.routes import router as reference_router
 from services.api.console.subsidies.claims import router as claims_router
 from services.api.console.subsidies.correction import router as correction_router
 from services.api.console.subsidies.routes import router as subsidies_router
+from services.api.console.whitelist.push_pages import router as push_pages_router
 from services.api.console.whitelist.routes import router as whitelist_router
 
 ExceptionHandler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -80,6 +81,7 @@ def install_console(app: FastAPI) -> None:
     app.include_router(claims_router)  # before the policy pages: /console/subsidies/claims is not a policy
     app.include_router(correction_router)
     app.include_router(subsidies_router)
+    app.include_router(push_pages_router)  # before /console/whitelist/{...}
     app.include_router(whitelist_router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)

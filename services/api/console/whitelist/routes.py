@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from contracts.enums import District
+from contracts.enums import District, OrganisationKind
 from contracts.whitelist import CATEGORY_LABELS, RowResult, WhitelistCategory
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep, request_context
@@ -19,6 +19,7 @@ from services.api.dependencies import ResourcesDep, SessionDep
 from services.api.errors import ApiError, Forbidden
 from services.api.params import CursorQuery, IdPath
 from services.api.whitelist import service
+from services.store import organisations
 from services.store.whitelist import EntryFilter
 
 router = APIRouter(prefix="/console/whitelist", include_in_schema=False)
@@ -49,9 +50,15 @@ async def _list_page(
         raise Forbidden(f"{district.label}'s white list is kept by its district office.")
     page = await service.list_entries(session, viewer.principal, flt, cursor, 50)
     imports = await service.list_imports(session, viewer.principal, district)
+    banks = [
+        b
+        for b in await organisations.list_organisations(session, kind=OrganisationKind.BANK, limit=200)
+        if b.district in (None, district)
+    ]
     return render(
         request, "whitelist/list.html", viewer, status=status, district=district, page=page, imports=imports[:10],
-        flt=flt, categories=CATEGORY_LABELS, refusal=refusal, key=uuid.uuid4().hex,
+        flt=flt, categories=CATEGORY_LABELS, refusal=refusal, key=uuid.uuid4().hex, banks=banks,
+        push_key=uuid.uuid4().hex,
     )  # fmt: skip
 
 
