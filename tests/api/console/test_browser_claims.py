@@ -96,7 +96,8 @@ async def test_a_claim_returned_corrected_reviewed_by_two_and_noticed(
         scanned = reviewer.page.locator("[data-material=tax_certificate] details.preview[data-preview=image]")
         await scanned.locator("summary").click()
         await expect(scanned.locator("img")).to_be_visible()
-        assert await scanned.locator("img").evaluate("img => img.naturalWidth") == 4
+        # decode() resolves once the image is fetched and decoded (a lazy image may still be loading when visible)
+        assert await scanned.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth)") == 4
         licence = reviewer.page.locator("[data-material=business_licence] details.preview[data-preview=pdf]")
         await licence.locator("summary").click()
         assert await licence.locator("iframe").get_attribute("src") == (
