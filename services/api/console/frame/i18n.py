@@ -148,12 +148,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "pushes": ("白名单推送", "Pushes"),
     "pushes_district_help": (
         "推送给银行的白名单企业及银行的答复；超过提醒日仍未答复的标为超期。",
-        "The listed enterprises pushed to banks and the answers of the banks; unanswered past the reminder day: overdue.",
+        "The listed enterprises pushed to banks and the answers of the banks; unanswered past the reminder day: "
+        "overdue.",
     ),
     "pushes_bank_help": (
         "区里推送给本行的白名单企业：接受即开立案件（由本区服务站跟进），婉拒请写明原因。",
-        "Enterprises the district pushed to your bank: accepting opens a case (the station of the district follows it); "
-        "give your reason when declining.",
+        "Enterprises the district pushed to your bank: accepting opens a case (the station of the district follows "
+        "it); give your reason when declining.",
     ),
     "push_remind_on": ("提醒日", "Reminder day"),
     "push_case": ("查看案件", "Open the case"),
