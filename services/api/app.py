@@ -24,6 +24,7 @@ from services.api.organisations.router import router as organisations_router
 from services.api.portfolio.router import router as portfolio_router
 from services.api.products.router import router as products_router
 from services.api.state import AppResources
+from services.api.stations.router import router as stations_router
 from services.api.subsidies.router import router as subsidies_router
 from services.api.subsidy_claims.router import router as subsidy_claims_router
 from services.api.webhooks.router import router as webhooks_router
@@ -102,6 +103,7 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.include_router(portfolio_router)
     app.include_router(subsidies_router)
     app.include_router(documents_router)
+    app.include_router(stations_router)
     app.include_router(push_router)  # before /whitelist/{...}: its paths are more specific
     app.include_router(whitelist_router)
     app.include_router(subsidy_claims_router)

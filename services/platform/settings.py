@@ -15,6 +15,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.enums import Stage
 from contracts.queues import LOANS_TASK_QUEUE
 from services.platform.egress import EgressPolicy
 
@@ -180,6 +181,11 @@ class ApiSettings(CommonSettings):
     s3_region: str | None = None
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
+    stalled_working_days: dict[Stage, int] = Field(
+        default_factory=dict,
+        description="A case idle this many working days is stalled on its station board, per stage, e.g. "
+        '{"guidance": 7}; the stages left out keep services/domain/stations/board.STALLED_AFTER.',
+    )
     push_reminder_working_days: int = Field(
         default=3, ge=1, le=30, description="A white-list push unanswered this many working days turns overdue."
     )

@@ -75,6 +75,7 @@ def fuzz_config(live_api: ChaosStack) -> Path:
         "org_id": "boc-shenzhen",
         "product_id": "boc-zhihuidai",
         "policy_id": "guangming-2026-v2",
+        "station_id": "station-guangming",
     }
     config = live_api.root / "schemathesis.toml"
     config.write_text("[parameters]\n" + "".join(f'"path.{name}" = "{value}"\n' for name, value in values.items()))

@@ -1,0 +1,1 @@
+"""The console's station pages: a specialist's board of cases."""

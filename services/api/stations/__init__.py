@@ -1,0 +1,1 @@
+"""`/stations`: a service station's board of cases."""

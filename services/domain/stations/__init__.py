@@ -1,0 +1,1 @@
+"""Service stations' rules: a specialist's board of cases."""
