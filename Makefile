@@ -57,6 +57,7 @@ bench: venv
 	$(BIN)/python -m tests.bench.console_bench
 	$(BIN)/python -m tests.bench.subsidy_bench
 	$(BIN)/python -m tests.bench.whitelist_bench
+	$(BIN)/python -m tests.bench.board_bench
 
 # Fault injection at full size (not part of `make test`, which runs a small version): 100 loans, the worker
 # SIGKILLed 10 times, then the API, Temporal and PostgreSQL restarted; three runs in a row must all be clean.

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from contracts.enums import District, Role
 from services.store.tables import Loan, LoanEvent
-from tests.api.loan_stack import OFFICER, REVIEWER, SPECIALIST, Stack, open_case, today
+from tests.api.loan_stack import OFFICER, REVIEWER, SPECIALIST, Stack, disbursed, open_case, today
 
 pytestmark = pytest.mark.e2e
 
@@ -53,6 +53,14 @@ async def test_the_board_flags_an_idle_case_until_the_next_visit(stack: Stack) -
     row = next(c for c in (await stack.get(BOARD, SPECIALIST))["cases"] if c["loan_id"] == idle)
     assert (row["stalled"], row["idle"], row["last_visit"]) == (False, 0, today())
     assert (row["due"], row["due_what"], row["near_deadline"]) == (tomorrow, "planned_visit", True)
+
+
+async def test_a_disbursed_case_shows_its_next_instalment(stack: Stack) -> None:
+    loan_id = await disbursed(stack, "ip-gm-inv-2")
+    first = (await stack.get(f"/loans/{loan_id}/schedule", OFFICER))[0]
+    row = next(c for c in (await stack.get(f"{BOARD}?stage=servicing", SPECIALIST))["cases"] if c["loan_id"] == loan_id)
+    assert (row["due"], row["due_what"]) == (first["due_date"], "instalment")
+    assert row["age"] == 0  # entered servicing today
 
 
 async def test_only_the_station_and_its_district_see_the_board(stack: Stack) -> None:

@@ -7,12 +7,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import OrganisationKind, Role, Stage
-from contracts.loan_state import LoanState
-from contracts.types import TRUSTED
 from services.api.errors import NotFound
 from services.api.stations.schemas import Board, BoardCase, BoardSort
 from services.api.subsidies.service import today
-from services.domain.calendar import shanghai_date
+from services.domain.calendar import PackageCalendar
 from services.domain.stations.board import OPEN_STAGES, STALLED_AFTER, board_row
 from services.platform.auth import Principal
 from services.store import organisations, stations
@@ -40,12 +38,8 @@ async def board(
         raise StationNotFound(f"There is no service station {station_id!r} that you can see.")
     day = today()
     limits = STALLED_AFTER | stalled_after
-    since = await stations.stage_since(session, station_id)
-    rows = []
-    for loan in await stations.open_cases(session, station_id, [s.value for s in OPEN_STAGES]):
-        state = LoanState.model_validate(loan.state, context=TRUSTED)
-        entered = shanghai_date(since.get(loan.id, loan.opened_at))
-        rows.append(board_row(state, entered, shanghai_date(loan.updated_at), day, limits))
+    calendar = PackageCalendar()  # one for the board: each year's days looked up once
+    rows = [board_row(f, day, limits, calendar) for f in await stations.board_facts(session, station_id, OPEN_STAGES)]
     cases = [
         BoardCase(**row.__dict__, stage_label=row.stage.label)
         for row in rows
