@@ -146,6 +146,12 @@ async def _release_filed(loan: Loan) -> None:
     await loan.step("releases", OFFICER, {"asset_id": loan.asset, "channel": "online", "filed_on": loan.on()})
 
 
+async def _closed(loan: Loan) -> None:
+    await _release_filed(loan)
+    body = {"asset_id": loan.asset, "released": True, "release_date": loan.on(), "notice_number": "ZX-1"}
+    assert (await loan.step("release-outcomes", OFFICER, body))["stage"] == "closed"
+
+
 async def _default(loan: Loan) -> None:
     await _servicing(loan)
     body = {"declared_on": loan.on(), "reason": "企业停止经营"}
@@ -207,6 +213,7 @@ STAGES: dict[str, Callable[[Loan], Awaitable[None]]] = {
     "servicing": _servicing,
     "release": _release,
     "release filed": _release_filed,
+    "closed": _closed,
     "default": _default,
     **{f"disposal at {step}": _disposal_at(step) for step in DISPOSAL_STEPS[1:]},
     "disposed": _disposed,

@@ -61,6 +61,11 @@ async def test_a_disbursed_case_shows_its_next_instalment(stack: Stack) -> None:
     row = next(c for c in (await stack.get(f"{BOARD}?stage=servicing", SPECIALIST))["cases"] if c["loan_id"] == loan_id)
     assert (row["due"], row["due_what"]) == (first["due_date"], "instalment")
     assert row["age"] == 0  # entered servicing today
+    # The specialist follows the case after disbursement (贴息申报 and the rest): a visit is taken, and shows.
+    visit = {"visited_on": today(), "people": ["周光明"], "place": "企业", "outcome": "指导贴息申报"}
+    await stack.post(f"/loans/{loan_id}/visits", SPECIALIST, visit)
+    row = next(c for c in (await stack.get(f"{BOARD}?stage=servicing", SPECIALIST))["cases"] if c["loan_id"] == loan_id)
+    assert row["last_visit"] == today()
 
 
 async def test_only_the_station_and_its_district_see_the_board(stack: Stack) -> None:

@@ -82,7 +82,7 @@ def disposal(step: str, stage: str, next_step: str) -> Row:
 ROWS: tuple[Row, ...] = (
     # path, body, who, stage, expect, wrong role, who it names, wrong stage, [outsider, seen at, ...]
     Row("visits", lambda loan: {"visited_on": loan.on(), "people": ["周光明"], "place": "光明区", "outcome": "回访"},
-        SPECIALIST, "guidance", ("visits.0.outcome", "回访"), ENTERPRISE, GUIDANCE_PARTY, "servicing"),
+        SPECIALIST, "guidance", ("visits.0.outcome", "回访"), ENTERPRISE, GUIDANCE_PARTY, "closed"),
     Row("checklist", lambda _: {"item": "policy_briefing", "note": "已宣讲"},
         SPECIALIST, "guidance", ("checklist.0.item", "policy_briefing"), ENTERPRISE, GUIDANCE_PARTY, "servicing"),
     Row("qualification-review", lambda _: QUALIFIED,

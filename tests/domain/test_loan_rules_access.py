@@ -16,6 +16,7 @@ from tests.workflows import loan_steps as steps
 
 A = LoanAction
 OPEN = (Stage.GUIDANCE, Stage.VALUATION, Stage.APPROVAL, Stage.REGISTRATION, Stage.DISBURSEMENT)
+FOLLOWED = (*OPEN, Stage.SERVICING, Stage.RELEASE, Stage.DEFAULT)  # a specialist follows the case after disbursement
 GUIDING = {Role.STATION_SPECIALIST, Role.BANK_OFFICER}
 OFFICER = {Role.BANK_OFFICER}
 APPROVER = {Role.BANK_APPROVER}
@@ -60,7 +61,7 @@ WHO: dict[LoanAction, tuple[set[Role], str]] = {
 WHILE_OPEN = "this step is only possible while the loan is open"
 SIGN_OFFS_AFTER_APPROVAL = "sign-offs come after the credit approval"
 WHEN: dict[LoanAction, tuple[tuple[Stage, ...], str]] = {
-    A.LOG_VISIT: (OPEN, WHILE_OPEN),
+    A.LOG_VISIT: (FOLLOWED, "visits are logged while the case is followed, from guidance until it closes"),
     A.TICK_CHECKLIST: (OPEN, WHILE_OPEN),
     A.REVIEW_QUALIFICATION: ((Stage.GUIDANCE,), "the qualification review belongs to pre-loan guidance"),
     A.SUBMIT_APPLICATION: ((Stage.GUIDANCE,), "the application is submitted during pre-loan guidance"),

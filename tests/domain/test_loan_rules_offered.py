@@ -188,30 +188,48 @@ OFFERED: list[tuple[str, Callable[[], LoanState], dict[Role, set[LoanAction]]]] 
     (
         "being repaid",
         loans.disbursed,
-        {BO: {A.RECORD_REPAYMENT, A.PREPAY, A.DOWNGRADE}, BA: {A.DOWNGRADE, A.DECLARE_DEFAULT}},
+        {
+            ST: {A.LOG_VISIT},
+            BO: {A.LOG_VISIT, A.RECORD_REPAYMENT, A.PREPAY, A.DOWNGRADE},
+            BA: {A.DOWNGRADE, A.DECLARE_DEFAULT},
+        },
     ),
     (
         "a trademark pledge ends before maturity",
         _trademark_pledge_ending_before_maturity,
-        {BO: {A.RECORD_REPAYMENT, A.PREPAY, A.DOWNGRADE, A.RECORD_EXTENSION}, BA: {A.DOWNGRADE, A.DECLARE_DEFAULT}},
+        {
+            ST: {A.LOG_VISIT},
+            BO: {A.LOG_VISIT, A.RECORD_REPAYMENT, A.PREPAY, A.DOWNGRADE, A.RECORD_EXTENSION},
+            BA: {A.DOWNGRADE, A.DECLARE_DEFAULT},
+        },
     ),
     (
         "the guarantor is asked to compensate",
         _compensation_requested,
         {
-            BO: {A.RECORD_REPAYMENT, A.PREPAY, A.DOWNGRADE},
+            ST: {A.LOG_VISIT},
+            BO: {A.LOG_VISIT, A.RECORD_REPAYMENT, A.PREPAY, A.DOWNGRADE},
             BA: {A.DOWNGRADE, A.DECLARE_DEFAULT},
             GU: {A.RECORD_COMPENSATION},
         },
     ),
-    ("in default", _in_default, {BO: {A.RECORD_REPAYMENT, A.DOWNGRADE}, BA: {A.DOWNGRADE}}),
+    (
+        "in default",
+        _in_default,
+        {ST: {A.LOG_VISIT}, BO: {A.LOG_VISIT, A.RECORD_REPAYMENT, A.DOWNGRADE}, BA: {A.DOWNGRADE}},
+    ),
     (
         "in default, disposed of",
         lambda: _disposed_of(_compensation_requested()),
-        {BO: {A.RECORD_REPAYMENT, A.DOWNGRADE}, BA: {A.DOWNGRADE, A.WRITE_OFF}, GU: {A.RECORD_COMPENSATION}},
+        {
+            ST: {A.LOG_VISIT},
+            BO: {A.LOG_VISIT, A.RECORD_REPAYMENT, A.DOWNGRADE},
+            BA: {A.DOWNGRADE, A.WRITE_OFF},
+            GU: {A.RECORD_COMPENSATION},
+        },
     ),
-    ("repaid", loans.repaid, {BO: {A.FILE_RELEASE}}),
-    ("release filed", loans.release_pending, {BO: {A.RECORD_RELEASE_OUTCOME}}),
+    ("repaid", loans.repaid, {ST: {A.LOG_VISIT}, BO: {A.LOG_VISIT, A.FILE_RELEASE}}),
+    ("release filed", loans.release_pending, {ST: {A.LOG_VISIT}, BO: {A.LOG_VISIT, A.RECORD_RELEASE_OUTCOME}}),
     ("closed", _closed, {}),
 ]
 

@@ -12,8 +12,11 @@ from services.domain.loan_rules.base import LoanAction, StepRejected
 
 OPEN_STAGES = (Stage.GUIDANCE, Stage.VALUATION, Stage.APPROVAL, Stage.REGISTRATION, Stage.DISBURSEMENT)
 
+# A specialist follows the whole process (贷前指导 to 贴息申报, domain.md §1, §7): visits go on after disbursement.
+FOLLOWED_STAGES = (*OPEN_STAGES, Stage.SERVICING, Stage.RELEASE, Stage.DEFAULT)
+
 _STAGES: dict[LoanAction, tuple[Stage, ...]] = {
-    LoanAction.LOG_VISIT: OPEN_STAGES,
+    LoanAction.LOG_VISIT: FOLLOWED_STAGES,
     LoanAction.TICK_CHECKLIST: OPEN_STAGES,
     LoanAction.REVIEW_QUALIFICATION: (Stage.GUIDANCE,),
     LoanAction.SUBMIT_APPLICATION: (Stage.GUIDANCE,),
@@ -41,6 +44,7 @@ _STAGES: dict[LoanAction, tuple[Stage, ...]] = {
 
 # What must happen first, said to a clerk when the loan is not yet (or no longer) in the step's stage.
 _WHEN: dict[LoanAction, str] = {
+    LoanAction.LOG_VISIT: "visits are logged while the case is followed, from guidance until it closes",
     LoanAction.REVIEW_QUALIFICATION: "the qualification review belongs to pre-loan guidance",
     LoanAction.SUBMIT_APPLICATION: "the application is submitted during pre-loan guidance",
     LoanAction.SUBMIT_VALUATION: "valuation reports are submitted once the application is in",
