@@ -187,8 +187,9 @@ async def to_registration(stack: Stack, loan_id: str, asset: str) -> None:
     assert loan["stage"] == "registration"
 
 
-async def disbursed(stack: Stack, asset: str) -> str:
-    loan_id = await open_case(stack)
+async def disbursed(stack: Stack, asset: str, loan_id: str | None = None) -> str:
+    """A case (a new one, or `loan_id` in guidance) taken to disbursement with `asset` pledged."""
+    loan_id = loan_id or await open_case(stack)
     await to_registration(stack, loan_id, asset)
     base = f"/loans/{loan_id}"
     await stack.post(f"{base}/sign-offs", GUARANTOR, {"contract_number": "深担保字0001", "fee": "30000.00"})

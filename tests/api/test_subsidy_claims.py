@@ -58,9 +58,11 @@ async def setting(stack: Stack) -> dict[str, Any]:
     return await prepare(stack)
 
 
-async def prepare(stack: Stack, budget: str = "8000000.00", asset: str = "ip-gm-inv-1") -> dict[str, Any]:
+async def prepare(
+    stack: Stack, budget: str = "8000000.00", asset: str = "ip-gm-inv-1", case: str | None = None
+) -> dict[str, Any]:
     """光明's policy revised today with a filing window open now (and `budget`), a round in it, a disbursed loan
-    with its first instalment paid, and the uploaded materials."""
+    (`case` taken to disbursement, or a new one) with its first instalment paid, and the uploaded materials."""
     day = date.fromisoformat(today())
     policy = demo_policies()[3].model_dump(mode="json")
     policy |= {"year": day.year, "effective_from": today(), "reason": "测试：申报期"}
@@ -74,7 +76,7 @@ async def prepare(stack: Stack, budget: str = "8000000.00", asset: str = "ip-gm-
     opened = await stack.post(
         "/subsidy-rounds", REVIEWER, {"district": "guangming", "title": "第一批", **window}, expect=201
     )
-    loan_id = await disbursed(stack, asset)
+    loan_id = await disbursed(stack, asset, case)
     first = (await stack.get(f"/loans/{loan_id}/schedule", OFFICER))[0]
     await stack.post(
         f"/loans/{loan_id}/repayments", OFFICER, {"amount": first["total"], "value_date": today(), "reference": "回单1"}
