@@ -2,19 +2,21 @@
 pushes an enterprise to a bank, the bank accepts and a case opens with the station following it; the specialist
 visits twice, the case goes through application, valuation, approval, registration and disbursement; after the first
 interest payment the specialist files the interest subsidy claim on the enterprise's behalf — and the station's
-board shows the case all along."""
+board shows the case all along, and the enterprise's service record counts the visits and the trips saved."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.api.loan_stack import OFFICER, REVIEWER, SPECIALIST, Stack, today
+from contracts.enums import District, Role
+from tests.api.loan_stack import ENTERPRISE, OFFICER, REVIEWER, SPECIALIST, Stack, today
 from tests.api.test_subsidy_claims import filing, prepare
 from tests.api.test_whitelist_pushes import DEMO, listed, push
 
 pytestmark = pytest.mark.e2e
 
 BOARD = "/stations/station-guangming/cases"
+NANSHAN_REVIEWER = (Role.DISTRICT_REVIEWER, "office-nanshan", District.NANSHAN)
 
 
 def on_board(board: dict[str, object], loan_id: str) -> dict[str, object]:
@@ -43,6 +45,16 @@ async def test_from_the_white_list_to_the_interest_claim(stack: Stack) -> None:
     assert claim_in_queue(await stack.get("/subsidy-claims?turn=mine", REVIEWER), claim["id"])
     conversion = {r["bank_id"]: r for r in await stack.get("/whitelist/pushes/conversion", REVIEWER)}
     assert conversion["boc-shenzhen"]["disbursed"] == 1
+
+    record = await stack.get("/enterprises/ent-guangming-demo/service-record", SPECIALIST)
+    assert record["visits"] == 2
+    kinds = {t["kind"] for t in record["touches"]}
+    assert {"visit_logged", "qualification_reviewed", "application_submitted", "filed", "document_collected"} <= kinds
+    assert record["trips_saved"] == len(record["touches"]) - 2
+    assert (await stack.get("/enterprises/ent-guangming-demo/service-record", ENTERPRISE))["visits"] == 2
+    for who in (OFFICER, NANSHAN_REVIEWER):
+        refused = await stack.client.get("/enterprises/ent-guangming-demo/service-record", headers=stack.headers(who))
+        assert refused.status_code == 404
 
 
 def claim_in_queue(page: dict[str, object], claim_id: str) -> bool:

@@ -29,7 +29,7 @@ async def test_a_stalled_case_clears_once_the_specialist_logs_a_visit(
         await specialist.screenshot("station-board")
 
         async with page.expect_navigation():
-            await row.locator("a").click()
+            await row.locator("a[href^='/console/loans/']").click()
         await page.click("[data-action=log_visit]")
         await page.wait_for_selector("#step-form")
         await page.fill("#f-visited_on", today())
@@ -42,3 +42,9 @@ async def test_a_stalled_case_clears_once_the_specialist_logs_a_visit(
         await specialist.open("/console/stations/station-guangming?stalled=false")
         cleared = page.locator(f"#board tr[data-loan='{loan_id}']")
         assert await cleared.get_attribute("data-stalled") == "false"
+        async with page.expect_navigation():
+            await cleared.locator("a.service-record").click()
+        assert int(await page.locator("#visits").inner_text()) >= 1
+        assert await page.locator("#touches tr[data-kind=visit_logged]").count() >= 1
+        await specialist.accessible()
+        await specialist.screenshot("service-record")

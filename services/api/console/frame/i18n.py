@@ -171,6 +171,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "push_to_banks": ("推送给银行", "Push to banks"),
     "push_submit": ("推送所选企业", "Push the enterprises chosen"),
     "board": ("服务站看板", "Station board"),
+    "service_record": ("服务记录", "Service record"),
+    "service_visits": ("走访（家次）", "Visits"),
+    "service_trips_saved": ("代办事项（企业少跑的次数）", "Trips saved (steps and documents taken care of)"),
+    "service_when": ("时间", "When"),
+    "service_what": ("事项", "What"),
+    "service_by": ("办理人", "By"),
     "board_help": (
         "本站所有在办案件：在当前阶段的工作日数、未有进展的工作日数、下一步、重要日期、最近走访；超过本阶段天数未有进展标为停滞。",
         "Every open case of the station: working days in its stage and since its last activity, the next step, the "

@@ -14,14 +14,15 @@ from services.api.console.frame.render import render
 from services.api.console.frame.session import ViewerDep
 from services.api.dependencies import ResourcesDep, SessionDep
 from services.api.params import IdPath
+from services.api.service_records import service as service_records
 from services.api.stations import service
 from services.api.stations.schemas import BoardSort
 from services.domain.stations.board import OPEN_STAGES
 
-router = APIRouter(prefix="/console/stations", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False)
 
 
-@router.get("/{station_id}", response_class=HTMLResponse)
+@router.get("/stations/{station_id}", response_class=HTMLResponse)
 async def board_page(
     request: Request,
     viewer: ViewerDep,
@@ -48,3 +49,13 @@ async def board_page(
         request, "stations/board.html", viewer, board=board, stages=OPEN_STAGES, chosen_stage=stage,
         stalled=stalled, near_deadline=near_deadline, sort=sort,
     )  # fmt: skip
+
+
+@router.get("/enterprises/{enterprise_id}/service-record", response_class=HTMLResponse)
+async def service_record_page(
+    request: Request, viewer: ViewerDep, session: SessionDep, enterprise_id: IdPath
+) -> Response:
+    """An enterprise's service record: every touch of its station, the visits (家次) and the trips saved."""
+    assert viewer.principal is not None
+    record = await service_records.service_record(session, viewer.principal, enterprise_id)
+    return render(request, "stations/service_record.html", viewer, record=record)
