@@ -123,3 +123,12 @@ async def test_only_the_districts_office_manages_its_list(stack: Stack) -> None:
     assert (await stack.get(f"/whitelist/imports/{uploaded['id']}", CITY))["id"] == uploaded["id"]
     refused = await stack.client.get("/whitelist?district=guangming", headers=stack.headers(NANSHAN_REVIEWER))
     assert refused.status_code == 403
+
+
+async def test_a_nul_deep_in_the_file_is_dropped_not_a_500(stack: Stack) -> None:
+    padding = [row(400 + n) for n in range(60)]  # past the first 4 KiB, where binary files are told apart
+    named = row(499, 企业名称="深圳\x00某公司")
+    status, uploaded = await send(stack, REVIEWER, csv_bytes([*padding, named]))
+    assert status == 201, uploaded
+    last = (await stack.get(f"/whitelist/imports/{uploaded['id']}?rejected=false", REVIEWER))["rows"][-1]
+    assert (last["cells"]["name"], last["result"]) == ("深圳某公司", "new")

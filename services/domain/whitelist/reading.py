@@ -62,7 +62,7 @@ def _text(cell: Any) -> str:
         return cell.date().isoformat()
     if isinstance(cell, date):
         return cell.isoformat()
-    return str(cell).strip()
+    return str(cell).replace("\x00", "").strip()
 
 
 def _raw_rows(content: bytes) -> tuple[str, str | None, Iterator[list[str]]]:
@@ -83,7 +83,12 @@ def _raw_rows(content: bytes) -> tuple[str, str | None, Iterator[list[str]]]:
             text = content.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return "csv", encoding, (list(row) for row in csv.reader(io.StringIO(text, newline="")))
+        # NUL, which no PostgreSQL text holds, is dropped (the check above only looks at the file's start)
+        return (
+            "csv",
+            encoding,
+            ([c.replace("\x00", "") for c in row] for row in csv.reader(io.StringIO(text, newline=""))),
+        )
     raise BadTable("the CSV file is neither UTF-8 nor GB18030: save it again as CSV UTF-8")
 
 
