@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import structlog
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -181,3 +182,37 @@ async def send_update(
             f"The {what} is catching up after a restart and cannot take this step this moment; nothing was "
             "changed. Send the same request again in a few seconds."
         ) from None
+
+
+async def start_with_update(
+    temporal: Client,
+    context: RequestContext,
+    operation: WithStartWorkflowOperation[Any, Any],
+    update: str,
+    args: tuple[Any, ...],
+    result_type: type[R],
+    *,
+    what: str,
+    verb: str,
+) -> R:
+    """Start a workflow with its first update (update-with-start: the update answers once the workflow has written
+    its start), at most the request's step time. Shielded, as a loan's opening is: past the bound the start goes on
+    and the same request with the same Idempotency-Key joins it (503 meanwhile); Temporal away is a 503 too."""
+    starting = asyncio.ensure_future(
+        temporal.execute_update_with_start_workflow(
+            update, *args, start_workflow_operation=operation, result_type=result_type
+        )
+    )
+    starting.add_done_callback(consume_outcome)
+    try:
+        return await asyncio.wait_for(asyncio.shield(starting), context.step_timeout)
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise StepStillRunning(
+            f"The {what} is still being {verb}; send the same request again with the same Idempotency-Key."
+        ) from None
+    except RPCError as error:
+        if error.status is RPCStatusCode.FAILED_PRECONDITION:
+            raise WorkflowBusy(f"The {what} is catching up after a restart; send the same request again.") from None
+        raise WorkflowUnavailable(
+            f"The {what} could not be {verb} right now; nothing was created. Try again."
+        ) from error

@@ -4,7 +4,6 @@ amount before the claim's workflow starts; the steps after it go through `steps.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import uuid
 from dataclasses import replace
@@ -12,9 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from contracts.base import Recorded, StepInput
 from contracts.enums import District, Role
@@ -31,7 +29,6 @@ from contracts.subsidy_claim import (
 from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext, actor_of
 from services.api.documents.service import DocumentNotFound, readable
-from services.api.loans.exceptions import WorkflowUnavailable
 from services.api.params import BadCursor, make_cursor, read_cursor
 from services.api.subsidies.exceptions import NoPolicyInForce, PolicyDateRefused
 from services.api.subsidies.service import today
@@ -55,7 +52,7 @@ from services.api.subsidy_claims.schemas import (
 )
 from services.api.subsidy_claims.subjects import Subject
 from services.api.visibility import scope_of
-from services.api.workflow_updates import StepStillRunning, WorkflowBusy, consume_outcome
+from services.api.workflow_updates import start_with_update
 from services.domain.calendar import calendar_is_official, working_deadline
 from services.domain.subsidy import claim_rules
 from services.domain.subsidy.checklist import check_materials
@@ -326,23 +323,7 @@ async def _start(temporal: Client, context: RequestContext, settings: ApiSetting
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,  # a retry with the same key joins its claim
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
     )
-    filing = asyncio.ensure_future(
-        temporal.execute_update_with_start_workflow(
-            ClaimUpdate.FILED.value,
-            StepInput(actor=actor_of(context.principal), request_id=context.request_id),
-            start_workflow_operation=start,
-            result_type=ClaimStepResult,
-        )
+    step = StepInput(actor=actor_of(context.principal), request_id=context.request_id)
+    return await start_with_update(
+        temporal, context, start, ClaimUpdate.FILED.value, (step,), ClaimStepResult, what="claim", verb="filed"
     )
-    filing.add_done_callback(consume_outcome)
-    try:
-        # Shielded, as a loan's opening (services/api/loans/service.open_loan): past the bound the filing goes on.
-        return await asyncio.wait_for(asyncio.shield(filing), context.step_timeout)
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        raise StepStillRunning(
-            "The claim is still being filed; send the same request again with the same Idempotency-Key."
-        ) from None
-    except RPCError as error:
-        if error.status is RPCStatusCode.FAILED_PRECONDITION:
-            raise WorkflowBusy("The claim is catching up after a restart; send the same request again.") from None
-        raise WorkflowUnavailable("The claim could not be filed right now; nothing was created. Try again.") from error

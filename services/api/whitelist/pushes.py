@@ -35,7 +35,7 @@ from services.api.loans.schemas import OpenLoanRequest
 from services.api.subsidies.service import today
 from services.api.whitelist.schemas import AnswerRequest, ConversionRow, PushRequest, PushView
 from services.api.whitelist.service import may_manage
-from services.api.workflow_updates import send_update
+from services.api.workflow_updates import send_update, start_with_update
 from services.domain.calendar import working_deadline
 from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
@@ -122,9 +122,7 @@ async def push(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
         async with _STARTING:
-            await temporal.execute_update_with_start_workflow(
-                PUSH_WRITTEN, start_workflow_operation=operation, result_type=PushState
-            )
+            await start_with_update(temporal, context, operation, PUSH_WRITTEN, (), PushState, what="push", verb="made")
 
     fresh = [(entries[credit_code], bank) for (credit_code, bank), found in waiting.items() if found is None]
     await asyncio.gather(*(start(entry, bank) for entry, bank in fresh))
