@@ -31,7 +31,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.base import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY
+    from contracts.base import STEP_NOT_SAVED, STEP_NOT_SAVED_RETRY, Recorded
+    from contracts.loan_activities import LoanEventRecord
+    from services.domain.digest import payload_digest
 
 T = TypeVar("T")
 
@@ -66,6 +68,21 @@ def _spoken(span: timedelta | None) -> str:
 def after_acceptance() -> bool:
     """True when this run writes after acceptance (every run started since the patch)."""
     return workflow.patched(PERSIST_AFTER_ACCEPTANCE)
+
+
+def step_event(key: str, kind: str, summary: str, recorded: Recorded, data: dict[str, Any] | None) -> LoanEventRecord:
+    """The timeline event of a step as the writing activities take it (a claim's, a push's): one key per step, so
+    that a retried write records it once."""
+    return LoanEventRecord(
+        key=key,
+        kind=kind,
+        summary=summary,
+        actor=recorded.by,
+        at=recorded.at,
+        request_id=recorded.request_id,
+        payload_digest=payload_digest(data or {}),
+        data=data,
+    )
 
 
 async def persist(activity: str, data: Any, result_type: type[T], *, give_up: timedelta | None = None) -> T:

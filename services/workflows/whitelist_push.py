@@ -15,7 +15,6 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.base import STEP_NOT_YOUR_STEP, STEP_RULE_VIOLATION, STEP_WRONG_STAGE, SYSTEM_ACTOR, Recorded
-    from contracts.loan_activities import LoanEventRecord
     from contracts.names import Activity
     from contracts.types import TRUSTED
     from contracts.whitelist_push import (
@@ -29,9 +28,8 @@ with workflow.unsafe.imports_passed_through():
         RecordPushStepInput,
     )
     from services.domain.calendar import end_of_day, shanghai_date
-    from services.domain.digest import payload_digest
     from services.domain.whitelist import push_rules
-    from services.workflows.persistence import NotSaved, persist
+    from services.workflows.persistence import NotSaved, persist, step_event
 
 STEP_GIVE_UP = timedelta(minutes=10)
 INSTANT = timedelta(seconds=1)
@@ -123,16 +121,7 @@ class WhitelistPushWorkflow:
         give_up: timedelta | None = STEP_GIVE_UP,
     ) -> None:
         self.state.step_count += 1
-        event = LoanEventRecord(
-            key=key,
-            kind=kind,
-            summary=summary,
-            actor=recorded.by,
-            at=recorded.at,
-            request_id=recorded.request_id,
-            payload_digest=payload_digest(data or {}),
-            data=data,
-        )
+        event = step_event(key, kind, summary, recorded, data)
         await persist(
             Activity.RECORD_PUSH_STEP, RecordPushStepInput(state=self.state, event=event), bool, give_up=give_up
         )

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.names import Activity
     from contracts.subsidy_claim import (
-        ClaimEventRecord,
         ClaimInput,
         ClaimState,
         ClaimStatus,
@@ -32,9 +31,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.types import TRUSTED
     from services.domain.calendar import shanghai_date
-    from services.domain.digest import payload_digest
     from services.domain.subsidy import claim_rules
-    from services.workflows.persistence import NotSaved, persist
+    from services.workflows.persistence import NotSaved, persist, step_event
 
 STEP_GIVE_UP = timedelta(minutes=10)
 INSTANT = timedelta(seconds=1)  # a timer set for a moment already past still waits a moment
@@ -82,16 +80,7 @@ class ClaimCore:
         give_up: timedelta | None = STEP_GIVE_UP,
     ) -> None:
         self.state.step_count += 1
-        event = ClaimEventRecord(
-            key=key,
-            kind=kind,
-            summary=summary,
-            actor=recorded.by,
-            at=recorded.at,
-            request_id=recorded.request_id,
-            payload_digest=payload_digest(data or {}),
-            data=data,
-        )
+        event = step_event(key, kind, summary, recorded, data)
         await persist(
             Activity.RECORD_CLAIM_STEP, RecordClaimStepInput(state=self.state, event=event), bool, give_up=give_up
         )
