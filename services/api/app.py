@@ -28,6 +28,7 @@ from services.api.state import AppResources
 from services.api.stations.router import router as stations_router
 from services.api.subsidies.router import router as subsidies_router
 from services.api.subsidy_claims.router import router as subsidy_claims_router
+from services.api.visits.router import router as visits_router
 from services.api.webhooks.router import router as webhooks_router
 from services.api.whitelist.push_routes import router as push_router
 from services.api.whitelist.router import router as whitelist_router
@@ -105,6 +106,7 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.include_router(subsidies_router)
     app.include_router(documents_router)
     app.include_router(stations_router)
+    app.include_router(visits_router)
     app.include_router(service_records_router)
     app.include_router(push_router)  # before /whitelist/{...}: its paths are more specific
     app.include_router(whitelist_router)

@@ -106,8 +106,11 @@ def consume_outcome(done: asyncio.Future[Any]) -> None:
         done.exception()
 
 
-def update_id(context: RequestContext, generation: int = 0) -> str:
-    """The Temporal update id: derived from the Idempotency-Key, so every retry of a request is one update."""
+def update_id(context: RequestContext, generation: int = 0, fixed: str | None = None) -> str:
+    """The Temporal update id: derived from the Idempotency-Key, so every retry of a request is one update; or
+    `fixed`, for a step that is one update whatever request sends it (a visit's end logged on its case)."""
+    if fixed is not None:
+        return fixed + (f"-{generation}" if generation else "")
     if context.idempotency_key is None:
         return uuid.uuid4().hex
     digest = hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()
@@ -126,18 +129,23 @@ async def is_running(handle: WorkflowHandle[object, object]) -> bool:
 
 
 async def _execute(
-    handle: WorkflowHandle[object, object], context: RequestContext, update: str, data: StepInput, result_type: type[R]
+    handle: WorkflowHandle[object, object],
+    context: RequestContext,
+    update: str,
+    data: StepInput,
+    result_type: type[R],
+    fixed: str | None,
 ) -> R:
     for generation in range(GENERATIONS):
         try:
             result: R = await handle.execute_update(
-                update, data, id=update_id(context, generation), result_type=result_type
+                update, data, id=update_id(context, generation, fixed), result_type=result_type
             )
             return result
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             gave_up = isinstance(cause, ApplicationError) and cause.type == STEP_NOT_SAVED_RETRY
-            if not gave_up or context.idempotency_key is None or generation + 1 == GENERATIONS:
+            if not gave_up or (context.idempotency_key is None and fixed is None) or generation + 1 == GENERATIONS:
                 raise
     raise AssertionError("unreachable")
 
@@ -152,6 +160,7 @@ async def send_update(
     *,
     closed: Callable[[], Awaitable[str]],
     what: str,
+    fixed_id: str | None = None,
 ) -> R:
     """Send one step as an Update and wait for its outcome, at most the request's step time.
 
@@ -160,7 +169,7 @@ async def send_update(
     handle = temporal.get_workflow_handle(workflow_id)
     try:
         async with asyncio.timeout(context.step_timeout):
-            return await _execute(handle, context, update, data, result_type)
+            return await _execute(handle, context, update, data, result_type, fixed_id)
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         if isinstance(cause, ApplicationError) and cause.type in _STEP_ERRORS:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
-from services.api.dependencies import PrincipalDep, SessionDep
+from contracts.visits import RecordTouchRequest
+from services.api.dependencies import PrincipalDep, RequestContextDep, SessionDep
 from services.api.enterprises.exceptions import EnterpriseNotFound
-from services.api.errors import Unauthenticated, problem_responses
+from services.api.errors import Forbidden, Unauthenticated, problem_responses
 from services.api.params import IdPath
 from services.api.service_records import service
 from services.api.service_records.service import ServiceRecord
+from services.api.visits.schemas import RecordedTouch
+from services.api.visits.service import derived_id
 
 router = APIRouter(tags=["stations"])
 
@@ -23,3 +26,16 @@ router = APIRouter(tags=["stations"])
 )
 async def service_record(enterprise_id: IdPath, session: SessionDep, principal: PrincipalDep) -> ServiceRecord:
     return await service.service_record(session, principal, enterprise_id)
+
+
+@router.post(
+    "/enterprises/{enterprise_id}/touches",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RecordedTouch,
+    summary="Record a touch by hand in the enterprise's service record: a call, a message, a meeting (specialists)",
+    responses=problem_responses(Unauthenticated, EnterpriseNotFound, Forbidden, service.TouchRefused),
+)
+async def record_touch(
+    enterprise_id: IdPath, body: RecordTouchRequest, session: SessionDep, context: RequestContextDep
+) -> RecordedTouch:
+    return await service.record_touch(session, context, enterprise_id, body, touch_id=derived_id(context, "touch"))

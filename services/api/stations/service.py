@@ -14,6 +14,7 @@ from services.domain.calendar import PackageCalendar
 from services.domain.stations.board import OPEN_STAGES, STALLED_AFTER, board_row
 from services.platform.auth import Principal
 from services.store import organisations, stations
+from services.store.tables import Organisation
 
 
 class StationNotFound(NotFound):
@@ -33,9 +34,7 @@ async def board(
     sort: BoardSort = "idle",
     descending: bool = True,
 ) -> Board:
-    station = await organisations.get_organisation(session, station_id)
-    if station is None or station.kind != OrganisationKind.SERVICE_STATION or not _sees(principal, station):
-        raise StationNotFound(f"There is no service station {station_id!r} that you can see.")
+    station = await visible_station(session, principal, station_id)
     day = today()
     limits = STALLED_AFTER | stalled_after
     calendar = PackageCalendar()  # one for the board: each year's days looked up once
@@ -49,6 +48,14 @@ async def board(
     ]
     cases.sort(key=_KEYS[sort], reverse=descending)
     return Board(station_id=station.id, station_name=station.name, today=day, stalled_after=limits, cases=cases)
+
+
+async def visible_station(session: AsyncSession, principal: Principal, station_id: str) -> Organisation:
+    """The station, if the caller sees it (its own specialists, its district's office, administrators); 404 if not."""
+    station = await organisations.get_organisation(session, station_id)
+    if station is None or station.kind != OrganisationKind.SERVICE_STATION or not _sees(principal, station):
+        raise StationNotFound(f"There is no service station {station_id!r} that you can see.")
+    return station
 
 
 _KEYS = {
