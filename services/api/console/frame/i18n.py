@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from contracts.subsidy_policy import SubsidyKind
+from services.api.console.frame.words_stations import STATION_WORDS
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -112,92 +113,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "preview": ("预览", "Preview"),
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
-    "whitelist": ("白名单", "White list"),
-    "whitelist_import": ("导入白名单", "Import the white list"),
-    "whitelist_import_help": (
-        "上传 CSV（UTF-8 或 GB18030）或 Excel 文件，首行为表头：统一社会信用代码、企业名称、所属区、企业类别、年度，"
-        "可选来源、专利数、商标数、著作权数、融资需求、需求说明。逐行检查后先供审阅，确认后才写入白名单。",
-        "Upload a CSV (UTF-8 or GB18030) or Excel file, a header row first: credit code, name, district, categories, "
-        "year; optionally source, patents, trademarks, copyrights, financing need, note. Every row is checked and "
-        "shown for review; nothing is written to the list until you commit it.",
-    ),
-    "whitelist_file": ("文件", "File"),
-    "whitelist_check": ("上传并检查", "Upload and check"),
-    "whitelist_recent": ("最近的导入", "Recent imports"),
-    "whitelist_new": ("新增", "New"),
-    "whitelist_refused": ("有误或重复", "Refused"),
-    "whitelist_reviewing": ("待确认", "Waiting for review"),
-    "whitelist_committed": ("已写入", "Committed"),
-    "whitelist_entries": ("名单", "Enterprises"),
-    "whitelist_category": ("企业类别", "Category"),
-    "whitelist_need": ("融资需求", "Financing need"),
-    "whitelist_min_ip": ("知识产权至少", "IP rights at least"),
-    "whitelist_ip": ("知识产权", "IP rights"),
-    "whitelist_written": ("写入", "Written"),
-    "whitelist_all_rows": ("显示全部行", "All rows"),
-    "whitelist_error_rows": ("只看有误的行", "Rows with errors only"),
-    "whitelist_errors_workbook": ("下载有误的行（Excel）", "Download the rows with errors (Excel)"),
-    "whitelist_commit": ("确认写入白名单", "Commit to the white list"),
-    "whitelist_commit_help": (
-        "写入新增和更新的行；有误和重复的行不写入。",
-        "Writes the new and updated rows; refused rows are left out.",
-    ),
-    "whitelist_rows": ("逐行结果", "Rows"),
-    "whitelist_row": ("行号", "Row"),
-    "whitelist_reason": ("原因", "Reason"),
-    "pushes": ("白名单推送", "Pushes"),
-    "pushes_district_help": (
-        "推送给银行的白名单企业及银行的答复；超过提醒日仍未答复的标为超期。",
-        "The listed enterprises pushed to banks and the answers of the banks; unanswered past the reminder day: "
-        "overdue.",
-    ),
-    "pushes_bank_help": (
-        "区里推送给本行的白名单企业：接受即开立案件（由本区服务站跟进），婉拒请写明原因。",
-        "Enterprises the district pushed to your bank: accepting opens a case (the station of the district follows "
-        "it); give your reason when declining.",
-    ),
-    "push_remind_on": ("提醒日", "Reminder day"),
-    "push_case": ("查看案件", "Open the case"),
-    "push_accept": ("接受并开立案件", "Accept and open the case"),
-    "push_decline": ("婉拒", "Decline"),
-    "push_reason": ("婉拒原因", "Reason for declining"),
-    "push_conversion": ("各银行转化情况", "Conversion per bank"),
-    "push_pushed": ("推送", "Pushed"),
-    "push_waiting": ("待答复", "Waiting"),
-    "push_accepted": ("已接受", "Accepted"),
-    "push_declined": ("已婉拒", "Declined"),
-    "push_disbursed": ("已放款", "Disbursed"),
-    "push_choose": ("选择", "Choose"),
-    "push_to_banks": ("推送给银行", "Push to banks"),
-    "push_submit": ("推送所选企业", "Push the enterprises chosen"),
-    "board": ("服务站看板", "Station board"),
-    "service_record": ("服务记录", "Service record"),
-    "service_visits": ("走访（家次）", "Visits"),
-    "service_trips_saved": ("代办事项（企业少跑的次数）", "Trips saved (steps and documents taken care of)"),
-    "service_when": ("时间", "When"),
-    "service_what": ("事项", "What"),
-    "service_by": ("办理人", "By"),
-    "board_help": (
-        "本站所有在办案件：在当前阶段的工作日数、未有进展的工作日数、下一步、重要日期、最近走访；超过本阶段天数未有进展标为停滞。",
-        "Every open case of the station: working days in its stage and since its last activity, the next step, the "
-        "date that matters, the last visit; idle past its stage limit: stalled.",
-    ),
-    "board_stalled": ("停滞", "Stalled"),
-    "board_near": ("临近期限", "Near its deadline"),
-    "board_sort": ("排序", "Sort by"),
-    "board_sort_idle": ("未有进展天数", "Days idle"),
-    "board_sort_age": ("本阶段天数", "Days in stage"),
-    "board_sort_due": ("重要日期", "Due date"),
-    "board_sort_enterprise": ("企业", "Enterprise"),
-    "board_sort_stage": ("阶段", "Stage"),
-    "board_age": ("本阶段（工作日）", "In stage (working days)"),
-    "board_idle": ("未有进展（工作日）", "Idle (working days)"),
-    "board_next": ("下一步", "Next step"),
-    "board_due": ("重要日期", "Due"),
-    "board_last_visit": ("最近走访", "Last visit"),
-    "board_due_registration_deadline": ("登记期限", "registration deadline"),
-    "board_due_planned_visit": ("计划走访", "planned visit"),
-    "board_due_instalment": ("还款日", "instalment"),
     "review_due": ("审核期限", "Review due"),
     "paid_out": ("已拨付", "Paid"),
     "provisional": ("暂定", "Provisional"),
@@ -277,6 +192,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "confirm_irreversible": ("此操作不可撤销，确定提交吗？", "This cannot be undone. Submit?"),
     "session_expired": ("登录已过期，请重新登录。", "Your sign-in has expired: please sign in again."),
 }
+
+
+WORDS |= STATION_WORDS
 
 
 def word(key: str, lang: Lang) -> str:

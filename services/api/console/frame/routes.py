@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.enums import Role
 from services.api.console.frame import oidc
 from services.api.console.frame.oidc_routes import safe_next
 from services.api.console.frame.render import LANG_COOKIE, Viewer, form_refused, language, render
@@ -21,6 +22,7 @@ from services.api.console.frame.session import (
 )
 from services.api.dependencies import ResourcesDep, SessionDep
 from services.api.loans import service
+from services.api.stations.home import station_home
 from services.platform.auth import Principal
 from services.store import console_sessions
 from services.store.seed import DEMO_USERS
@@ -108,10 +110,14 @@ async def switch_language(
 
 
 @router.get("", response_class=HTMLResponse)
-async def home(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
+async def home(request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep) -> Response:
     """The steps waiting for this person: each open loan of theirs on which they may act now, latest activity first
     (the `actions` of `GET /loans/{id}`, less those possible all along — a visit, a withdrawal — which nothing
-    waits for)."""
+    waits for). A specialist's home leads with the station's board: its stalled and near-deadline cases and the
+    visits of the day."""
     assert viewer.principal is not None
     waiting = await service.awaiting(session, viewer.principal, HOME_LOANS)
-    return render(request, "frame/home.html", viewer, waiting=waiting)
+    station = None
+    if viewer.principal.role is Role.STATION_SPECIALIST:
+        station = await station_home(session, viewer.principal, resources.settings.stalled_working_days)
+    return render(request, "frame/home.html", viewer, waiting=waiting, station=station)

@@ -4,19 +4,25 @@ from the API's own board service (the same access: the station's specialists, it
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
-from contracts.enums import Stage
-from services.api.console.frame.render import render
-from services.api.console.frame.session import ViewerDep
+from contracts.enums import Role, Stage
+from contracts.visits import RecordTouchRequest, TouchKind
+from services.api.console.frame.render import Viewer, render
+from services.api.console.frame.session import ViewerDep, request_context
 from services.api.dependencies import ResourcesDep, SessionDep
+from services.api.errors import ApiError
 from services.api.params import IdPath
 from services.api.service_records import service as service_records
 from services.api.stations import service
 from services.api.stations.schemas import BoardSort
+from services.api.subsidies.service import today
+from services.api.visits import service as visit_service
 from services.domain.stations.board import OPEN_STAGES
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -56,6 +62,41 @@ async def service_record_page(
     request: Request, viewer: ViewerDep, session: SessionDep, enterprise_id: IdPath
 ) -> Response:
     """An enterprise's service record: every touch of its station, the visits (家次) and the trips saved."""
+    return await _record_page(request, viewer, session, enterprise_id)
+
+
+async def _record_page(
+    request: Request, viewer: Viewer, session: Any, enterprise_id: str, refusal: str | None = None, status: int = 200
+) -> HTMLResponse:
     assert viewer.principal is not None
     record = await service_records.service_record(session, viewer.principal, enterprise_id)
-    return render(request, "stations/service_record.html", viewer, record=record)
+    return render(
+        request, "stations/service_record.html", viewer, status=status, record=record, refusal=refusal,
+        specialist=viewer.principal.role is Role.STATION_SPECIALIST, touch_kinds=list(TouchKind), today=today(),
+        key=uuid.uuid4().hex,
+    )  # fmt: skip
+
+
+@router.post("/enterprises/{enterprise_id}/touches", response_class=HTMLResponse)
+async def record_touch(
+    request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep, enterprise_id: IdPath
+) -> Response:
+    """A call, a message or a meeting recorded by hand in the enterprise's service record."""
+    assert viewer.principal is not None
+    form = await request.form()
+    key = form.get("idempotency_key")
+    context = request_context(request, viewer.principal, resources, key if isinstance(key, str) else None)
+    fields = {name: str(form.get(name) or "").strip() or None for name in ("kind", "occurred_on", "summary")}
+    try:
+        body = RecordTouchRequest.model_validate(fields)
+        await service_records.record_touch(
+            session, context, enterprise_id, body, touch_id=visit_service.derived_id(context, "touch")
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        refusal = f"{'.'.join(str(p) for p in first.get('loc', ()))} — {first['msg']}"
+        return await _record_page(request, viewer, session, enterprise_id, refusal, 422)
+    except ApiError as refused:
+        await session.rollback()
+        return await _record_page(request, viewer, session, enterprise_id, refused.detail, refused.status)
+    return RedirectResponse(f"/console/enterprises/{enterprise_id}/service-record", status_code=303)
