@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, time
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from contracts.base import Model
 from contracts.enums import ChecklistItem
@@ -82,6 +82,13 @@ class PlanVisitRequest(Model):
     specialist: ShortText | None = Field(default=None, description="who goes; none: the specialist planning it")
     account_manager: ShortText | None = Field(default=None, description="the partner bank's account manager")
     note: Note | None = None
+
+    @field_validator("starts_at")
+    @classmethod
+    def _local(cls, value: time | None) -> time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("the time is Shanghai's, written without an offset (09:30)")
+        return value
 
 
 class VisitDoneRequest(Model):

@@ -25,6 +25,7 @@ from services.api.portfolio.router import router as portfolio_router
 from services.api.products.router import router as products_router
 from services.api.service_records.router import router as service_records_router
 from services.api.state import AppResources
+from services.api.stations.roster_routes import router as roster_router
 from services.api.stations.router import router as stations_router
 from services.api.subsidies.router import router as subsidies_router
 from services.api.subsidy_claims.router import router as subsidy_claims_router
@@ -106,6 +107,7 @@ def create_app(settings: ApiSettings, *, resources_factory: ResourcesFactory = b
     app.include_router(subsidies_router)
     app.include_router(documents_router)
     app.include_router(stations_router)
+    app.include_router(roster_router)
     app.include_router(visits_router)
     app.include_router(service_records_router)
     app.include_router(push_router)  # before /whitelist/{...}: its paths are more specific

@@ -5,4 +5,4 @@ from __future__ import annotations
 from services.store import station_tables, subsidy_tables, tables, whitelist_tables
 
 metadata = tables.metadata
-TABLE_MODULES = (tables, subsidy_tables, whitelist_tables, station_tables)
+TABLE_MODULES = (tables, subsidy_tables, whitelist_tables, station_tables)  # station_tables: visits, rosters

@@ -18,6 +18,7 @@ from contracts.identifiers import check_credit_code, check_ip_number, patent_che
 from services.store.db import create_engine, session_factory
 from services.store.organisations import upsert_organisations
 from services.store.reference import upsert
+from services.store.roster import add_members_if_absent
 from services.store.seed_policies import demo_policy_rows
 from services.store.seed_products import DEMO_LPR, demo_products
 from services.store.subsidy_policies import seed_versions
@@ -259,6 +260,15 @@ def demo_assets(now: datetime) -> list[IpAsset]:
     ]
 
 
+# The 光明 station's roster: its specialist (the demo user) and a partner bank's account manager.
+DEMO_ROSTER: tuple[dict[str, object], ...] = (
+    {"station_id": "station-guangming", "id": "zhou-guangming", "name": "周光明", "kind": "specialist",
+     "sub": "specialist.zhou@gxz", "bank_id": None, "phone": "0755-2100 0000", "active": True},
+    {"station_id": "station-guangming", "id": "li-boc", "name": "李经理", "kind": "account_manager",
+     "sub": None, "bank_id": "boc-shenzhen", "phone": None, "active": True},
+)  # fmt: skip
+
+
 async def load_demo_data(session: AsyncSession) -> int:
     """Insert or refresh the demo reference data; safe to run on every start. Returns the rows written."""
     now = datetime.now(UTC)
@@ -284,6 +294,7 @@ async def load_demo_data(session: AsyncSession) -> int:
     )
     policies = demo_policy_rows(now)
     await seed_versions(session, policies)
+    await add_members_if_absent(session, [m | {"updated_by": "seed", "updated_at": now} for m in DEMO_ROSTER])
     counted = (enterprises, assets, products, policies)
     return len(District) + len(DEMO_ORGANISATIONS) + sum(len(rows) for rows in counted) + len(DEMO_LPR)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, String, Text, Time
+from sqlalchemy import Boolean, Column, Date, DateTime, String, Text, Time
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -63,3 +63,34 @@ class VisitFeed(SQLModel, table=True):
     station_id: str = Field(sa_column=Column(String(64), nullable=False))
     specialist: str = Field(sa_column=Column(String(200), nullable=False, index=True))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class StationMember(SQLModel, table=True):
+    """A person on a station's roster: a specialist (with the sign-in subject their token carries) or a partner
+    bank's account manager (with the bank)."""
+
+    __tablename__ = "station_member"
+
+    station_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    sub: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    bank_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    phone: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    active: bool = Field(sa_column=Column(Boolean, nullable=False))
+    updated_by: str = Field(sa_column=Column(String(200), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class EnterpriseAssignment(SQLModel, table=True):
+    """The station (and the specialist of it) that serves an enterprise; kept apart from the enterprise's own row,
+    which the reference data refreshes."""
+
+    __tablename__ = "enterprise_assignment"
+
+    enterprise_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    station_id: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    specialist_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    assigned_by: str = Field(sa_column=Column(String(200), nullable=False))
+    assigned_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

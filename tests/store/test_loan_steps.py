@@ -21,6 +21,7 @@ from services.store.db import create_engine, session_factory
 from services.store.migrate import upgrade
 from services.store.read_model import read_model_row
 from services.store.seed import load_demo_data
+from services.store.station_tables import StationMember
 from services.store.subsidy_tables import SubsidyPolicy
 from services.store.tables import LoanEvent, table_of
 from services.workflows.activities.loans import LoanActivities
@@ -193,6 +194,7 @@ class TestTimelineSeq:
             async with sessions() as session, session.begin():  # today's writes need today's columns and tables
                 await session.execute(text(_LIST_COLUMNS_ADDED))
                 await session.run_sync(lambda s: table_of(SubsidyPolicy).create(s.connection()))
+                await session.run_sync(lambda s: table_of(StationMember).create(s.connection()))
                 await load_demo_data(session)
             activities = LoanActivities(sessions)
             assert await activities.record_loan_step(step(1, "opened", "first"))
@@ -203,6 +205,7 @@ class TestTimelineSeq:
             async with sessions() as session, session.begin():  # as the rows were before 0010_loan_list_columns
                 await session.execute(text("ALTER TABLE loan DROP COLUMN enterprise_name, DROP COLUMN waiting_on"))
                 await session.execute(text("DROP TABLE subsidy_policy"))
+                await session.execute(text("DROP TABLE station_member"))
             await asyncio.to_thread(upgrade, url)
             async with sessions() as session:
                 assert (await written(session))[0] == [(1, "opened"), (2, "update-2"), (3, "update-3")]

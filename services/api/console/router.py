@@ -23,6 +23,7 @@ from services.api.console.loans.routes import router as loans_router
 from services.api.console.loans.steps import router as steps_router
 from services.api.console.portfolio.routes import router as portfolio_router
 from services.api.console.reference.routes import router as reference_router
+from services.api.console.stations.roster_pages import router as roster_pages_router
 from services.api.console.stations.routes import router as stations_router
 from services.api.console.stations.visits import router as visits_router
 from services.api.console.subsidies.claims import router as claims_router
@@ -85,6 +86,7 @@ def install_console(app: FastAPI) -> None:
     app.include_router(subsidies_router)
     app.include_router(stations_router)
     app.include_router(visits_router)
+    app.include_router(roster_pages_router)
     app.include_router(push_pages_router)  # before /console/whitelist/{...}
     app.include_router(whitelist_router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -51,7 +51,7 @@ from services.domain.loan_rules.waiting import awaited_from
 from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
 from services.store import loans as repository
-from services.store import organisations, reference
+from services.store import organisations, reference, roster
 from services.store.tables import Enterprise, Loan
 
 R = TypeVar("R")
@@ -117,12 +117,16 @@ async def open_loan(
     station_id: str | None = None,
 ) -> LoanView:
     """A new case. `loan_id` and `station_id` are given by a white-list push a bank accepts: the case's id derived
-    from the push (two accepts of one push find one case) and the district's station that follows it."""
+    from the push (two accepts of one push find one case) and the station that follows it. A case a bank opens by
+    itself is followed by the station the enterprise is assigned to, if any (services/api/stations/roster)."""
     principal = context.principal
     enterprise = await reference.get_enterprise(session, body.enterprise_id)
     if enterprise is None:
         raise UnknownReference(f"There is no enterprise {body.enterprise_id!r}; register it first.")
     bank_id, opener_station = await _case_parties(session, principal, body, enterprise)
+    if opener_station is None and station_id is None:  # a bank's case: the station the enterprise is assigned to
+        assigned = await roster.assignment_of(session, enterprise.id)
+        station_id = assigned.station_id if assigned is not None else None
     station_id = opener_station or station_id
     loan_id = loan_id or _derived_loan_id(context)
     actor = actor_of(principal)

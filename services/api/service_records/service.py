@@ -15,6 +15,7 @@ from contracts.visits import RecordTouchRequest, TouchKind
 from services.api.dependencies import RequestContext
 from services.api.enterprises.exceptions import EnterpriseNotFound
 from services.api.errors import Forbidden, Unprocessable
+from services.api.stations.roster import AssignmentView, assignment_of
 from services.api.subsidies.service import today
 from services.api.visits.schemas import RecordedTouch
 from services.platform.auth import Principal
@@ -46,6 +47,7 @@ class ServiceRecord(BaseModel):
     visits: int = Field(description="visits logged (家次)")
     trips_saved: int = Field(description="steps taken and documents collected on the enterprise's behalf")
     contacts: int = Field(description="calls, messages and meetings recorded by hand, and failed visits")
+    assignment: AssignmentView | None = Field(description="the station and specialist serving the enterprise")
     touches: list[TouchView]
 
 
@@ -62,6 +64,7 @@ async def service_record(session: AsyncSession, principal: Principal, enterprise
         visits=visits,
         trips_saved=len(found) - visits - contacts,
         contacts=contacts,
+        assignment=await assignment_of(session, enterprise_id),
         touches=[TouchView(**t.__dict__) for t in found],
     )
 

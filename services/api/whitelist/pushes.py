@@ -39,7 +39,7 @@ from services.api.workflow_updates import send_update, start_with_update
 from services.domain.calendar import working_deadline
 from services.platform.auth import Principal
 from services.platform.settings import ApiSettings
-from services.store import organisations, reference, whitelist, whitelist_pushes
+from services.store import organisations, reference, roster, whitelist, whitelist_pushes
 from services.store.whitelist_tables import WhitelistEntry, WhitelistPush
 
 _STARTING = asyncio.Semaphore(8)
@@ -184,6 +184,7 @@ async def answer(
                 f"{row.enterprise_name} ({row.credit_code}) is not registered in pledgeflow yet: register it "
                 "(POST /enterprises), then accept the push."
             )
+        assigned = await roster.assignment_of(session, enterprise.id)  # its station, else the district's first
         stations = await organisations.list_organisations(
             session, kind=OrganisationKind.SERVICE_STATION, district=District(row.district), limit=1
         )
@@ -194,7 +195,7 @@ async def answer(
             OpenLoanRequest(enterprise_id=enterprise.id, note=f"白名单推送 {push_id}"),
             settings,
             loan_id=hashlib.sha256(f"whitelist-push\n{push_id}".encode()).hexdigest()[:16],
-            station_id=stations[0].id if stations else None,
+            station_id=assigned.station_id if assigned else (stations[0].id if stations else None),
         )
         loan_id = opened.id
     data = AnswerPushInput(

@@ -5,13 +5,15 @@ from the API's own board service (the same access: the station's specialists, it
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from contracts.enums import Role, Stage
+from contracts.enums import District, OrganisationKind, Role, Stage
+from contracts.stations import MemberKind
 from contracts.visits import RecordTouchRequest, TouchKind
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep, request_context
@@ -24,8 +26,29 @@ from services.api.stations.schemas import BoardSort
 from services.api.subsidies.service import today
 from services.api.visits import service as visit_service
 from services.domain.stations.board import OPEN_STAGES
+from services.store import organisations, reference
+from services.store import roster as roster_store
+from services.store.tables import Organisation
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+@router.get("/stations", response_class=HTMLResponse)
+async def stations_page(request: Request, viewer: ViewerDep, session: SessionDep) -> Response:
+    """The stations a district's office (or an administrator) looks after, each with its board, calendar and
+    roster; a specialist goes to their own board."""
+    assert viewer.principal is not None
+    principal = viewer.principal
+    if principal.role is Role.STATION_SPECIALIST:
+        return RedirectResponse(f"/console/stations/{principal.org_id}", status_code=303)
+    admin = principal.role in (Role.CITY_ADMIN, Role.PLATFORM_ADMIN)
+    district = None if admin else principal.district
+    found: Sequence[Organisation] = []
+    if admin or (principal.role is Role.DISTRICT_REVIEWER and district is not None):
+        found = await organisations.list_organisations(
+            session, kind=OrganisationKind.SERVICE_STATION, district=district, limit=200
+        )
+    return render(request, "stations/list.html", viewer, stations=found)
 
 
 @router.get("/stations/{station_id}", response_class=HTMLResponse)
@@ -58,22 +81,35 @@ async def board_page(
 
 
 @router.get("/enterprises/{enterprise_id}/service-record", response_class=HTMLResponse)
-async def service_record_page(
+async def servicerecord_page(
     request: Request, viewer: ViewerDep, session: SessionDep, enterprise_id: IdPath
 ) -> Response:
     """An enterprise's service record: every touch of its station, the visits (家次) and the trips saved."""
-    return await _record_page(request, viewer, session, enterprise_id)
+    return await record_page(request, viewer, session, enterprise_id)
 
 
-async def _record_page(
+async def record_page(
     request: Request, viewer: Viewer, session: Any, enterprise_id: str, refusal: str | None = None, status: int = 200
 ) -> HTMLResponse:
+    """The service record page; for the district's office, the stations of the district with their specialists
+    to assign the enterprise to."""
     assert viewer.principal is not None
     record = await service_records.service_record(session, viewer.principal, enterprise_id)
+    choices: list[tuple[str, str]] = []
+    if viewer.principal.role in (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.PLATFORM_ADMIN):
+        enterprise = await reference.get_enterprise(session, enterprise_id)
+        district = District(enterprise.district) if enterprise else None
+        for station in await organisations.list_organisations(
+            session, kind=OrganisationKind.SERVICE_STATION, district=district, limit=50
+        ):
+            choices.append((station.id, station.name))
+            for m in await roster_store.members(session, station.id):
+                if m.kind == MemberKind.SPECIALIST and m.active:
+                    choices.append((f"{station.id}/{m.id}", f"{station.name} · {m.name}"))
     return render(
         request, "stations/service_record.html", viewer, status=status, record=record, refusal=refusal,
         specialist=viewer.principal.role is Role.STATION_SPECIALIST, touch_kinds=list(TouchKind), today=today(),
-        key=uuid.uuid4().hex,
+        key=uuid.uuid4().hex, choices=choices,
     )  # fmt: skip
 
 
@@ -95,8 +131,8 @@ async def record_touch(
     except ValidationError as error:
         first = error.errors()[0]
         refusal = f"{'.'.join(str(p) for p in first.get('loc', ()))} — {first['msg']}"
-        return await _record_page(request, viewer, session, enterprise_id, refusal, 422)
+        return await record_page(request, viewer, session, enterprise_id, refusal, 422)
     except ApiError as refused:
         await session.rollback()
-        return await _record_page(request, viewer, session, enterprise_id, refused.detail, refused.status)
+        return await record_page(request, viewer, session, enterprise_id, refused.detail, refused.status)
     return RedirectResponse(f"/console/enterprises/{enterprise_id}/service-record", status_code=303)

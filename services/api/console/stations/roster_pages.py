@@ -1,0 +1,97 @@
+"""`/console/stations/{id}/members`: a station's roster (specialists, partner banks' account managers), with the
+district office's form that adds or changes a person; and the office's form on an enterprise's service record that
+assigns it to a station and specialist. Every write goes through the API's roster service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from contracts.enums import OrganisationKind, Role
+from contracts.stations import AssignmentRequest, MemberKind, MemberRequest
+from services.api.console.frame.render import Viewer, render
+from services.api.console.frame.session import ViewerDep, request_context
+from services.api.console.stations.routes import record_page
+from services.api.dependencies import ResourcesDep, SessionDep
+from services.api.errors import ApiError
+from services.api.params import IdPath
+from services.api.stations import roster
+from services.store import organisations
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+OFFICE = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.PLATFORM_ADMIN)
+
+
+def _refusal(error: ValidationError) -> str:
+    first = error.errors()[0]
+    return f"{'.'.join(str(p) for p in first.get('loc', ()))} — {first['msg']}"
+
+
+async def _page(
+    request: Request, viewer: Viewer, session: Any, station_id: str, refusal: str | None = None, status: int = 200
+) -> HTMLResponse:
+    assert viewer.principal is not None
+    found = await roster.roster_of(session, viewer.principal, station_id)
+    banks = await organisations.list_organisations(session, kind=OrganisationKind.BANK, district=None, limit=200)
+    return render(
+        request, "stations/members.html", viewer, status=status, roster=found, refusal=refusal,
+        office=viewer.principal.role in OFFICE, kinds=list(MemberKind),
+        banks=[b for b in banks if b.district in (None, found.district)], bank_names={b.id: b.name for b in banks},
+    )  # fmt: skip
+
+
+@router.get("/stations/{station_id}/members", response_class=HTMLResponse)
+async def members_page(request: Request, viewer: ViewerDep, session: SessionDep, station_id: IdPath) -> Response:
+    return await _page(request, viewer, session, station_id)
+
+
+def _field(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+@router.post("/stations/{station_id}/members", response_class=HTMLResponse)
+async def put_member(
+    request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep, station_id: IdPath
+) -> Response:
+    assert viewer.principal is not None
+    form = await request.form()
+    context = request_context(request, viewer.principal, resources, None)
+    try:
+        member_id = _field(form, "id") or ""
+        body = MemberRequest.model_validate(
+            {name: _field(form, name) for name in ("name", "kind", "sub", "bank_id", "phone")}
+            | {"active": form.get("active") == "on"}
+        )
+        if not member_id or not member_id.replace("-", "").isalnum() or member_id != member_id.lower():
+            raise roster.RosterRefused("The id is lowercase letters, digits and dashes, e.g. zhou-guangming.")
+        await roster.put_member(session, context, station_id, member_id, body)
+    except ValidationError as error:
+        return await _page(request, viewer, session, station_id, _refusal(error), 422)
+    except ApiError as refused:
+        await session.rollback()
+        return await _page(request, viewer, session, station_id, refused.detail, refused.status)
+    return RedirectResponse(f"/console/stations/{station_id}/members", status_code=303)
+
+
+@router.post("/enterprises/{enterprise_id}/assignment", response_class=HTMLResponse)
+async def assign(
+    request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep, enterprise_id: IdPath
+) -> Response:
+    assert viewer.principal is not None
+    form = await request.form()
+    context = request_context(request, viewer.principal, resources, None)
+    station_id, _, specialist_id = (_field(form, "choice") or "").partition("/")
+    try:
+        body = AssignmentRequest(station_id=station_id, specialist_id=specialist_id or None)
+        await roster.assign(session, context, enterprise_id, body)
+    except ValidationError as error:
+        return await record_page(request, viewer, session, enterprise_id, _refusal(error), 422)
+    except ApiError as refused:
+        await session.rollback()
+        return await record_page(request, viewer, session, enterprise_id, refused.detail, refused.status)
+    return RedirectResponse(f"/console/enterprises/{enterprise_id}/service-record", status_code=303)
