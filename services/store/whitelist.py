@@ -13,8 +13,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from contracts.enums import Stage
 from contracts.types import TRUSTED
 from contracts.whitelist import RowResult, WhitelistFacts
+from services.store.tables import Enterprise, Loan
 from services.store.whitelist_tables import WhitelistEntry, WhitelistImport, WhitelistImportRow
 
 _CHUNK = 2_000  # rows per INSERT (PostgreSQL takes at most 32,767 parameters in one statement)
@@ -125,6 +127,7 @@ class EntryFilter:
     financing_need: bool | None = None
     min_ip: int | None = None
     search: str | None = None  # part of the name, or the credit code
+    open_case: bool | None = None  # whether the enterprise has a case open (not closed) in pledgeflow
 
 
 async def list_entries(
@@ -140,6 +143,17 @@ async def list_entries(
         query = query.where(col(WhitelistEntry.financing_need).is_(flt.financing_need))
     if flt.min_ip is not None:
         query = query.where(col(WhitelistEntry.ip_total) >= flt.min_ip)
+    if flt.open_case is not None:
+        open_case = (
+            select(Loan.id)
+            .join(Enterprise, col(Enterprise.id) == col(Loan.enterprise_id))
+            .where(
+                col(Enterprise.credit_code) == col(WhitelistEntry.credit_code),
+                col(Loan.stage).not_in([s.value for s in Stage if s.is_terminal]),
+            )
+            .exists()
+        )
+        query = query.where(open_case if flt.open_case else ~open_case)
     if flt.search:
         pattern = "%" + flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(

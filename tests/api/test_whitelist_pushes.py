@@ -79,6 +79,10 @@ async def test_pushed_to_a_bank_which_declines_one_and_accepts_another(stack: St
     assert case["stage"] == "guidance"
     assert (await stack.state(accepted["loan_id"]))["station_id"] == "station-guangming"
     assert (await stack.get(f"/loans/{accepted['loan_id']}", SPECIALIST))["id"] == accepted["loan_id"]
+    # Screening: the enterprise with its case open is left out of those still to push, and found among the others.
+    to_push = {e["credit_code"] for e in (await stack.get("/whitelist?open_case=false", REVIEWER))["items"]}
+    with_case = {e["credit_code"] for e in (await stack.get("/whitelist?open_case=true", REVIEWER))["items"]}
+    assert (DEMO in to_push, DEMO in with_case, others[0] in to_push) == (False, True, True)
 
     conversion = {r["bank_id"]: r for r in await stack.get("/whitelist/pushes/conversion", REVIEWER)}
     boc = conversion["boc-shenzhen"]

@@ -104,7 +104,8 @@ async def commit_import(import_id: IdPath, session: SessionDep, context: Request
 @router.get(
     "/whitelist",
     response_model=EntryPage,
-    summary="A district's white list, filtered (category, financing need, IP holdings, name or credit code)",
+    summary="A district's white list, filtered (category, financing need, IP holdings, an open case or none, name or "
+    "credit code)",
     responses=problem_responses(Unauthenticated, Forbidden, BadCursor),
 )
 async def list_entries(
@@ -114,6 +115,9 @@ async def list_entries(
     category: Annotated[WhitelistCategory | None, Query()] = None,
     financing_need: Annotated[bool | None, Query()] = None,
     min_ip: Annotated[int | None, Query(ge=0, le=1_000_000, description="at least this many IP rights")] = None,
+    open_case: Annotated[
+        bool | None, Query(description="false: only enterprises without an open case in pledgeflow (to push)")
+    ] = None,
     q: Annotated[
         Annotated[str, STORABLE] | None,
         Query(min_length=1, max_length=100, description="part of the name, or the credit code"),
@@ -127,5 +131,6 @@ async def list_entries(
         financing_need=financing_need,
         min_ip=min_ip,
         search=q,
+        open_case=open_case,
     )
     return await service.list_entries(session, principal, flt, cursor, limit)

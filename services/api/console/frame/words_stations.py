@@ -159,4 +159,7 @@ STATION_WORDS: dict[str, tuple[str, str]] = {
     "assign": ("指定服务站和专员", "Assign a station and specialist"),
     "assigned_to": ("服务站及专员", "Served by"),
     "stations": ("服务站", "Stations"),
+    "whitelist_open_case": ("在办案件", "Open case"),
+    "whitelist_no_open_case": ("无在办案件", "None open"),
+    "whitelist_has_open_case": ("有在办案件", "One open"),
 }

@@ -71,13 +71,16 @@ async def whitelist_page(
     category: Annotated[WhitelistCategory | None, Query()] = None,
     need: Annotated[bool | None, Query()] = None,
     min_ip: Annotated[int | None, Query(ge=0, le=1_000_000)] = None,
+    open_case: Annotated[bool | None, Query()] = None,
     cursor: CursorQuery = None,
 ) -> Response:
-    """The list, filtered in the query string (category, financing need, IP holdings), and the import form."""
+    """The list, filtered in the query string (category, financing need, IP holdings, an open case or none), and
+    the import form."""
     chosen = _district(viewer, district)
     flt = EntryFilter(
-        district=chosen.value, category=category.value if category else None, financing_need=need, min_ip=min_ip
-    )
+        district=chosen.value, category=category.value if category else None, financing_need=need, min_ip=min_ip,
+        open_case=open_case,
+    )  # fmt: skip
     return await _list_page(request, viewer, session, chosen, flt, cursor)
 
 
