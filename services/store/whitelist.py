@@ -145,7 +145,7 @@ async def list_entries(
         query = query.where(col(WhitelistEntry.ip_total) >= flt.min_ip)
     if flt.open_case is not None:
         open_case = (
-            select(Loan.id)
+            select(col(Loan.id))
             .join(Enterprise, col(Enterprise.id) == col(Loan.enterprise_id))
             .where(
                 col(Enterprise.credit_code) == col(WhitelistEntry.credit_code),
