@@ -1,6 +1,7 @@
 """Pushing white-listed enterprises to a bank in the console, in Chromium: the district's reviewer checks three
 enterprises on the list and pushes them to a bank; the bank's officer finds them waiting, declines one with a reason
-and accepts another — its case opens — and the district sees the answers and the bank's conversion."""
+and accepts another — its case opens — and the district sees the answers and the bank's conversion; the
+specialist of the district's station finds the new case on the board."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ async def test_a_district_pushes_three_enterprises_and_the_bank_accepts_one(
         async with page.expect_navigation():
             await accepted.locator("a.case-link").click()
         assert "深圳光明演示科技" in await page.locator("h1").inner_text()
+        loan_id = page.url.rstrip("/").rsplit("/", 1)[-1]
 
     async with person(browser, base) as reviewer:
         await reviewer.sign_in("reviewer.wu@guangming")
@@ -60,3 +62,8 @@ async def test_a_district_pushes_three_enterprises_and_the_bank_accepts_one(
         assert [await boc.nth(i).inner_text() for i in range(1, 4)] == ["1", "1", "1"]  # waiting, accepted, declined
         await reviewer.accessible()
         await reviewer.screenshot("pushes-of-the-district")
+
+    async with person(browser, base) as specialist:  # the district's station follows the new case
+        await specialist.sign_in("specialist.zhou@gxz")
+        await specialist.open("/console/stations/station-guangming")
+        assert await specialist.page.locator(f"#board tr[data-loan='{loan_id}']").count() == 1
