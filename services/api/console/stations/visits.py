@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from contracts.enums import ChecklistItem
+from contracts.stations import MemberKind
 from contracts.visits import (
     CancelVisitRequest,
     IncidentKind,
@@ -34,7 +35,7 @@ from services.api.subsidies.service import today
 from services.api.visits import feed, service
 from services.domain.calendar import PackageCalendar
 from services.domain.stations.board import OPEN_STAGES
-from services.store import reference
+from services.store import reference, roster
 
 router = APIRouter(prefix="/console/stations/{station_id}/visits", include_in_schema=False)
 
@@ -104,9 +105,12 @@ async def _plan_form(
     cases = [c for c in board.cases if c.stage in OPEN_STAGES]
     listed = await reference.list_enterprises(session, district=station.district, after=None, limit=500)
     enterprises = {e.id: e.name for e in listed}
+    people = [m for m in await roster.members(session, station_id) if m.active]
     return render(
         request, "stations/visit_plan.html", viewer, status=status, station=station, cases=cases,
         enterprises=enterprises, values=values, refusal=refusal, purposes=list(ChecklistItem),
+        specialists=[m for m in people if m.kind == MemberKind.SPECIALIST and m.sub],
+        managers=[m for m in people if m.kind == MemberKind.ACCOUNT_MANAGER],
         key=uuid.uuid4().hex,
     )  # fmt: skip
 
@@ -154,7 +158,7 @@ async def plan(
         "enterprise_id": enterprise_id, "loan_id": loan_id, "planned_on": _text(form, "planned_on"),
         "starts_at": _text(form, "starts_at"), "place": _text(form, "place"),
         "purposes": [str(v) for v in form.getlist("purposes")], "account_manager": _text(form, "account_manager"),
-        "note": _text(form, "note"),
+        "note": _text(form, "note"), "specialist": _text(form, "specialist"),
     }  # fmt: skip
     try:
         body = PlanVisitRequest.model_validate(values)
@@ -179,14 +183,14 @@ async def _visit_page(
     *,
     refusal: str | None = None,
     status: int = 200,
-    address: str | None = None,
 ) -> HTMLResponse:
     assert viewer.principal is not None
     visit = await service.get(session, viewer.principal, station_id, visit_id)
+    names = {m.sub: m.name for m in await roster.members(session, station_id) if m.sub}
     return render(
         request, "stations/visit.html", viewer, status=status, visit=visit, refusal=refusal,
         mine=_is_specialist(viewer, station_id) and visit.state is VisitState.PLANNED, purposes=list(ChecklistItem),
-        incident_kinds=list(IncidentKind), today=today(), key=uuid.uuid4().hex, address=address,
+        incident_kinds=list(IncidentKind), today=today(), key=uuid.uuid4().hex, names=names,
     )  # fmt: skip
 
 
