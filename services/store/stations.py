@@ -1,6 +1,7 @@
 """A station's open cases for its board, in one statement: each case's columns, when it entered its current stage
 (the first event of the trailing run of its timeline in that stage), its last visit and the visit it planned next,
-the earliest deadline of a pending registration and the earliest instalment not yet settled — taken out of the
+the earliest deadline of a pending registration, the earliest instalment not yet settled and the specialist the
+enterprise is assigned to — taken out of the
 state in SQL, so that the board never loads and validates whole states."""
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ _BOARD = text(
               FROM jsonb_array_elements(coalesce(c.state->'servicing'->'ledger'->'lines', '[]'::jsonb)) x
              WHERE (x->>'principal')::numeric + (x->>'interest')::numeric
                    > coalesce((x->>'paid_principal')::numeric, 0) + coalesce((x->>'paid_interest')::numeric, 0))
+           , m.name, m.sub
     FROM cases c LEFT JOIN since s ON s.loan_id = c.id
+    LEFT JOIN enterprise_assignment a ON a.enterprise_id = c.enterprise_id AND a.station_id = :station
+    LEFT JOIN station_member m ON m.station_id = a.station_id AND m.id = a.specialist_id
     ORDER BY c.updated_at
     """
 ).bindparams(bindparam("stages", expanding=True))
@@ -49,7 +53,9 @@ def _day(text_: str | None) -> date | None:
 async def board_facts(session: AsyncSession, station_id: str, stages: Sequence[Stage]) -> list[CaseFacts]:
     rows = await session.execute(_BOARD, {"station": station_id, "stages": [s.value for s in stages]})
     found = []
-    for loan_id, enterprise_id, name, stage, updated_at, since, waiting, visited, planned, deadline, due in rows.all():
+    for (
+        loan_id, enterprise_id, name, stage, updated_at, since, waiting, visited, planned, deadline, due, who, sub,
+    ) in rows.all():  # fmt: skip
         moment: datetime = since
         found.append(
             CaseFacts(
@@ -64,6 +70,8 @@ async def board_facts(session: AsyncSession, station_id: str, stages: Sequence[S
                 next_visit=_day(planned),
                 registration_deadline=_day(deadline),
                 next_instalment=_day(due),
+                specialist=who,
+                specialist_sub=sub,
             )
         )
     return found

@@ -1,5 +1,6 @@
 """A station's roster and an enterprise's assignment through HTTP: kept by the district's office, read by the station;
-refusals change nothing; an assigned enterprise's case opened by a bank is followed by its station (on its board)."""
+refusals change nothing; an assigned enterprise's case opened by a bank is followed by its station (on its board,
+with its specialist, who finds it among their own)."""
 
 from __future__ import annotations
 
@@ -70,4 +71,9 @@ async def test_an_assigned_enterprises_case_opened_by_a_bank_is_followed_by_its_
 
     loan = await stack.post("/loans", OFFICER, {"enterprise_id": "ent-guangming-demo"}, expect=201)
     board = await stack.get("/stations/station-guangming/cases", SPECIALIST)
-    assert loan["id"] in [c["loan_id"] for c in board["cases"]]
+    row = next(c for c in board["cases"] if c["loan_id"] == loan["id"])
+    assert (row["specialist"], row["specialist_sub"]) == ("王专员", "wang@gxz")
+    mine = "/stations/station-guangming/cases?mine=true"
+    wang = (await stack.client.get(mine, headers=stack.headers(SPECIALIST, sub="wang@gxz"))).json()
+    assert loan["id"] in [c["loan_id"] for c in wang["cases"]]
+    assert loan["id"] not in [c["loan_id"] for c in (await stack.get(mine, SPECIALIST))["cases"]]

@@ -33,6 +33,7 @@ async def board(
     near_deadline: Annotated[bool | None, Query()] = None,
     sort: Annotated[BoardSort, Query()] = "idle",
     descending: Annotated[bool, Query()] = True,
+    mine: Annotated[bool, Query(description="only the cases of enterprises assigned to the caller")] = False,
 ) -> Board:
     return await service.board(
         session,
@@ -44,4 +45,5 @@ async def board(
         near_deadline=near_deadline,
         sort=sort,
         descending=descending,
+        mine=mine,
     )

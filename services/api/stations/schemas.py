@@ -29,6 +29,8 @@ class BoardCase(BaseModel):
     stalled: bool = Field(description="no activity for the stage's number of working days")
     near_deadline: bool = Field(description="the due date within 3 working days, or past")
     provisional: bool = Field(description="counted through a year whose official holidays are not yet published")
+    specialist: str | None = Field(default=None, description="the specialist the enterprise is assigned to")
+    specialist_sub: str | None = Field(default=None, description="their sign-in subject")
 
 
 class Board(BaseModel):

@@ -33,6 +33,7 @@ async def board(
     near_deadline: bool | None = None,
     sort: BoardSort = "idle",
     descending: bool = True,
+    mine: bool = False,
 ) -> Board:
     station = await visible_station(session, principal, station_id)
     day = today()
@@ -45,6 +46,7 @@ async def board(
         if (stage is None or row.stage is stage)
         and (stalled is None or row.stalled is stalled)
         and (near_deadline is None or row.near_deadline is near_deadline)
+        and (not mine or row.specialist_sub == principal.sub)
     ]
     cases.sort(key=_KEYS[sort], reverse=descending)
     return Board(station_id=station.id, station_name=station.name, today=day, stalled_after=limits, cases=cases)

@@ -44,6 +44,8 @@ class CaseFacts:
     next_visit: date | None = None
     registration_deadline: date | None = None  # the earliest pending filing's
     next_instalment: date | None = None  # the earliest unsettled line's
+    specialist: str | None = None  # the name of the specialist the enterprise is assigned to
+    specialist_sub: str | None = None  # their sign-in subject
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class BoardRow:
     stalled: bool
     near_deadline: bool
     provisional: bool  # counted through a year whose official holidays are not yet published
+    specialist: str | None = None
+    specialist_sub: str | None = None
 
 
 def facts_of(state: LoanState, stage_since: date, last_activity: date) -> CaseFacts:
@@ -130,4 +134,6 @@ def board_row(
         stalled=idle >= stalled_after.get(facts.stage, STALLED_AFTER.get(facts.stage, 10)),
         near_deadline=near,
         provisional=not calendar_is_official(today) or (due is not None and not calendar_is_official(due)),
+        specialist=facts.specialist,
+        specialist_sub=facts.specialist_sub,
     )

@@ -62,6 +62,7 @@ async def board_page(
     stalled: Annotated[bool | None, Query()] = None,
     near_deadline: Annotated[bool | None, Query()] = None,
     sort: Annotated[BoardSort, Query()] = "idle",
+    mine: Annotated[bool, Query()] = False,
 ) -> Response:
     assert viewer.principal is not None
     board = await service.board(
@@ -73,10 +74,11 @@ async def board_page(
         stalled=stalled,
         near_deadline=near_deadline,
         sort=sort,
+        mine=mine,
     )
     return render(
         request, "stations/board.html", viewer, board=board, stages=OPEN_STAGES, chosen_stage=stage,
-        stalled=stalled, near_deadline=near_deadline, sort=sort,
+        stalled=stalled, near_deadline=near_deadline, sort=sort, mine=mine,
     )  # fmt: skip
 
 
