@@ -1,5 +1,5 @@
-"""What a specialist's home page shows of the station first: the board's counts (open, stalled, near a deadline) and
-the visits of the day."""
+"""What a specialist's home page shows first: the station's board — its counts (open, stalled, near a deadline) and
+its cases — and the visits of the day."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.enums import Stage
+from services.api.stations.schemas import Board
 from services.api.stations.service import board
 from services.api.subsidies.service import today
 from services.api.visits.schemas import VisitView
@@ -23,6 +24,7 @@ class StationHome:
     stalled: int
     near_deadline: int
     visits_today: list[VisitView]
+    board: Board  # the whole board: a specialist's home is their station's board
 
 
 async def station_home(session: AsyncSession, principal: Principal, stalled_after: dict[Stage, int]) -> StationHome:
@@ -36,4 +38,5 @@ async def station_home(session: AsyncSession, principal: Principal, stalled_afte
         stalled=sum(1 for c in found.cases if c.stalled),
         near_deadline=sum(1 for c in found.cases if c.near_deadline),
         visits_today=visits.visits,
+        board=found,
     )

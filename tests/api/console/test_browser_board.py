@@ -27,6 +27,10 @@ async def test_a_specialist_plans_and_logs_a_visit_and_the_stalled_flag_clears(
         await specialist.sign_in("specialist.zhou@gxz")
         page = specialist.page
         assert int(await page.locator("#home-stalled").inner_text()) >= 1
+        await expect(page.locator(f"#station-home #board tr[data-loan='{loan_id}']")).to_have_attribute(
+            "data-stalled", "true"
+        )  # a specialist's home is the station's board
+        await specialist.accessible()
         await page.click("nav >> text=服务站看板")
         await page.wait_for_url(f"{base}{STATION}")
         row = page.locator(f"#board tr[data-loan='{loan_id}']")

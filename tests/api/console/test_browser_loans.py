@@ -19,7 +19,7 @@ class TestCaseToLoanPage:
         async with person(browser, base) as specialist:
             await specialist.sign_in("specialist.zhou@gxz")
             assert await specialist.page.locator("h1").inner_text() == "待办"
-            waiting = specialist.page.locator(f"tr:has(a[href='/console/loans/{loan_id}'])")
+            waiting = specialist.page.locator(f"#waiting tr:has(a[href='/console/loans/{loan_id}'])")
             steps = await waiting.inner_text()
             assert "资质审查" in steps  # the step the case waits for
             assert "登记走访" not in steps  # possible all along: nothing waits for it
