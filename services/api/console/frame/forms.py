@@ -145,3 +145,9 @@ def problems_of(error: ValidationError) -> dict[str, str]:
         name = str(item["loc"][0]) if item["loc"] else ""
         problems.setdefault(name, field_message(dict(item)))
     return problems
+
+
+def first_problem(error: ValidationError) -> str:
+    """The first thing wrong with a form, in the API's words: "field — message"."""
+    name, message = next(iter(problems_of(error).items()))
+    return f"{name} — {message}" if name else message

@@ -14,6 +14,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 
 from contracts.enums import District, Role
 from services.api.console.frame.render import Viewer, language
@@ -111,3 +112,11 @@ def request_context(request: Request, principal: Principal, resources: AppResour
         idempotency_key=key,
         step_timeout=resources.settings.step_timeout_seconds,
     )
+
+
+async def posted(request: Request, principal: Principal, resources: AppResources) -> tuple[FormData, RequestContext]:
+    """A console form's fields and the request's context, its Idempotency-Key taken from the form's
+    `idempotency_key` field (a key per rendered form, so that a form sent twice acts once)."""
+    form = await request.form()
+    key = form.get("idempotency_key")
+    return form, request_context(request, principal, resources, key[:64] if isinstance(key, str) and key else None)

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from contracts.enums import OrganisationKind, Role
 from contracts.stations import AssignmentRequest, MemberKind, MemberRequest
+from services.api.console.frame.forms import first_problem
 from services.api.console.frame.render import Viewer, render
-from services.api.console.frame.session import ViewerDep, request_context
+from services.api.console.frame.session import ViewerDep, posted
 from services.api.console.stations.routes import record_page
 from services.api.dependencies import ResourcesDep, SessionDep
 from services.api.errors import ApiError
@@ -24,11 +25,6 @@ from services.store import organisations
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 OFFICE = (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.PLATFORM_ADMIN)
-
-
-def _refusal(error: ValidationError) -> str:
-    first = error.errors()[0]
-    return f"{'.'.join(str(p) for p in first.get('loc', ()))} — {first['msg']}"
 
 
 async def _page(
@@ -59,8 +55,7 @@ async def put_member(
     request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep, station_id: IdPath
 ) -> Response:
     assert viewer.principal is not None
-    form = await request.form()
-    context = request_context(request, viewer.principal, resources, None)
+    form, context = await posted(request, viewer.principal, resources)
     try:
         member_id = _field(form, "id") or ""
         body = MemberRequest.model_validate(
@@ -71,7 +66,7 @@ async def put_member(
             raise roster.RosterRefused("The id is lowercase letters, digits and dashes, e.g. zhou-guangming.")
         await roster.put_member(session, context, station_id, member_id, body)
     except ValidationError as error:
-        return await _page(request, viewer, session, station_id, _refusal(error), 422)
+        return await _page(request, viewer, session, station_id, first_problem(error), 422)
     except ApiError as refused:
         await session.rollback()
         return await _page(request, viewer, session, station_id, refused.detail, refused.status)
@@ -83,14 +78,13 @@ async def assign(
     request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep, enterprise_id: IdPath
 ) -> Response:
     assert viewer.principal is not None
-    form = await request.form()
-    context = request_context(request, viewer.principal, resources, None)
+    form, context = await posted(request, viewer.principal, resources)
     station_id, _, specialist_id = (_field(form, "choice") or "").partition("/")
     try:
         body = AssignmentRequest(station_id=station_id, specialist_id=specialist_id or None)
         await roster.assign(session, context, enterprise_id, body)
     except ValidationError as error:
-        return await record_page(request, viewer, session, enterprise_id, _refusal(error), 422)
+        return await record_page(request, viewer, session, enterprise_id, first_problem(error), 422)
     except ApiError as refused:
         await session.rollback()
         return await record_page(request, viewer, session, enterprise_id, refused.detail, refused.status)

@@ -15,8 +15,9 @@ from pydantic import ValidationError
 from contracts.enums import District, OrganisationKind, Role, Stage
 from contracts.stations import MemberKind
 from contracts.visits import RecordTouchRequest, TouchKind
+from services.api.console.frame.forms import first_problem
 from services.api.console.frame.render import Viewer, render
-from services.api.console.frame.session import ViewerDep, request_context
+from services.api.console.frame.session import ViewerDep, posted
 from services.api.dependencies import ResourcesDep, SessionDep
 from services.api.errors import ApiError
 from services.api.params import IdPath
@@ -121,9 +122,7 @@ async def record_touch(
 ) -> Response:
     """A call, a message or a meeting recorded by hand in the enterprise's service record."""
     assert viewer.principal is not None
-    form = await request.form()
-    key = form.get("idempotency_key")
-    context = request_context(request, viewer.principal, resources, key if isinstance(key, str) else None)
+    form, context = await posted(request, viewer.principal, resources)
     fields = {name: str(form.get(name) or "").strip() or None for name in ("kind", "occurred_on", "summary")}
     try:
         body = RecordTouchRequest.model_validate(fields)
@@ -131,9 +130,7 @@ async def record_touch(
             session, context, enterprise_id, body, touch_id=visit_service.derived_id(context, "touch")
         )
     except ValidationError as error:
-        first = error.errors()[0]
-        refusal = f"{'.'.join(str(p) for p in first.get('loc', ()))} — {first['msg']}"
-        return await record_page(request, viewer, session, enterprise_id, refusal, 422)
+        return await record_page(request, viewer, session, enterprise_id, first_problem(error), 422)
     except ApiError as refused:
         await session.rollback()
         return await record_page(request, viewer, session, enterprise_id, refused.detail, refused.status)

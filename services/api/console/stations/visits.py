@@ -25,8 +25,9 @@ from contracts.visits import (
     VisitIncidentRequest,
     VisitState,
 )
+from services.api.console.frame.forms import first_problem
 from services.api.console.frame.render import Viewer, render
-from services.api.console.frame.session import ViewerDep, request_context
+from services.api.console.frame.session import ViewerDep, posted
 from services.api.dependencies import ResourcesDep, SessionDep, TemporalDep
 from services.api.errors import ApiError
 from services.api.params import IdPath
@@ -137,19 +138,12 @@ def _lines(form: FormData, name: str) -> list[str]:
     return [line.strip() for line in (_text(form, name) or "").splitlines() if line.strip()]
 
 
-def _refusal(error: ValidationError, viewer: Viewer) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ()))
-    return ("请检查：" if viewer.lang == "zh" else "Please check: ") + f"{where} — {first['msg']}"
-
-
 @router.post("/new", response_class=HTMLResponse)
 async def plan(
     request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep, station_id: IdPath
 ) -> Response:
     assert viewer.principal is not None
-    form = await request.form()
-    context = request_context(request, viewer.principal, resources, _text(form, "idempotency_key"))
+    form, context = await posted(request, viewer.principal, resources)
     loan_id = _text(form, "loan_id")
     enterprise_id = _text(form, "enterprise_id")
     if loan_id and "/" in loan_id:  # the case select carries "enterprise/loan"
@@ -164,7 +158,7 @@ async def plan(
         body = PlanVisitRequest.model_validate(values)
         visit = await service.plan(session, context, station_id, body, visit_id=service.derived_id(context, "visit"))
     except ValidationError as error:
-        refusal = _refusal(error, viewer)
+        refusal = first_problem(error)
         return await _plan_form(request, viewer, session, station_id, values=values, refusal=refusal, status=422)
     except ApiError as refused:
         await session.rollback()
@@ -223,13 +217,12 @@ async def end(
 ) -> Response:
     """The visit's end from its page: done, cancelled or could not take place."""
     assert viewer.principal is not None
-    form = await request.form()
-    context = request_context(request, viewer.principal, resources, _text(form, "idempotency_key"))
+    form, context = await posted(request, viewer.principal, resources)
     try:
         await _take(session, temporal, context, station_id, visit_id, ending, form)
     except ValidationError as error:
         return await _visit_page(
-            request, viewer, session, station_id, visit_id, refusal=_refusal(error, viewer), status=422
+            request, viewer, session, station_id, visit_id, refusal=first_problem(error), status=422
         )
     except ApiError as refused:
         await session.rollback()
