@@ -69,6 +69,9 @@ async def test_a_visit_is_planned_once_done_once_logged_on_its_case_and_plans_th
 
     calendar = await stack.get(f"{VISITS}?from={today()}&to={day(7)}", REVIEWER)
     ours = {v["id"]: v for v in calendar["visits"] if v["loan_id"] == loan_id}
+    one = f"{VISITS}?from={today()}&to={day(7)}&specialist="
+    assert planned["id"] in [v["id"] for v in (await stack.get(one + planned["specialist"], REVIEWER))["visits"]]
+    assert (await stack.get(one + "someone-else", REVIEWER))["visits"] == []  # a calendar per specialist
     follow_up = ours[done["follow_up_id"]]
     assert (follow_up["state"], follow_up["planned_on"], follow_up["note"]) == ("planned", day(7), "准备评估材料")
     case = await stack.get(f"/loans/{loan_id}", SPECIALIST)

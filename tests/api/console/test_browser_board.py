@@ -72,6 +72,9 @@ async def test_a_specialist_plans_and_logs_a_visit_and_the_stalled_flag_clears(
         await specialist.accessible()
         await specialist.screenshot("visit-month")
         async with page.expect_navigation():
+            await page.click("#only-mine")  # the visit is the signed-in specialist's own (who goes: from the roster)
+        await expect(page.locator(f"#calendar td[data-day='{today()}'] li[data-state=done]").first).to_be_visible()
+        async with page.expect_navigation():
             await page.click("#feed-form button")
         assert "/feeds/visits/" in await page.locator("#feed-url").input_value()
 

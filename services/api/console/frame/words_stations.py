@@ -163,4 +163,5 @@ STATION_WORDS: dict[str, tuple[str, str]] = {
     "whitelist_no_open_case": ("无在办案件", "None open"),
     "whitelist_has_open_case": ("有在办案件", "One open"),
     "board_mine": ("只看分配给我的企业", "Only the enterprises assigned to me"),
+    "visits_mine": ("只看我的走访", "Only my visits"),
 }

@@ -66,13 +66,16 @@ async def calendar_page(
     station_id: IdPath,
     view: Annotated[View, Query()] = "week",
     day: Annotated[date | None, Query()] = None,
+    mine: Annotated[bool, Query()] = False,
 ) -> Response:
+    """The week or month of `day`; `mine`: only the visits the signed-in specialist goes on."""
     assert viewer.principal is not None
     anchor = day or today()
     if not date(2000, 1, 1) <= anchor <= date(2100, 12, 31):
         anchor = today()
     weeks = _days(view, anchor)
-    found = await service.calendar(session, viewer.principal, station_id, weeks[0][0], weeks[-1][-1], None)
+    who = viewer.principal.sub if mine else None
+    found = await service.calendar(session, viewer.principal, station_id, weeks[0][0], weeks[-1][-1], who)
     by_day: dict[date, list[Any]] = {}
     for visit in found.visits:
         by_day.setdefault(visit.day, []).append(visit)
@@ -81,7 +84,7 @@ async def calendar_page(
         request, "stations/visits.html", viewer, found=found, weeks=weeks, by_day=by_day, view=view, anchor=anchor,
         previous=_step(view, anchor, False), following=_step(view, anchor, True),
         off={d for w in weeks for d in w if not working.is_working_day(d)},
-        mine=_is_specialist(viewer, station_id),
+        mine=_is_specialist(viewer, station_id), only_mine=mine,
     )  # fmt: skip
 
 
