@@ -108,6 +108,10 @@ async def test_bad_dates_and_strangers_are_refused_and_change_nothing(stack: Sta
     assert too_long.status_code == 422
     assert (await stack.get(path, SPECIALIST))["state"] == "planned"
     assert await visit_events(stack, loan_id) == 0
+    # Back from yesterday's visit (on no case): planned for today, recorded done yesterday.
+    unplanned = await stack.post(VISITS, SPECIALIST, plan(None), expect=201)
+    done = await stack.post(f"{VISITS}/{unplanned['id']}/done", SPECIALIST, DONE | {"visited_on": day(-1)})
+    assert (done["state"], done["day"], done["logged_on_case"]) == ("done", day(-1), False)
 
 
 async def test_a_failover_between_the_cases_step_and_the_visits_end_logs_the_visit_once(stack: Stack) -> None:

@@ -19,7 +19,6 @@ from services.domain.stations.visits import (
 
 TODAY = date(2026, 12, 1)
 OPENED = date(2026, 11, 20)
-PLANNED = date(2026, 11, 25)
 
 
 @pytest.mark.parametrize(
@@ -43,21 +42,25 @@ def test_a_visit_is_planned_from_today_to_a_year_ahead_and_not_before_its_case(
 
 
 @pytest.mark.parametrize(
-    ("day", "words"),
+    ("day", "opened", "words"),
     [
-        (date(2026, 12, 2), "in the future"),
-        (date(2026, 11, 19), "before the case opened"),
-        (date(2026, 11, 24), "before the visit was planned"),
-        (PLANNED, None),
-        (TODAY, None),
+        (date(2026, 12, 2), OPENED, "in the future"),
+        (date(2026, 11, 19), OPENED, "before the case opened"),
+        (date(2026, 10, 30), None, "within 31 days"),
+        (date(2026, 10, 31), None, None),  # a month back, on no case
+        (date(2026, 11, 24), OPENED, None),  # before the visit was planned: recorded afterwards
+        (OPENED, OPENED, None),
+        (TODAY, OPENED, None),
     ],
 )
-def test_a_visit_happened_between_its_planning_and_today(day: date, words: str | None) -> None:
+def test_a_visit_happened_between_its_case_opening_and_today_within_a_month(
+    day: date, opened: date | None, words: str | None
+) -> None:
     if words is None:
-        check_happened(day, TODAY, PLANNED, OPENED, "The visit")
+        check_happened(day, TODAY, opened, "The visit")
         return
     with pytest.raises(VisitDateRefused, match=words):
-        check_happened(day, TODAY, PLANNED, OPENED, "The visit")
+        check_happened(day, TODAY, opened, "The visit")
 
 
 def test_the_next_visit_comes_after_this_one_and_only_a_planned_visit_ends() -> None:

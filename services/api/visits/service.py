@@ -171,9 +171,9 @@ async def _open_visit(session: AsyncSession, principal: Principal, station_id: s
     return row
 
 
-def _happened(day: date, row: StationVisit, loan: Loan | None, what: str) -> None:
+def _happened(day: date, loan: Loan | None, what: str) -> None:
     try:
-        check_happened(day, today(), shanghai_date(row.planned_at), _opened(loan), what)
+        check_happened(day, today(), _opened(loan), what)
     except VisitDateRefused as refused:
         raise VisitRefused(str(refused)) from None
 
@@ -189,7 +189,7 @@ async def done(
     principal = context.principal
     row = await _open_visit(session, principal, station_id, visit_id)
     loan = await _case(session, station_id, row.enterprise_id, row.loan_id)
-    _happened(body.visited_on, row, loan, "The visit")
+    _happened(body.visited_on, loan, "The visit")
     try:
         check_next_visit(body.visited_on, body.next_visit_on)
         if body.next_visit_on is not None:
@@ -262,7 +262,7 @@ async def incident(
 ) -> VisitView:
     row = await _open_visit(session, context.principal, station_id, visit_id)
     loan = await _case(session, station_id, row.enterprise_id, row.loan_id)
-    _happened(body.occurred_on, row, loan, "The failed visit")
+    _happened(body.occurred_on, loan, "The failed visit")
     record = {"incident_kind": IncidentKind(body.kind).value, "reason": body.reason}
     await _end(session, context, row, VisitState.INCIDENT, body.occurred_on, record, body)
     return await _answer(session, context.principal, station_id, row.id)

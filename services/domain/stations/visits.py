@@ -4,9 +4,9 @@ specialist reads; the API answers it 422 and changes nothing.
 
 - planned: not in the past (a visit that already happened is planned for today and marked done), at most a year
   ahead, and not before its case opened;
-- done or failed (incident): on a day that has come (not in the future), not before the case opened and not before
-  the visit was planned — the visit cannot have happened before anybody knew of it — and, when done, the next visit
-  after it;
+- done or failed (incident): on a day that has come (not in the future), not before the case opened, and at most a
+  month back — a specialist back from a visit of yesterday plans it for today and records it done yesterday — and,
+  when done, the next visit after it;
 - only a planned visit ends; an ended visit is as it ended (`VisitAlreadyEnded`, 409)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from contracts.visits import VisitState
 
 PLAN_AHEAD = timedelta(days=366)
+RECORD_BACK = timedelta(days=31)  # a visit is recorded while it is fresh: within a month (the stations report monthly)
 
 
 class VisitDateRefused(ValueError):
@@ -38,14 +39,17 @@ def check_plan(planned_on: date, today: date, case_opened: date | None) -> None:
         raise VisitDateRefused(f"The case opened on {case_opened}; the visit cannot be planned before it.")
 
 
-def check_happened(day: date, today: date, planned_at: date, case_opened: date | None, what: str) -> None:
-    """`what` took place on `day`: not in the future, not before the visit was planned or its case opened."""
+def check_happened(day: date, today: date, case_opened: date | None, what: str) -> None:
+    """`what` took place on `day`: not in the future, not before its case opened, at most `RECORD_BACK` ago."""
     if day > today:
         raise VisitDateRefused(f"{what} cannot be dated in the future ({day}; today is {today}).")
     if case_opened is not None and day < case_opened:
         raise VisitDateRefused(f"{what} cannot be dated before the case opened ({day}; it opened on {case_opened}).")
-    if day < planned_at:
-        raise VisitDateRefused(f"{what} cannot be dated before the visit was planned ({day}; planned on {planned_at}).")
+    if day < today - RECORD_BACK:
+        raise VisitDateRefused(
+            f"{what} is recorded within {RECORD_BACK.days} days ({day} is before {today - RECORD_BACK}); older visits "
+            "go in the station's own files."
+        )
 
 
 def check_next_visit(visited_on: date, next_visit_on: date | None) -> None:
