@@ -84,7 +84,7 @@ async def board_page(
 
 
 @router.get("/enterprises/{enterprise_id}/service-record", response_class=HTMLResponse)
-async def servicerecord_page(
+async def service_record_page(
     request: Request, viewer: ViewerDep, session: SessionDep, enterprise_id: IdPath
 ) -> Response:
     """An enterprise's service record: every touch of its station, the visits (家次) and the trips saved."""
