@@ -6,6 +6,8 @@ thread pool, a hop per dependency per request that showed up in the step latency
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -113,6 +115,15 @@ class RequestContext:
             trace_id=self.trace_id,
             details=details,
         )
+
+    def derived_id(self, kind: str | None = None, length: int = 16) -> str:
+        """The id of what this request creates, derived from its Idempotency-Key (scoped to the caller and, when
+        given, the kind of thing), so that a retry the key's stored answer did not catch finds what the first
+        attempt created instead of creating it again; a fresh id without a key."""
+        if self.idempotency_key is None:
+            return uuid.uuid4().hex[:length]
+        scope = f"{self.principal.caller_key}\n" + (f"{kind}\n" if kind else "")
+        return hashlib.sha256(f"{scope}{self.idempotency_key}".encode()).hexdigest()[:length]
 
 
 async def get_request_context(request: Request, principal: PrincipalDep, resources: ResourcesDep) -> RequestContext:

@@ -7,8 +7,6 @@ what the workflow's activities wrote. Step rejections come back as ApplicationEr
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import uuid
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -69,12 +67,6 @@ def loan_config(settings: ApiSettings) -> LoanConfig:
     return config
 
 
-def _derived_loan_id(context: RequestContext) -> str:
-    if context.idempotency_key is None:
-        return uuid.uuid4().hex[:16]
-    return hashlib.sha256(f"{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()[:16]
-
-
 # Who opens cases (the console offers the form to them only; `_case_parties` refuses anybody else).
 CASE_OPENERS = (Role.STATION_SPECIALIST, Role.BANK_OFFICER)
 
@@ -128,7 +120,7 @@ async def open_loan(
         assigned = await roster.assignment_of(session, enterprise.id)
         station_id = assigned.station_id if assigned is not None else None
     station_id = opener_station or station_id
-    loan_id = loan_id or _derived_loan_id(context)
+    loan_id = loan_id or context.derived_id()
     actor = actor_of(principal)
     await session.commit()  # release the connection while the workflow starts (see run_step)
     start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(

@@ -12,7 +12,6 @@ from services.api.params import IdPath
 from services.api.service_records import service
 from services.api.service_records.service import ServiceRecord
 from services.api.visits.schemas import RecordedTouch
-from services.api.visits.service import derived_id
 
 router = APIRouter(tags=["stations"])
 
@@ -38,4 +37,4 @@ async def service_record(enterprise_id: IdPath, session: SessionDep, principal: 
 async def record_touch(
     enterprise_id: IdPath, body: RecordTouchRequest, session: SessionDep, context: RequestContextDep
 ) -> RecordedTouch:
-    return await service.record_touch(session, context, enterprise_id, body, touch_id=derived_id(context, "touch"))
+    return await service.record_touch(session, context, enterprise_id, body, touch_id=context.derived_id("touch"))

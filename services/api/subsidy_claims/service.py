@@ -4,8 +4,6 @@ amount before the claim's workflow starts; the steps after it go through `steps.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -257,13 +255,6 @@ def review_due(policy: SubsidyPolicy, start: date, used: int = 0) -> date:
     return working_deadline(start, max(terms_of(policy).review_working_days - used, 0)).day
 
 
-def _claim_id(context: RequestContext) -> str:
-    if context.idempotency_key is None:
-        return uuid.uuid4().hex[:24]
-    digest = hashlib.sha256(f"{context.principal.caller_key}\nclaim\n{context.idempotency_key}".encode())
-    return digest.hexdigest()[:24]
-
-
 async def file_claim(
     session: AsyncSession, temporal: Client, context: RequestContext, settings: ApiSettings, body: FileClaimRequest
 ) -> ClaimView:
@@ -282,7 +273,7 @@ async def file_claim(
     policy = await subsidy_policies.in_force(session, found.district, day)
     if policy is None:
         raise NoPolicyInForce(f"No subsidy policy is in force today ({day}).")
-    claim_id = _claim_id(context)
+    claim_id = context.derived_id("claim", 24)
     recorded = Recorded(by=actor_of(principal), at=datetime.now(UTC), request_id=context.request_id)
     first = await revision_of(session, principal, subject, policy, body, 1, recorded)
     overlap = await subsidy_claims.overlapping(

@@ -42,7 +42,7 @@ _ENDING = problem_responses(
 async def plan(
     station_id: IdPath, body: PlanVisitRequest, session: SessionDep, context: RequestContextDep
 ) -> VisitView:
-    return await service.plan(session, context, station_id, body, visit_id=service.derived_id(context, "visit"))
+    return await service.plan(session, context, station_id, body, visit_id=context.derived_id("visit"))
 
 
 @router.get(

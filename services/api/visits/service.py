@@ -15,7 +15,6 @@ Exactly once, under retries and restarts:
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -78,14 +77,6 @@ class VisitEnded(Conflict):
 class NotTheStationsSpecialist(Forbidden):
     type_slug = "not-the-stations-specialist"
     title = "Only the station's specialists record its visits"
-
-
-def derived_id(context: RequestContext, kind: str) -> str:
-    if context.idempotency_key is None:
-        return uuid.uuid4().hex[:16]
-    return hashlib.sha256(f"{kind}\n{context.principal.caller_key}\n{context.idempotency_key}".encode()).hexdigest()[
-        :16
-    ]
 
 
 def require_specialist(principal: Principal, station_id: str) -> None:

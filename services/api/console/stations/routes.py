@@ -25,7 +25,6 @@ from services.api.service_records import service as service_records
 from services.api.stations import service
 from services.api.stations.schemas import BoardSort
 from services.api.subsidies.service import today
-from services.api.visits import service as visit_service
 from services.domain.stations.board import OPEN_STAGES
 from services.store import organisations, reference
 from services.store import roster as roster_store
@@ -126,9 +125,7 @@ async def record_touch(
     fields = {name: str(form.get(name) or "").strip() or None for name in ("kind", "occurred_on", "summary")}
     try:
         body = RecordTouchRequest.model_validate(fields)
-        await service_records.record_touch(
-            session, context, enterprise_id, body, touch_id=visit_service.derived_id(context, "touch")
-        )
+        await service_records.record_touch(session, context, enterprise_id, body, touch_id=context.derived_id("touch"))
     except ValidationError as error:
         return await record_page(request, viewer, session, enterprise_id, first_problem(error), 422)
     except ApiError as refused:

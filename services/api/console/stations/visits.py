@@ -159,7 +159,7 @@ async def plan(
     }  # fmt: skip
     try:
         body = PlanVisitRequest.model_validate(values)
-        visit = await service.plan(session, context, station_id, body, visit_id=service.derived_id(context, "visit"))
+        visit = await service.plan(session, context, station_id, body, visit_id=context.derived_id("visit"))
     except ValidationError as error:
         refusal = first_problem(error)
         return await _plan_form(request, viewer, session, station_id, values=values, refusal=refusal, status=422)
