@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from starlette.datastructures import FormData
 
 from services.api.errors import field_message
 
@@ -151,3 +152,14 @@ def first_problem(error: ValidationError) -> str:
     """The first thing wrong with a form, in the API's words: "field — message"."""
     name, message = next(iter(problems_of(error).items()))
     return f"{name} — {message}" if name else message
+
+
+def form_text(form: FormData, name: str) -> str | None:
+    """A posted form's text field, trimmed; None when absent or blank."""
+    value = form.get(name)
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def form_lines(form: FormData, name: str) -> list[str]:
+    """A posted textarea of one item per line, the blank lines left out."""
+    return [line.strip() for line in (form_text(form, name) or "").splitlines() if line.strip()]

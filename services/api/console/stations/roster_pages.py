@@ -4,6 +4,7 @@ assigns it to a station and specialist. Every write goes through the API's roste
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,7 +13,8 @@ from pydantic import ValidationError
 
 from contracts.enums import OrganisationKind, Role
 from contracts.stations import AssignmentRequest, MemberKind, MemberRequest
-from services.api.console.frame.forms import first_problem
+from contracts.types import ID_PATTERN
+from services.api.console.frame.forms import first_problem, form_text
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep, posted
 from services.api.console.stations.routes import record_page
@@ -45,11 +47,6 @@ async def members_page(request: Request, viewer: ViewerDep, session: SessionDep,
     return await _page(request, viewer, session, station_id)
 
 
-def _field(form: Any, name: str) -> str | None:
-    value = form.get(name)
-    return value.strip() or None if isinstance(value, str) else None
-
-
 @router.post("/stations/{station_id}/members", response_class=HTMLResponse)
 async def put_member(
     request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep, station_id: IdPath
@@ -57,12 +54,12 @@ async def put_member(
     assert viewer.principal is not None
     form, context = await posted(request, viewer.principal, resources)
     try:
-        member_id = _field(form, "id") or ""
+        member_id = form_text(form, "id") or ""
         body = MemberRequest.model_validate(
-            {name: _field(form, name) for name in ("name", "kind", "sub", "bank_id", "phone")}
+            {name: form_text(form, name) for name in ("name", "kind", "sub", "bank_id", "phone")}
             | {"active": form.get("active") == "on"}
         )
-        if not member_id or not member_id.replace("-", "").isalnum() or member_id != member_id.lower():
+        if re.fullmatch(ID_PATTERN, member_id) is None:  # as the API's path takes it
             raise roster.RosterRefused("The id is lowercase letters, digits and dashes, e.g. zhou-guangming.")
         await roster.put_member(session, context, station_id, member_id, body)
     except ValidationError as error:
@@ -79,7 +76,7 @@ async def assign(
 ) -> Response:
     assert viewer.principal is not None
     form, context = await posted(request, viewer.principal, resources)
-    station_id, _, specialist_id = (_field(form, "choice") or "").partition("/")
+    station_id, _, specialist_id = (form_text(form, "choice") or "").partition("/")
     try:
         body = AssignmentRequest(station_id=station_id, specialist_id=specialist_id or None)
         await roster.assign(session, context, enterprise_id, body)

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from contracts.enums import District, OrganisationKind, Role, Stage
 from contracts.stations import MemberKind
 from contracts.visits import RecordTouchRequest, TouchKind
-from services.api.console.frame.forms import first_problem
+from services.api.console.frame.forms import first_problem, form_text
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep, posted
 from services.api.dependencies import ResourcesDep, SessionDep
@@ -122,7 +122,7 @@ async def record_touch(
     """A call, a message or a meeting recorded by hand in the enterprise's service record."""
     assert viewer.principal is not None
     form, context = await posted(request, viewer.principal, resources)
-    fields = {name: str(form.get(name) or "").strip() or None for name in ("kind", "occurred_on", "summary")}
+    fields = {name: form_text(form, name) for name in ("kind", "occurred_on", "summary")}
     try:
         body = RecordTouchRequest.model_validate(fields)
         await service_records.record_touch(session, context, enterprise_id, body, touch_id=context.derived_id("touch"))

@@ -25,7 +25,7 @@ from contracts.visits import (
     VisitIncidentRequest,
     VisitState,
 )
-from services.api.console.frame.forms import first_problem
+from services.api.console.frame.forms import first_problem, form_lines, form_text
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep, posted
 from services.api.dependencies import ResourcesDep, SessionDep, TemporalDep
@@ -132,30 +132,21 @@ async def plan_page(
     return await _plan_form(request, viewer, session, station_id, values=values)
 
 
-def _text(form: FormData, name: str) -> str | None:
-    value = form.get(name)
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def _lines(form: FormData, name: str) -> list[str]:
-    return [line.strip() for line in (_text(form, name) or "").splitlines() if line.strip()]
-
-
 @router.post("/new", response_class=HTMLResponse)
 async def plan(
     request: Request, viewer: ViewerDep, session: SessionDep, resources: ResourcesDep, station_id: IdPath
 ) -> Response:
     assert viewer.principal is not None
     form, context = await posted(request, viewer.principal, resources)
-    loan_id = _text(form, "loan_id")
-    enterprise_id = _text(form, "enterprise_id")
+    loan_id = form_text(form, "loan_id")
+    enterprise_id = form_text(form, "enterprise_id")
     if loan_id and "/" in loan_id:  # the case select carries "enterprise/loan"
         enterprise_id, loan_id = loan_id.split("/", 1)
     values = {
-        "enterprise_id": enterprise_id, "loan_id": loan_id, "planned_on": _text(form, "planned_on"),
-        "starts_at": _text(form, "starts_at"), "place": _text(form, "place"),
-        "purposes": [str(v) for v in form.getlist("purposes")], "account_manager": _text(form, "account_manager"),
-        "note": _text(form, "note"), "specialist": _text(form, "specialist"),
+        "enterprise_id": enterprise_id, "loan_id": loan_id, "planned_on": form_text(form, "planned_on"),
+        "starts_at": form_text(form, "starts_at"), "place": form_text(form, "place"),
+        "purposes": [str(v) for v in form.getlist("purposes")], "account_manager": form_text(form, "account_manager"),
+        "note": form_text(form, "note"), "specialist": form_text(form, "specialist"),
     }  # fmt: skip
     try:
         body = PlanVisitRequest.model_validate(values)
@@ -241,21 +232,21 @@ async def _take(
     if ending == "done":
         done = VisitDoneRequest.model_validate(
             {
-                "visited_on": _text(form, "visited_on"),
-                "people": _lines(form, "people"),
+                "visited_on": form_text(form, "visited_on"),
+                "people": form_lines(form, "people"),
                 "account_manager_present": form.get("account_manager_present") == "on",
-                "place": _text(form, "place"),
+                "place": form_text(form, "place"),
                 "purposes": [str(v) for v in form.getlist("purposes")] or None,
-                "outcome": _text(form, "outcome"),
-                "documents": _lines(form, "documents"),
-                "next_step": _text(form, "next_step"),
-                "next_visit_on": _text(form, "next_visit_on"),
+                "outcome": form_text(form, "outcome"),
+                "documents": form_lines(form, "documents"),
+                "next_step": form_text(form, "next_step"),
+                "next_visit_on": form_text(form, "next_visit_on"),
             }
         )
         await service.done(session, temporal, context, station_id, visit_id, done)
     elif ending == "cancel":
-        cancel = CancelVisitRequest.model_validate({"reason": _text(form, "reason")})
+        cancel = CancelVisitRequest.model_validate({"reason": form_text(form, "reason")})
         await service.cancel(session, context, station_id, visit_id, cancel)
     else:
-        fields = {name: _text(form, name) for name in ("kind", "occurred_on", "reason")}
+        fields = {name: form_text(form, name) for name in ("kind", "occurred_on", "reason")}
         await service.incident(session, context, station_id, visit_id, VisitIncidentRequest.model_validate(fields))
