@@ -101,3 +101,12 @@ async def lpr_on(session: AsyncSession, day: date) -> LprRate | None:
 
 async def list_lpr(session: AsyncSession) -> Sequence[LprRate]:
     return (await session.execute(select(LprRate).order_by(col(LprRate.effective_date).desc()))).scalars().all()
+
+
+async def enterprise_names(session: AsyncSession, enterprise_ids: Sequence[str]) -> dict[str, str]:
+    if not enterprise_ids:
+        return {}
+    found = await session.execute(
+        select(col(Enterprise.id), col(Enterprise.name)).where(col(Enterprise.id).in_(list(enterprise_ids)))
+    )
+    return {str(i): str(n) for i, n in found.all()}

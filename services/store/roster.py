@@ -38,6 +38,10 @@ async def members(session: AsyncSession, station_id: str) -> Sequence[StationMem
     return (await session.execute(query.limit(500))).scalars().all()
 
 
+async def get_member(session: AsyncSession, station_id: str, member_id: str) -> StationMember | None:
+    return await session.get(StationMember, (station_id, member_id), populate_existing=True)
+
+
 async def put_assignment(session: AsyncSession, row: dict[str, Any]) -> None:
     upsert = insert(_ASSIGNMENT).values(row)
     await session.execute(

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from contracts.visits import VisitState
 from services.store.station_tables import StationTouch, StationVisit, VisitFeed
-from services.store.tables import Enterprise, table_of
+from services.store.tables import table_of
 
 _VISIT = table_of(StationVisit)
 _TOUCH = table_of(StationTouch)
@@ -78,12 +78,3 @@ async def replace_feed(
 async def feed_of(session: AsyncSession, token_sha256: str) -> VisitFeed | None:
     found = await session.execute(select(VisitFeed).where(col(VisitFeed.token_sha256) == token_sha256))
     return found.scalars().first()
-
-
-async def enterprise_names(session: AsyncSession, enterprise_ids: Sequence[str]) -> dict[str, str]:
-    if not enterprise_ids:
-        return {}
-    found = await session.execute(
-        select(col(Enterprise.id), col(Enterprise.name)).where(col(Enterprise.id).in_(list(enterprise_ids)))
-    )
-    return {str(i): str(n) for i, n in found.all()}

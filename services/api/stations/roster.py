@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.enums import OrganisationKind, Role
+from contracts.enums import District, OrganisationKind, Role
 from contracts.stations import AssignmentRequest, MemberKind, MemberRequest
 from services.api.dependencies import RequestContext
 from services.api.enterprises.exceptions import EnterpriseNotFound
@@ -123,15 +123,13 @@ async def assignment_of(session: AsyncSession, enterprise_id: str) -> Assignment
     if found is None:
         return None
     names = await organisations.names_of(session, [found.station_id])
-    specialist = None
+    member = None
     if found.specialist_id is not None:
-        specialist = next(
-            (m.name for m in await roster.members(session, found.station_id) if m.id == found.specialist_id), None
-        )
+        member = await roster.get_member(session, found.station_id, found.specialist_id)
     return AssignmentView(
         enterprise_id=enterprise_id, station_id=found.station_id,
         station_name=names.get(found.station_id, found.station_id), specialist_id=found.specialist_id,
-        specialist_name=specialist,
+        specialist_name=member.name if member is not None else None,
     )  # fmt: skip
 
 
@@ -147,8 +145,8 @@ async def assign(
     if station is None or station.kind != OrganisationKind.SERVICE_STATION or station.district != enterprise.district:
         raise RosterRefused(f"{body.station_id!r} is not a service station of {enterprise.name}'s district.")
     if body.specialist_id is not None:
-        members = await roster.members(session, station.id)
-        if not any(m.id == body.specialist_id and m.kind == MemberKind.SPECIALIST and m.active for m in members):
+        member = await roster.get_member(session, station.id, body.specialist_id)
+        if member is None or member.kind != MemberKind.SPECIALIST or not member.active:
             raise RosterRefused(f"{body.specialist_id!r} is not an active specialist on {station.name}'s roster.")
     row = {
         "enterprise_id": enterprise_id, "station_id": station.id, "specialist_id": body.specialist_id,
@@ -162,3 +160,25 @@ async def assign(
     found = await assignment_of(session, enterprise_id)
     assert found is not None
     return found
+
+
+async def assignment_choices(session: AsyncSession, principal: Principal, enterprise_id: str) -> list[tuple[str, str]]:
+    """What the district's office may assign the enterprise to: each station of its district ("station") and each
+    active specialist of it ("station/member"), with a label; nothing for anyone else."""
+    enterprise = await reference.get_enterprise(session, enterprise_id)
+    if enterprise is None:
+        return []
+    try:
+        _keeps(principal, enterprise.district)
+    except NotTheDistrictsOffice:
+        return []
+    choices: list[tuple[str, str]] = []
+    stations = await organisations.list_organisations(
+        session, kind=OrganisationKind.SERVICE_STATION, district=District(enterprise.district), limit=50
+    )
+    for station in stations:
+        choices.append((station.id, station.name))
+        for m in await roster.members(session, station.id):
+            if m.kind == MemberKind.SPECIALIST and m.active:
+                choices.append((f"{station.id}/{m.id}", f"{station.name} · {m.name}"))
+    return choices

@@ -25,7 +25,7 @@ from services.api.subsidies.service import today
 from services.api.visits.schemas import FeedAddress, VisitView
 from services.api.visits.service import require_specialist, view_of
 from services.platform.auth import Principal
-from services.store import visits
+from services.store import reference, visits
 
 DAYS_BACK = 30
 DAYS_AHEAD = 180
@@ -62,7 +62,7 @@ async def feed(session: AsyncSession, token: str) -> bytes:
     rows = await visits.list_visits(
         session, found.station_id, day - timedelta(days=DAYS_BACK), day + timedelta(days=DAYS_AHEAD), found.specialist
     )
-    names = await visits.enterprise_names(session, sorted({r.enterprise_id for r in rows}))
+    names = await reference.enterprise_names(session, sorted({r.enterprise_id for r in rows}))
     calendar = Calendar()
     calendar.add("prodid", "-//pledgeflow//visits//ZH")
     calendar.add("version", "2.0")

@@ -280,7 +280,7 @@ async def _end(
 
 async def _answer(session: AsyncSession, principal: Principal, station_id: str, visit_id: str) -> VisitView:
     row = await visible_visit(session, principal, station_id, visit_id)
-    return view_of(row, await visits.enterprise_names(session, [row.enterprise_id]))
+    return view_of(row, await reference.enterprise_names(session, [row.enterprise_id]))
 
 
 async def get(session: AsyncSession, principal: Principal, station_id: str, visit_id: str) -> VisitView:
@@ -303,7 +303,7 @@ async def calendar(
     if end < start or (end - start).days >= MAX_RANGE_DAYS:
         raise VisitRefused(f"The range runs from a day to a later one, at most {MAX_RANGE_DAYS} days ({start}–{end}).")
     rows = await visits.list_visits(session, station_id, start, end, specialist)
-    names = await visits.enterprise_names(session, sorted({r.enterprise_id for r in rows}))
+    names = await reference.enterprise_names(session, sorted({r.enterprise_id for r in rows}))
     return VisitCalendar(
         station_id=station.id, station_name=station.name, start=start, end=end, today=day, specialist=specialist,
         visits=[view_of(r, names) for r in rows],

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from contracts.enums import District, OrganisationKind, Role, Stage
-from contracts.stations import MemberKind
+from contracts.enums import OrganisationKind, Role, Stage
 from contracts.visits import RecordTouchRequest, TouchKind
 from services.api.console.frame.forms import first_problem, form_text
 from services.api.console.frame.render import Viewer, render
@@ -22,12 +21,11 @@ from services.api.dependencies import ResourcesDep, SessionDep
 from services.api.errors import ApiError
 from services.api.params import IdPath
 from services.api.service_records import service as service_records
-from services.api.stations import service
+from services.api.stations import roster, service
 from services.api.stations.schemas import BoardSort
 from services.api.subsidies.service import today
 from services.domain.stations.board import OPEN_STAGES
-from services.store import organisations, reference
-from services.store import roster as roster_store
+from services.store import organisations
 from services.store.tables import Organisation
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -97,17 +95,7 @@ async def record_page(
     to assign the enterprise to."""
     assert viewer.principal is not None
     record = await service_records.service_record(session, viewer.principal, enterprise_id)
-    choices: list[tuple[str, str]] = []
-    if viewer.principal.role in (Role.DISTRICT_REVIEWER, Role.CITY_ADMIN, Role.PLATFORM_ADMIN):
-        enterprise = await reference.get_enterprise(session, enterprise_id)
-        district = District(enterprise.district) if enterprise else None
-        for station in await organisations.list_organisations(
-            session, kind=OrganisationKind.SERVICE_STATION, district=district, limit=50
-        ):
-            choices.append((station.id, station.name))
-            for m in await roster_store.members(session, station.id):
-                if m.kind == MemberKind.SPECIALIST and m.active:
-                    choices.append((f"{station.id}/{m.id}", f"{station.name} · {m.name}"))
+    choices = await roster.assignment_choices(session, viewer.principal, enterprise_id)
     return render(
         request, "stations/service_record.html", viewer, status=status, record=record, refusal=refusal,
         specialist=viewer.principal.role is Role.STATION_SPECIALIST, touch_kinds=list(TouchKind), today=today(),
