@@ -19,10 +19,25 @@ async def test_a_reviewer_adds_a_specialist_and_assigns_an_enterprise(browser: B
         await page.click("nav >> text=服务站")
         async with page.expect_navigation():
             await page.click("#stations tr[data-station='station-guangming'] a.roster")
+        # Refused, nothing written: a specialist without a sign-in account, then a phone that is no number.
+        await page.fill("#f-id", "chen-gxz")
+        await page.fill("#f-name", "陈专员")
+        async with page.expect_navigation():
+            await page.click("#member-submit")
+        await expect(page.locator(".refusal")).to_contain_text("sign-in subject")
+        await page.fill("#f-id", "chen-gxz")  # the refused form comes back empty
+        await page.fill("#f-name", "陈专员")
+        await page.fill("#f-sub", "chen@gxz")
+        await page.fill("#f-phone", "call me")
+        async with page.expect_navigation():
+            await page.click("#member-submit")
+        await expect(page.locator(".refusal")).to_contain_text("phone")
+        assert await page.locator("#members tr[data-member='chen-gxz']").count() == 0
         await page.fill("#f-id", "chen-gxz")
         await page.fill("#f-name", "陈专员")
         await page.select_option("#f-kind", "specialist")
         await page.fill("#f-sub", "chen@gxz")
+        await page.fill("#f-phone", "")
         await reviewer.accessible()
         async with page.expect_navigation():
             await page.click("#member-submit")

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from services.api.errors import field_message
+from services.api.errors import ApiError, field_message
 
 LONG_TEXT = 500  # a text longer than this may be is a text area
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -163,3 +167,23 @@ def form_text(form: FormData, name: str) -> str | None:
 def form_lines(form: FormData, name: str) -> list[str]:
     """A posted textarea of one item per line, the blank lines left out."""
     return [line.strip() for line in (form_text(form, name) or "").splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a form's action was refused (in the API's words) and the status the page answers with."""
+
+    detail: str
+    status: int
+
+
+async def attempt(session: AsyncSession, act: Callable[[], Awaitable[T]]) -> T | Refusal:
+    """A form's action through the API's service: what it answered, or its refusal — the form's content refused
+    (422, its first problem) or the service's (its status), the session rolled back so the page can be read again."""
+    try:
+        return await act()
+    except ValidationError as error:
+        return Refusal(first_problem(error), 422)
+    except ApiError as refused:
+        await session.rollback()
+        return Refusal(refused.detail, refused.status)

@@ -9,17 +9,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from contracts.enums import OrganisationKind, Role
 from contracts.stations import AssignmentRequest, MemberKind, MemberRequest
 from contracts.types import ID_PATTERN
-from services.api.console.frame.forms import first_problem, form_text
+from services.api.console.frame.forms import Refusal, attempt, form_text
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep, posted
 from services.api.console.stations.routes import record_page
 from services.api.dependencies import ResourcesDep, SessionDep
-from services.api.errors import ApiError
 from services.api.params import IdPath
 from services.api.stations import roster
 from services.store import organisations
@@ -53,7 +51,8 @@ async def put_member(
 ) -> Response:
     assert viewer.principal is not None
     form, context = await posted(request, viewer.principal, resources)
-    try:
+
+    async def act() -> None:
         member_id = form_text(form, "id") or ""
         body = MemberRequest.model_validate(
             {name: form_text(form, name) for name in ("name", "kind", "sub", "bank_id", "phone")}
@@ -62,10 +61,8 @@ async def put_member(
         if re.fullmatch(ID_PATTERN, member_id) is None:  # as the API's path takes it
             raise roster.RosterRefused("The id is lowercase letters, digits and dashes, e.g. zhou-guangming.")
         await roster.put_member(session, context, station_id, member_id, body)
-    except ValidationError as error:
-        return await _page(request, viewer, session, station_id, first_problem(error), 422)
-    except ApiError as refused:
-        await session.rollback()
+
+    if isinstance(refused := await attempt(session, act), Refusal):
         return await _page(request, viewer, session, station_id, refused.detail, refused.status)
     return RedirectResponse(f"/console/stations/{station_id}/members", status_code=303)
 
@@ -77,12 +74,11 @@ async def assign(
     assert viewer.principal is not None
     form, context = await posted(request, viewer.principal, resources)
     station_id, _, specialist_id = (form_text(form, "choice") or "").partition("/")
-    try:
+
+    async def act() -> None:
         body = AssignmentRequest(station_id=station_id, specialist_id=specialist_id or None)
         await roster.assign(session, context, enterprise_id, body)
-    except ValidationError as error:
-        return await record_page(request, viewer, session, enterprise_id, first_problem(error), 422)
-    except ApiError as refused:
-        await session.rollback()
+
+    if isinstance(refused := await attempt(session, act), Refusal):
         return await record_page(request, viewer, session, enterprise_id, refused.detail, refused.status)
     return RedirectResponse(f"/console/enterprises/{enterprise_id}/service-record", status_code=303)

@@ -10,15 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from contracts.enums import OrganisationKind, Role, Stage
 from contracts.visits import RecordTouchRequest, TouchKind
-from services.api.console.frame.forms import first_problem, form_text
+from services.api.console.frame.forms import Refusal, attempt, form_text
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep, posted
 from services.api.dependencies import ResourcesDep, SessionDep
-from services.api.errors import ApiError
 from services.api.params import IdPath
 from services.api.service_records import service as service_records
 from services.api.stations import roster, service
@@ -111,12 +109,11 @@ async def record_touch(
     assert viewer.principal is not None
     form, context = await posted(request, viewer.principal, resources)
     fields = {name: form_text(form, name) for name in ("kind", "occurred_on", "summary")}
-    try:
+
+    async def act() -> None:
         body = RecordTouchRequest.model_validate(fields)
         await service_records.record_touch(session, context, enterprise_id, body, touch_id=context.derived_id("touch"))
-    except ValidationError as error:
-        return await record_page(request, viewer, session, enterprise_id, first_problem(error), 422)
-    except ApiError as refused:
-        await session.rollback()
+
+    if isinstance(refused := await attempt(session, act), Refusal):
         return await record_page(request, viewer, session, enterprise_id, refused.detail, refused.status)
     return RedirectResponse(f"/console/enterprises/{enterprise_id}/service-record", status_code=303)

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from contracts.enums import ChecklistItem
@@ -25,15 +24,15 @@ from contracts.visits import (
     VisitIncidentRequest,
     VisitState,
 )
-from services.api.console.frame.forms import first_problem, form_lines, form_text
+from services.api.console.frame.forms import Refusal, attempt, form_lines, form_text
 from services.api.console.frame.render import Viewer, render
 from services.api.console.frame.session import ViewerDep, posted
 from services.api.dependencies import ResourcesDep, SessionDep, TemporalDep
-from services.api.errors import ApiError
 from services.api.params import IdPath
 from services.api.stations import service as stations
 from services.api.subsidies.service import today
 from services.api.visits import feed, service
+from services.api.visits.schemas import VisitView
 from services.domain.calendar import PackageCalendar
 from services.domain.stations.board import OPEN_STAGES
 from services.store import reference, roster
@@ -148,16 +147,15 @@ async def plan(
         "purposes": [str(v) for v in form.getlist("purposes")], "account_manager": form_text(form, "account_manager"),
         "note": form_text(form, "note"), "specialist": form_text(form, "specialist"),
     }  # fmt: skip
-    try:
+
+    async def act() -> VisitView:
         body = PlanVisitRequest.model_validate(values)
-        visit = await service.plan(session, context, station_id, body, visit_id=context.derived_id("visit"))
-    except ValidationError as error:
-        refusal = first_problem(error)
-        return await _plan_form(request, viewer, session, station_id, values=values, refusal=refusal, status=422)
-    except ApiError as refused:
-        await session.rollback()
+        return await service.plan(session, context, station_id, body, visit_id=context.derived_id("visit"))
+
+    visit = await attempt(session, act)
+    if isinstance(visit, Refusal):
         return await _plan_form(
-            request, viewer, session, station_id, values=values, refusal=refused.detail, status=refused.status
+            request, viewer, session, station_id, values=values, refusal=visit.detail, status=visit.status
         )
     return RedirectResponse(f"/console/stations/{station_id}/visits/{visit.id}", status_code=303)
 
@@ -212,14 +210,8 @@ async def end(
     """The visit's end from its page: done, cancelled or could not take place."""
     assert viewer.principal is not None
     form, context = await posted(request, viewer.principal, resources)
-    try:
-        await _take(session, temporal, context, station_id, visit_id, ending, form)
-    except ValidationError as error:
-        return await _visit_page(
-            request, viewer, session, station_id, visit_id, refusal=first_problem(error), status=422
-        )
-    except ApiError as refused:
-        await session.rollback()
+    refused = await attempt(session, lambda: _take(session, temporal, context, station_id, visit_id, ending, form))
+    if isinstance(refused, Refusal):
         return await _visit_page(
             request, viewer, session, station_id, visit_id, refusal=refused.detail, status=refused.status
         )
