@@ -13,7 +13,7 @@ from contracts.base import Actor, Model
 from contracts.enums import (
     FilingChannel,
 )
-from contracts.loan_state import AssetSnapshot, LoanState
+from contracts.loan_state import AssetSnapshot, LoanState, LoanSummary
 from contracts.servicing import ZERO
 
 
@@ -44,6 +44,7 @@ class RecordLoanStepInput(Model):
     """Persist an accepted step: the loan's state, the timeline event, its audit record (and a schedule)."""
 
     state: LoanState
+    summary: LoanSummary = Field(description="the state's summary, computed by the workflow: the read model's columns")
     event: LoanEventRecord
     schedule: list[ScheduleLineModel] | None = None
     earlier_events: list[LoanEventRecord] = Field(

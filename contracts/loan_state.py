@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
 from contracts.base import Actor, Model, Recorded
 from contracts.enums import (
@@ -287,6 +287,24 @@ class Waiting(Model):
     actions: list[str]
 
 
+class LoanSummary(Model):
+    """The loan at a glance (`LoanState.summary`), as the read model's columns hold it and every party's view shows
+    it. Computed once per step, by the workflow, and carried to both: the step's write and the step's answer."""
+
+    stage: Stage
+    bank_id: str | None
+    valuer_id: str | None
+    guarantor_id: str | None
+    insurer_id: str | None
+    requested_amount: Decimal | None
+    max_loan: Decimal | None
+    approved_amount: Decimal | None
+    disbursed_amount: Decimal | None
+    outstanding_principal: Decimal | None
+    classification: RiskTier | None
+    overdue_since: date | None
+
+
 class LoanState(Model):
     """Everything the workflow knows of one loan; the read model stores a copy of it."""
 
@@ -327,6 +345,26 @@ class LoanState(Model):
     def asset_ids(self) -> list[str]:
         return [a.id for a in self.application.assets] if self.application else []
 
+    def summary(self) -> LoanSummary:
+        """The state's one projection: the workflow computes it once per step and sends it with the step's write
+        (the read model's row: services/store/loan_steps) and its answer (services/api/loans/party_views)."""
+        approved = self.decision is not None and self.decision.approved and self.proposal is not None
+        servicing = self.servicing
+        return LoanSummary(
+            stage=self.stage,
+            bank_id=self.bank_id,
+            valuer_id=self.application.valuer_id if self.application else None,
+            guarantor_id=self.proposal.guarantor_id if self.proposal else None,
+            insurer_id=self.proposal.insurer_id if self.proposal else None,
+            requested_amount=self.application.requested_amount if self.application else None,
+            max_loan=self.max_loan,
+            approved_amount=self.proposal.amount if approved and self.proposal else None,
+            disbursed_amount=self.disbursement.amount if self.disbursement else None,
+            outstanding_principal=servicing.ledger.outstanding_principal if servicing else None,
+            classification=servicing.tier if servicing else None,
+            overdue_since=servicing.overdue_since if servicing else None,
+        )
+
     def required_sign_offs(self) -> dict[str, Literal["guarantor", "insurer"]]:
         """Organisations whose sign-off must be in before disbursement."""
         required: dict[str, Literal["guarantor", "insurer"]] = {}
@@ -339,9 +377,19 @@ class LoanState(Model):
 
 
 class StepResult(Model):
-    """What an accepted step returns: the loan's state after it."""
+    """What an accepted step returns: the loan's state after it, and its summary."""
 
     loan_id: str
     stage: Stage
     event: str
     state: LoanState
+    summary: LoanSummary
+
+    @model_validator(mode="before")
+    @classmethod
+    def _summary_of_an_older_answer(cls, data: Any, info: ValidationInfo) -> Any:
+        """An answer recorded before steps carried their summary (an update completed before that release, joined
+        again by its retry) is made whole from its state."""
+        if isinstance(data, dict) and "summary" not in data and "state" in data:
+            return {**data, "summary": LoanState.model_validate(data["state"], context=info.context).summary()}
+        return data

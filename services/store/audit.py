@@ -114,7 +114,7 @@ async def append_to_chain(
     """Append after `head`, which this transaction read with `audit_chain_head` (so the chain is locked).
 
     For writers that fold the lock and read into a statement of their own (a loan step does, see
-    `services.store.loans.record_step`). The statement is built once (compiled-cache hits).
+    `services.store.loan_steps.record_step`). The statement is built once (compiled-cache hits).
     """
     record = AuditRecord(
         chain=entry.chain,

@@ -15,11 +15,11 @@ from contracts.enums import District, Role, Stage
 from contracts.loan_activities import LoanEventRecord, RecordLoanStepInput
 from contracts.loan_state import LoanConfig, LoanState, Waiting
 from services.platform.embedded import EmbeddedPostgres
+from services.store import loan_steps
 from services.store import loans as repository
 from services.store.audit import ChainHead, list_audit, verify_chains
 from services.store.db import create_engine, session_factory
 from services.store.migrate import upgrade
-from services.store.read_model import read_model_row
 from services.store.seed import load_demo_data
 from services.store.station_tables import StationMember
 from services.store.subsidy_tables import SubsidyPolicy
@@ -47,9 +47,15 @@ def state(step_count: int, note: str) -> LoanState:
     )
 
 
+def row_of(written: LoanState) -> dict[str, object]:
+    return loan_steps.read_model_row(written, written.summary(), NOW)
+
+
 def step(step_count: int, key: str, note: str) -> RecordLoanStepInput:
+    written = state(step_count, note)
     return RecordLoanStepInput(
-        state=state(step_count, note),
+        state=written,
+        summary=written.summary(),
         event=LoanEventRecord(
             key=key,
             kind="visit_logged",
@@ -134,26 +140,26 @@ class TestRecordLoanStep:
 
     async def test_the_chain_head_comes_back_only_for_a_new_event(self, db: AsyncSession) -> None:
         await load_demo_data(db)
-        row = read_model_row(state(1, "first"), NOW)
+        row = row_of(state(1, "first"))
         event = opened_event()
-        assert await repository.record_step(db, row, event, audit_chain="loan:L-store") == ChainHead()  # empty chain
-        assert await repository.record_step(db, row, event, audit_chain="loan:L-store") is None  # a repeat
+        assert await loan_steps.record_step(db, row, event, audit_chain="loan:L-store") == ChainHead()  # empty chain
+        assert await loan_steps.record_step(db, row, event, audit_chain="loan:L-store") is None  # a repeat
 
     async def test_a_repeated_event_takes_no_lock(self, seeded_sessions: async_sessionmaker[AsyncSession]) -> None:
         """The chain's lock is taken through RETURNING only, so a retried step leaves other writers alone."""
         assert await LoanActivities(seeded_sessions).record_loan_step(step(1, "opened", "first"))
         async with seeded_sessions() as session, session.begin():
-            row = read_model_row(state(1, "first"), NOW)
+            row = row_of(state(1, "first"))
             event = opened_event()
-            assert await repository.record_step(session, row, event, audit_chain="loan:L-store") is None
+            assert await loan_steps.record_step(session, row, event, audit_chain="loan:L-store") is None
             assert await advisory_locks(session) == 0
-            assert await repository.record_step(session, row, fresh_event(event), audit_chain="loan:L-store")
+            assert await loan_steps.record_step(session, row, fresh_event(event), audit_chain="loan:L-store")
             assert await advisory_locks(session) == 1
 
     async def test_a_row_with_other_columns_is_refused(self, db: AsyncSession) -> None:
-        row = {**read_model_row(state(1, "x"), NOW), "disposal": None}
+        row = {**row_of(state(1, "x")), "disposal": None}
         with pytest.raises(ValueError, match="disposal"):
-            await repository.record_step(db, row, LoanEvent(), audit_chain="loan:L-store")  # type: ignore[call-arg]
+            await loan_steps.record_step(db, row, LoanEvent(), audit_chain="loan:L-store")  # type: ignore[call-arg]
 
 
 def disposal_event(key: str) -> LoanEvent:
@@ -169,19 +175,19 @@ class TestTimelineSeq:
         assert await LoanActivities(seeded_sessions).record_loan_step(step(1, "opened", "first"))
         async with seeded_sessions() as loan_step, seeded_sessions() as disposal_step:
             async with loan_step.begin():
-                row = read_model_row(state(2, "second"), NOW)
+                row = row_of(state(2, "second"))
                 event = fresh_event(opened_event())
-                assert await repository.record_step(loan_step, row, event, audit_chain="loan:L-store")
+                assert await loan_steps.record_step(loan_step, row, event, audit_chain="loan:L-store")
                 await disposal_step.begin()
                 # Same next seq (2): waits for the loan step's transaction, then fails when it commits.
-                racing = asyncio.create_task(repository.add_event(disposal_step, disposal_event("disposal-1")))
+                racing = asyncio.create_task(loan_steps.add_event(disposal_step, disposal_event("disposal-1")))
                 await asyncio.sleep(0.2)
                 assert not racing.done(), "the second writer should wait for the first"
             with pytest.raises(IntegrityError, match="uq_loan_event_seq"):
                 await racing
             await disposal_step.rollback()
             async with disposal_step.begin():  # the activity's retry
-                assert await repository.add_event(disposal_step, disposal_event("disposal-1"))
+                assert await loan_steps.add_event(disposal_step, disposal_event("disposal-1"))
         async with seeded_sessions() as session:
             assert (await written(session))[0] == [(1, "opened"), (2, "update-2"), (3, "disposal-1")]
 
@@ -227,6 +233,7 @@ class TestLoanWithPartyNames:
     async def test_the_parties_names_come_with_the_loan(self, activities: LoanActivities, db: AsyncSession) -> None:
         recorded = step(1, "opened", "first")
         recorded.state.bank_id = "boc-shenzhen"
+        recorded.summary = recorded.state.summary()  # as the workflow computes it, from the state it sends
         assert await activities.record_loan_step(recorded)
         found = await repository.get_loan_with_party_names(db, "L-store")
         assert found is not None

@@ -24,7 +24,7 @@ from contracts.loans import LOAN_WORKFLOW_NAME, LoanUpdate, OpenLoanInput
 from contracts.queues import loan_workflow_id
 from contracts.types import TRUSTED
 from services.api.dependencies import RequestContext, actor_of
-from services.api.loans import party_views
+from services.api.loans import list_rows, party_views
 from services.api.loans.exceptions import (
     CannotOpenLoan,
     LoanNotFound,
@@ -202,7 +202,7 @@ async def run_step(
         closed=lambda: _closed_detail(session, loan.id),
         what="loan",
     )
-    return party_views.loan_view(context.principal, loan, names, result.state)
+    return party_views.loan_view(context.principal, loan, names, result.state, result.summary)
 
 
 async def _closed_detail(session: AsyncSession, loan_id: str) -> str:
@@ -301,7 +301,7 @@ async def list_loans(
     after = _parse_cursor(cursor, flt.order)
     rows = await repository.list_loans(session, flt, scope_of(principal), after=after, limit=limit + 1)
     view = party_views.view_of(principal.role)
-    items = [LoanSummary(**party_views.summary_for(view, party_views.summary_fields(row))) for row in rows[:limit]]
+    items = [LoanSummary(**list_rows.summary_for(view, list_rows.summary_fields(row))) for row in rows[:limit]]
     next_cursor = _cursor(rows[limit - 1], flt.order) if len(rows) > limit else None
     return LoanPage(items=items, next_cursor=next_cursor)
 

@@ -16,7 +16,6 @@ from contracts.names import Activity
 from services.platform.faults import crash_point
 from services.platform.telemetry import current_trace_id
 from services.store import loan_steps
-from services.store import loans as repository
 from services.store.db import is_transient_database_error, refused_as_data
 
 log = structlog.get_logger("pledgeflow.worker.loans")
@@ -71,6 +70,7 @@ class LoanActivities:
             written = await loan_steps.write_loan_step(
                 session,
                 data.state,
+                data.summary,
                 [*data.earlier_events, data.event],
                 data.schedule,
                 datetime.now(UTC),
@@ -84,7 +84,7 @@ class LoanActivities:
     async def release_held_assets(self, data: HoldAssetsInput) -> None:
         """Undo `hold_assets` for a loan whose application could not be saved."""
         async with self.sessions() as session, session.begin():
-            await repository.release_assets(session, data.loan_id, datetime.now(UTC))
+            await loan_steps.release_assets(session, data.loan_id, datetime.now(UTC))
 
     @activity.defn(name=Activity.RECORD_DISPOSAL_STEP)
     async def record_disposal_step(self, data: RecordDisposalStepInput) -> bool:
@@ -112,7 +112,7 @@ class LoanActivities:
     async def hold_assets(self, data: HoldAssetsInput) -> None:
         """Hold the loan's assets, or fail (not retried) when another open loan holds one of them."""
         async with self.sessions() as session, session.begin():
-            elsewhere = await repository.hold_assets(session, data.loan_id, data.asset_ids, datetime.now(UTC))
+            elsewhere = await loan_steps.hold_assets(session, data.loan_id, data.asset_ids, datetime.now(UTC))
             if elsewhere is not None:
                 raise ApplicationError(
                     # Not which loan: that is the business of that loan's parties.

@@ -17,7 +17,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from contracts.base import SYSTEM_ACTOR, StepInput
     from contracts.loan_activities import HoldAssetsInput, LoanEventRecord, RecordLoanStepInput, ScheduleLineModel
-    from contracts.loan_state import LoanState, StepResult, Waiting
+    from contracts.loan_state import LoanState, LoanSummary, StepResult, Waiting
     from contracts.loans import OpenLoanInput
     from contracts.names import Activity, webhook_workflow_id
     from contracts.notifications import WEBHOOK_WORKFLOW_NAME, DeliverInput, NotificationKind, NotifyInput
@@ -119,7 +119,7 @@ class LoanCore:
             updates.append(BANK_KEY.value_set(self.state.bank_id))
         workflow.upsert_search_attributes(updates)
 
-    async def _persist(self, event: LoanEventRecord, schedule: list[ScheduleLineModel] | None = None) -> None:
+    async def _persist(self, event: LoanEventRecord, schedule: list[ScheduleLineModel] | None = None) -> LoanSummary:
         # Written after the step's acceptance is in the history (services/workflows/persistence.py), keyed by the
         # event, so a retry after a worker crash writes nothing twice and a crash before it writes nothing at all.
         # An update's step gives up after `persist_give_up_seconds` (then `_step` puts the loan back as it was); a
@@ -130,8 +130,10 @@ class LoanCore:
         self.state.waiting_on = [
             Waiting(role=role, actions=[a.value for a in actions]) for role, actions in waiting_on(self.state)
         ]
+        # The state's one projection, computed once here: the write's row and the step's answer both carry it.
+        summary = self.state.summary()
         record = RecordLoanStepInput(
-            state=self.state, event=event, schedule=schedule, earlier_events=self._earlier_events
+            state=self.state, summary=summary, event=event, schedule=schedule, earlier_events=self._earlier_events
         )
         if self._in_step:
             await persist(
@@ -140,11 +142,12 @@ class LoanCore:
                 bool,
                 give_up=timedelta(seconds=self.state.config.persist_give_up_seconds),
             )
-            return
+            return summary
         try:
             await persist(Activity.RECORD_LOAN_STEP, record, bool)
         except NotSaved as error:  # only data the database refuses; an event of the loan's own never has such
             workflow.logger.error("loan event not saved", extra={"loan_id": self.state.loan_id, "error": error.message})
+        return summary
 
     @asynccontextmanager
     async def _step(self) -> AsyncIterator[None]:
@@ -208,7 +211,7 @@ class LoanCore:
         self._upsert_search_attributes()
         info = workflow.current_update_info()
         key = info.id if info is not None else f"{kind}-{self.state.step_count}"
-        await self._persist(
+        projection = await self._persist(
             LoanEventRecord(
                 key=key,
                 kind=kind,
@@ -224,7 +227,9 @@ class LoanCore:
         after_write, self._after_write = self._after_write, []
         for action in after_write:  # written: now it may be announced, and the disposal may start
             await action()
-        return StepResult(loan_id=self.state.loan_id, stage=self.state.stage, event=kind, state=self.state)
+        return StepResult(
+            loan_id=self.state.loan_id, stage=self.state.stage, event=kind, state=self.state, summary=projection
+        )
 
     async def _accepted_by_timer(self, key: str, kind: str, summary: str, data: dict[str, Any]) -> None:
         """An event of the loan's own (a timer, or a change a step causes, such as a new tier)."""

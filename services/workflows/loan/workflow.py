@@ -119,7 +119,13 @@ class LoanLifecycleWorkflow(OriginationSteps, ServicingSteps):
     async def opened(self, data: StepInput) -> StepResult:  # noqa: ARG002  the update's payload, part of its wire contract
         """Answers once the new case is in the read model (used with update-with-start to open a case)."""
         await workflow.wait_condition(lambda: self._opened_persisted)
-        return StepResult(loan_id=self.state.loan_id, stage=self.state.stage, event="opened", state=self.state)
+        return StepResult(
+            loan_id=self.state.loan_id,
+            stage=self.state.stage,
+            event="opened",
+            state=self.state,
+            summary=self.state.summary(),
+        )
 
     # ---- queries --------------------------------------------------------------------------------------------
 
