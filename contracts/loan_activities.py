@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
 from contracts.base import Actor, Model
 from contracts.enums import (
     FilingChannel,
 )
-from contracts.loan_state import AssetSnapshot, LoanState, LoanSummary
+from contracts.loan_state import AssetSnapshot, LoanState, LoanSummary, with_summary
 from contracts.servicing import ZERO
 
 
@@ -50,6 +50,13 @@ class RecordLoanStepInput(Model):
     earlier_events: list[LoanEventRecord] = Field(
         default_factory=list, description="events the same step caused before its own (a change of tier), in order"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_write(cls, data: Any, info: ValidationInfo) -> Any:
+        """A write scheduled before steps carried their summary (its task picked up by a worker of this release,
+        during a rolling deployment) is made whole from its state: it is written, not refused."""
+        return with_summary(data, info)
 
 
 class HoldAssetsInput(Model):

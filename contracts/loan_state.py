@@ -387,9 +387,14 @@ class StepResult(Model):
 
     @model_validator(mode="before")
     @classmethod
-    def _summary_of_an_older_answer(cls, data: Any, info: ValidationInfo) -> Any:
+    def _older_answer(cls, data: Any, info: ValidationInfo) -> Any:
         """An answer recorded before steps carried their summary (an update completed before that release, joined
         again by its retry) is made whole from its state."""
-        if isinstance(data, dict) and "summary" not in data and "state" in data:
-            return {**data, "summary": LoanState.model_validate(data["state"], context=info.context).summary()}
-        return data
+        return with_summary(data, info)
+
+
+def with_summary(data: Any, info: ValidationInfo) -> Any:
+    """A payload with a loan's `state` but no `summary` (sent by a release before steps carried one), completed."""
+    if isinstance(data, dict) and "summary" not in data and "state" in data:
+        return {**data, "summary": LoanState.model_validate(data["state"], context=info.context).summary()}
+    return data

@@ -1,5 +1,5 @@
-"""The loan's one projection (`LoanState.summary`): what it says at each stage, and a step's answer carrying it —
-including an answer recorded before answers carried it."""
+"""The loan's one projection (`LoanState.summary`): what it says at each stage, and a step's answer and write
+carrying it — including an answer recorded, or a write scheduled, before they carried it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 from contracts.enums import RiskTier, Stage
+from contracts.loan_activities import RecordLoanStepInput
 from contracts.loan_state import LoanState, LoanSummary, StepResult
 from contracts.types import TRUSTED
 from tests.domain.loan_states import AMOUNT, BANK, GUARANTOR_ORG, INSURER_ORG, VALUER_ORG, approved, disbursed, opened
@@ -67,3 +68,18 @@ class TestStepResult:
         result = StepResult.model_validate_json(json.dumps(older), context=TRUSTED)  # as the API reads an answer
         assert result.summary == state.summary()
         assert isinstance(result.state, LoanState)
+
+    def test_a_write_scheduled_before_writes_carried_a_summary_is_written_whole(self) -> None:
+        """Its task may be picked up by a worker of the newer release during a rolling deployment."""
+        state = disbursed()
+        event = {
+            "key": "k",
+            "kind": "repayment_recorded",
+            "summary": "¥1.00 received",
+            "actor": {"sub": "li@boc", "role": "bank_officer", "org_id": BANK},
+            "at": "2026-04-20T02:00:00Z",
+            "payload_digest": "d" * 64,
+        }
+        older = {"state": state.model_dump(mode="json"), "event": event}
+        write = RecordLoanStepInput.model_validate_json(json.dumps(older), context=TRUSTED)
+        assert write.summary == state.summary()
