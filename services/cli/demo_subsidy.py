@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from contracts.enums import District, Role
+from services.cli.demo_caller import DemoCaller, StepFailed
 from services.platform.auth import mint_token
-
-if TYPE_CHECKING:
-    from services.cli.demo import Demo
 
 # The materials of an interest claim pledgeflow does not hold itself: the filer uploads them.
 UPLOADED = {
@@ -32,7 +30,7 @@ def placeholder_pdf(title: str) -> bytes:
     return f"%PDF-1.4\n% {title} (pledgeflow demo)\n%%EOF\n".encode()
 
 
-async def claim_interest(demo: Demo, loan_id: str, secret: str) -> None:
+async def claim_interest(demo: DemoCaller, loan_id: str, secret: str) -> None:
     today = demo.today
     window = await _filing_window(demo, today)
     if window is None:
@@ -83,13 +81,11 @@ def _said(n: int, step: str, role: Role, claim: dict[str, Any]) -> None:
     print(f"{n:>2}. {step:<34} by {role.value:<19} → {claim['status']} ({claim['status_label']})", flush=True)
 
 
-def _failed(demo: Demo, step: str, detail: str) -> Exception:
-    from services.cli.demo import StepFailed
-
+def _failed(demo: DemoCaller, step: str, detail: str) -> Exception:
     return StepFailed(step, f"{detail[:300]} (at {demo.http.base_url})")
 
 
-async def _filing_window(demo: Demo, today: date) -> date | None:
+async def _filing_window(demo: DemoCaller, today: date) -> date | None:
     """The last filing day of the 光明 policy in force today, if it takes claims today."""
     versions = await demo.call(
         "read the policies", Role.DISTRICT_REVIEWER, "GET", "/subsidy-policies?district=guangming"
@@ -105,7 +101,7 @@ async def _filing_window(demo: Demo, today: date) -> date | None:
     return closes if opens <= today <= closes else None
 
 
-async def _upload(demo: Demo, name: str) -> str:
+async def _upload(demo: DemoCaller, name: str) -> str:
     headers = {"Authorization": f"Bearer {demo.tokens[Role.STATION_SPECIALIST]}", "Idempotency-Key": uuid.uuid4().hex}
     response = await demo.http.post(
         "/documents",

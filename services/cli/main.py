@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--commit", action="store_true", help="write it to the list at once (else: for review)")
     importing.add_argument("--by", default="cli", help="who runs it (for the audit trail)")
     importing.set_defaults(func=_cmd_whitelist_import)
-    from services.cli.demo import default_api
+    from services.cli.demo_caller import default_api
 
     demo = sub.add_parser("demo", help="drive one demo loan from a new case to disbursement through the API")
     demo.add_argument("--api", default=default_api(), help="API base URL (default: the local API)")
