@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.bodies import PROPOSAL, QUALIFIED, application
+from tests.api.bodies import PROPOSAL, QUALIFIED, application, valuation
 from tests.api.loan_stack import (
     ADMIN,
     APPROVER,
@@ -25,6 +25,7 @@ from tests.api.loan_stack import (
     to_approval,
     today,
 )
+from tests.api.step_loans import new_asset
 
 pytestmark = pytest.mark.e2e
 
@@ -244,3 +245,62 @@ class TestPartiesByName:
         loan = await stack.post(f"{base}/application", SPECIALIST, application("ip-gm-inv-2"))
         assert loan["parties"]["bank"] == {"id": "boc-shenzhen", "name": "中国银行"}
         assert loan["parties"]["valuer"] == {"id": "demo-appraisal", "name": "演示资产评估有限公司"}
+
+
+# What a view shows of the loan's summary (the state's one projection).
+SUMMARY_FIELDS = (
+    "stage",
+    "requested_amount",
+    "max_loan",
+    "approved_amount",
+    "disbursed_amount",
+    "outstanding_principal",
+    "classification",
+    "overdue_since",
+    "days_past_due",
+)
+
+
+class TestOneProjection:
+    async def test_every_steps_answer_says_what_the_loan_then_reads(self, stack: Stack) -> None:
+        """A step answers with the summary its workflow computed; a read takes it from the read model's row. Step by
+        step to the disbursement, each answer says of the summary exactly what reading the loan right after says."""
+        asset = await new_asset(stack)
+        loan_id = await open_case(stack)
+        base = f"/loans/{loan_id}"
+        steps: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+            ("qualification-review", SPECIALIST, QUALIFIED),
+            ("application", SPECIALIST, application(asset)),
+            ("valuations", VALUER, valuation(asset, f"深评[{loan_id}]")),
+            ("valuation-acceptance", OFFICER, {}),
+            ("proposal", OFFICER, PROPOSAL),
+            ("approval-decision", APPROVER, {"approve": True, "reason": "同意"}),
+            ("sign-offs", GUARANTOR, {"contract_number": "深担保字0002", "fee": "30000.00"}),
+            ("registrations", OFFICER, {"asset_id": asset, "channel": "online", "filed_on": today()}),
+            (
+                "registration-outcomes",
+                OFFICER,
+                {
+                    "asset_id": asset,
+                    "registered": True,
+                    "registration_number": "Y2026440000778",
+                    "effective_date": today(),
+                },
+            ),
+            (
+                "disbursement",
+                OFFICER,
+                {"contract_number": "中银借字778", "amount": "3000000.00", "disbursed_on": today(), "voucher": "V778"},
+            ),
+        ]
+        stages = []
+        for path, who, body in steps:
+            answer = await stack.post(f"{base}/{path}", who, body)
+            read = await view_of(stack, loan_id, who)
+            shown = [field for field in SUMMARY_FIELDS if field in read]
+            assert {f: answer[f] for f in shown} == {f: read[f] for f in shown}, path
+            stages.append(answer["stage"])
+        assert stages[-1] == "servicing"
+        assert {"approval", "registration", "disbursement"} <= set(stages)
+        assert answer["approved_amount"] == answer["disbursed_amount"] == "3000000.00"
+        assert answer["outstanding_principal"] == "3000000.00"
