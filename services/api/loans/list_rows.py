@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.enums import District, RiskTier, Role, Stage
-from services.api.loans.party_views import days_since, next_step
+from contracts.enums import District, Role
+from services.api.loans.party_views import next_step, row_summary, summary_fields
 from services.api.loans.timeline_policy import ViewName
 from services.store.tables import Loan
 
@@ -31,13 +31,10 @@ _HIDDEN_SUMMARY: dict[ViewName, tuple[str, ...]] = {
 # `waiting_on` in a list row follows the loan page: the views whose LoanView has it (bank, enterprise, station).
 
 
-def summary_fields(loan: Loan) -> dict[str, object]:
+def row_fields(loan: Loan) -> dict[str, object]:
     """A list row (GET /loans) from the read model's columns (never from `state`: lists do not load it)."""
-    stage = Stage(loan.stage)
     return {
         "id": loan.id,
-        "stage": stage,
-        "stage_label": stage.label,
         "enterprise_id": loan.enterprise_id,
         "enterprise_name": loan.enterprise_name,
         "district": District(loan.district),
@@ -46,15 +43,7 @@ def summary_fields(loan: Loan) -> dict[str, object]:
         "waiting_on": [next_step(Role(w["role"]), w["actions"]) for w in loan.waiting_on],
         "opened_at": loan.opened_at,
         "updated_at": loan.updated_at,
-        "requested_amount": loan.requested_amount,
-        "max_loan": loan.max_loan,
-        "approved_amount": loan.approved_amount,
-        "disbursed_amount": loan.disbursed_amount,
-        "outstanding_principal": loan.outstanding_principal,
-        "classification": RiskTier(loan.classification) if loan.classification else None,
-        "overdue_since": loan.overdue_since,
-        "days_past_due": days_since(loan.overdue_since),
-    }
+    } | summary_fields(row_summary(loan))
 
 
 def summary_for(view: ViewName, fields: dict[str, Any]) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def loan_view(
     view = view_of(principal.role)
     caller = actor_of(principal)
     state = state or LoanState.model_validate(loan.state, context=TRUSTED)
-    summary = summary or LoanSummary.model_validate(loan, from_attributes=True)
+    summary = summary or row_summary(loan)
     model = _MODEL[view]
     wanted = set(model.model_fields)
     fields: dict[str, Any] = {
@@ -176,7 +176,7 @@ def loan_view(
         "parties": parties(state, names, view),
     }
     fields |= _sections(view, caller, state, wanted)
-    fields |= _summary(summary)
+    fields |= summary_fields(summary)
     fields |= _derived(caller, state, wanted)
     return model.model_validate({name: value for name, value in fields.items() if name in wanted})
 
@@ -215,7 +215,13 @@ def _sections(view: ViewName, caller: Actor, state: LoanState, wanted: set[str])
     return {name: section() for name, section in make.items() if name in wanted}
 
 
-def _summary(summary: LoanSummary) -> dict[str, Any]:
+def row_summary(loan: Loan) -> LoanSummary:
+    """The summary as the read model's row holds it (the columns its workflow's step wrote)."""
+    return LoanSummary.model_validate(loan, from_attributes=True)
+
+
+def summary_fields(summary: LoanSummary) -> dict[str, Any]:
+    """The summary's fields of a loan's page or list row (a view leaves out those it lacks or hides)."""
     return {
         "stage": summary.stage,
         "stage_label": summary.stage.label,

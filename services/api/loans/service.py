@@ -301,7 +301,7 @@ async def list_loans(
     after = _parse_cursor(cursor, flt.order)
     rows = await repository.list_loans(session, flt, scope_of(principal), after=after, limit=limit + 1)
     view = party_views.view_of(principal.role)
-    items = [LoanSummary(**list_rows.summary_for(view, list_rows.summary_fields(row))) for row in rows[:limit]]
+    items = [LoanSummary(**list_rows.summary_for(view, list_rows.row_fields(row))) for row in rows[:limit]]
     next_cursor = _cursor(rows[limit - 1], flt.order) if len(rows) > limit else None
     return LoanPage(items=items, next_cursor=next_cursor)
 
