@@ -183,6 +183,7 @@ async def attempt(session: AsyncSession, act: Callable[[], Awaitable[T]]) -> T |
     try:
         return await act()
     except ValidationError as error:
+        await session.rollback()
         return Refusal(first_problem(error), 422)
     except ApiError as refused:
         await session.rollback()
